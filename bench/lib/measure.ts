@@ -1,0 +1,58 @@
+import { performance } from 'node:perf_hooks';
+
+/** The figures one benchmark scenario prints. */
+export interface ScenarioResult {
+  name: string;
+  operations: number;
+  totalMs: number;
+  opsPerSecond: number;
+  unit: string;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return 0;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
+}
+
+/** Runs `operation` `count` times one after another and reports throughput and latency. */
+export async function measure(
+  name: string,
+  count: number,
+  operation: (i: number) => Promise<void>,
+): Promise<ScenarioResult> {
+  const latencies: number[] = [];
+  const start = performance.now();
+  for (let i = 0; i < count; i++) {
+    const t0 = performance.now();
+    await operation(i);
+    latencies.push(performance.now() - t0);
+  }
+  const totalMs = performance.now() - start;
+  latencies.sort((a, b) => a - b);
+  return {
+    name,
+    operations: count,
+    totalMs,
+    opsPerSecond: (count / totalMs) * 1000,
+    unit: 'ops/s',
+    p50Ms: percentile(latencies, 50),
+    p95Ms: percentile(latencies, 95),
+    p99Ms: percentile(latencies, 99),
+  };
+}
+
+/** A markdown table of results. */
+export function formatTable(results: ScenarioResult[]): string {
+  const rows = results.map(
+    (r) =>
+      `| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} ${r.unit} | ${r.p50Ms.toFixed(3)} | ${r.p95Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`,
+  );
+  return [
+    '| scenario | throughput | p50 ms | p95 ms | p99 ms |',
+    '|---|---:|---:|---:|---:|',
+    ...rows,
+  ].join('\n');
+}

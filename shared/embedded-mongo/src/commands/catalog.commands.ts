@@ -1,0 +1,347 @@
+import { Long } from 'bson';
+import { isPlainObject, valuesEqual, type Document } from '../bson/values';
+import { ErrorCode, fail } from '../errors';
+import { compileFilter } from '../query/matcher';
+import type { IndexSpec } from '../storage/btree-index';
+import type { Collection } from '../storage/collection';
+import {
+  numberOption,
+  rejectUnsupportedOptions,
+  targetCollection,
+  type CommandHandler,
+} from './command-context';
+
+const SUPPORTED_INDEX_OPTIONS = new Set([
+  'key',
+  'name',
+  'unique',
+  'sparse',
+  'partialFilterExpression',
+  'expireAfterSeconds',
+  'background',
+  'v',
+  'ns',
+  'hidden',
+]);
+
+/** `{a: 1, b: -1}` -> `a_1_b_-1`, as drivers and mongod name indexes. */
+export function defaultIndexName(key: Document): string {
+  return Object.entries(key)
+    .map(([field, direction]) => `${field}_${String(direction)}`)
+    .join('_');
+}
+
+function parseIndexSpec(raw: unknown): IndexSpec {
+  if (!isPlainObject(raw)) fail(ErrorCode.TypeMismatch, 'index specification must be an object');
+  const key = raw.key;
+  if (!isPlainObject(key) || Object.keys(key).length === 0) {
+    fail(ErrorCode.CannotCreateIndex, 'Index keys cannot be an empty field.');
+  }
+  for (const [field, direction] of Object.entries(key)) {
+    if (typeof direction === 'string') {
+      fail(
+        ErrorCode.NotImplemented,
+        `${direction} indexes are not supported by the embedded MongoDB engine (field '${field}')`,
+      );
+    }
+    const d = Number(direction instanceof Long ? direction.toNumber() : direction);
+    if (!Number.isFinite(d) || d === 0) {
+      fail(
+        ErrorCode.CannotCreateIndex,
+        `Values in the index key pattern can't be 0 or non-numeric: ${field}`,
+      );
+    }
+  }
+  for (const option of Object.keys(raw)) {
+    if (option === 'collation' && isPlainObject(raw.collation) && raw.collation.locale === 'simple')
+      continue;
+    if (!SUPPORTED_INDEX_OPTIONS.has(option)) {
+      fail(
+        ErrorCode.NotImplemented,
+        `index option '${option}' is not supported by the embedded MongoDB engine`,
+      );
+    }
+  }
+  const normalizedKey: Document = {};
+  for (const [field, direction] of Object.entries(key)) {
+    normalizedKey[field] =
+      Number(direction instanceof Long ? direction.toNumber() : direction) < 0 ? -1 : 1;
+  }
+  const name = typeof raw.name === 'string' ? raw.name : defaultIndexName(key);
+  const spec: IndexSpec = { v: 2, key: normalizedKey, name };
+  if (raw.unique === true) spec.unique = true;
+  if (raw.sparse === true) spec.sparse = true;
+  if (raw.partialFilterExpression !== undefined) {
+    if (!isPlainObject(raw.partialFilterExpression))
+      fail(ErrorCode.TypeMismatch, 'partialFilterExpression must be an object');
+    compileFilter(raw.partialFilterExpression);
+    spec.partialFilterExpression = raw.partialFilterExpression;
+  }
+  if (raw.expireAfterSeconds !== undefined) {
+    const seconds = numberOption(raw, 'expireAfterSeconds') as number;
+    if (!Number.isInteger(seconds) || seconds < 0) {
+      fail(
+        ErrorCode.CannotCreateIndex,
+        "TTL index 'expireAfterSeconds' option must be a non-negative integer",
+      );
+    }
+    if (Object.keys(key).length !== 1)
+      fail(
+        ErrorCode.CannotCreateIndex,
+        'TTL indexes are single-field indexes, compound indexes do not support TTL',
+      );
+    spec.expireAfterSeconds = seconds;
+  }
+  if (name === '_id_' && !(Object.keys(key).length === 1 && '_id' in key)) {
+    fail(ErrorCode.BadValue, "The index name '_id_' is reserved for the _id index");
+  }
+  return spec;
+}
+
+const createIndexes: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'createIndexes');
+  const indexes = command.indexes;
+  if (!Array.isArray(indexes) || indexes.length === 0)
+    fail(ErrorCode.BadValue, 'Must specify at least one index to create');
+  const specs = indexes.map(parseIndexSpec);
+  const existed = catalog.getCollection(db, name);
+  const collection = existed ?? catalog.ensureCollection(db, name);
+  const before = collection.indexList().length;
+  let note: string | undefined;
+  for (const spec of specs)
+    if (!catalog.createIndex(collection, spec)) note = 'all indexes already exist';
+  return {
+    numIndexesBefore: before,
+    numIndexesAfter: collection.indexList().length,
+    createdCollectionAutomatically: !existed,
+    ...(note && collection.indexList().length === before ? { note } : {}),
+    ok: 1,
+  };
+};
+
+const listIndexes: CommandHandler = (command, db, { catalog, cursors }) => {
+  const name = targetCollection(command, 'listIndexes');
+  const collection = catalog.getCollection(db, name);
+  if (!collection) fail(ErrorCode.NamespaceNotFound, `ns does not exist: ${db}.${name}`);
+  const items = collection.indexList().map((index) => ({ doc: { ...index.spec } }));
+  const batchSize = isPlainObject(command.cursor)
+    ? numberOption(command.cursor, 'batchSize')
+    : undefined;
+  return cursors.open(`${db}.${name}`, items, batchSize ?? Infinity);
+};
+
+const dropIndexes: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'dropIndexes');
+  const collection = catalog.getCollection(db, name);
+  if (!collection) fail(ErrorCode.NamespaceNotFound, `ns not found ${db}.${name}`);
+  const before = collection.indexList().length;
+  const target = command.index;
+  const names = (Array.isArray(target) ? target : [target]).map((t) => indexNameFor(collection, t));
+  for (const indexName of names) {
+    if (indexName === '*') {
+      for (const index of collection.indexList().slice(1))
+        catalog.dropIndex(collection, index.name);
+    } else catalog.dropIndex(collection, indexName);
+  }
+  return { nIndexesWas: before, ok: 1 };
+};
+
+function indexNameFor(collection: Collection, target: unknown): string {
+  if (typeof target === 'string') return target;
+  if (isPlainObject(target)) {
+    const wanted = JSON.stringify(
+      Object.entries(target).map(([k, v]) => [k, Number(v) < 0 ? -1 : 1]),
+    );
+    const found = collection
+      .indexList()
+      .find((i) => JSON.stringify(Object.entries(i.spec.key)) === wanted);
+    if (found) return found.name;
+    fail(ErrorCode.IndexNotFound, `can't find index with key: ${JSON.stringify(target)}`);
+  }
+  return fail(
+    ErrorCode.TypeMismatch,
+    'dropIndexes: index must be a string, an array of strings or a key pattern',
+  );
+}
+
+const create: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'create');
+  const { create: _name, $db: _db, lsid: _lsid, writeConcern: _wc, ...options } = command;
+  // Options whose rules the engine would not enforce are refused rather than silently stored.
+  const unsupported = [
+    'capped',
+    'timeseries',
+    'viewOn',
+    'clusteredIndex',
+    'changeStreamPreAndPostImages',
+    'validator',
+    'validationLevel',
+    'validationAction',
+    'encryptedFields',
+  ];
+  for (const option of unsupported) {
+    if (options[option] !== undefined && options[option] !== false) {
+      fail(
+        ErrorCode.NotImplemented,
+        `create option '${option}' is not supported by the embedded MongoDB engine`,
+      );
+    }
+  }
+  rejectUnsupportedOptions(options);
+  const existing = catalog.getCollection(db, name);
+  // mongod 7.0: creating a collection that exists with identical options is a no-op success.
+  if (
+    existing &&
+    valuesEqual(withoutGenericArguments(existing.options), withoutGenericArguments(options))
+  ) {
+    return { ok: 1 };
+  }
+  catalog.createCollection(db, name, options);
+  return { ok: 1 };
+};
+
+/** Arguments any command may carry that are no collection options. */
+const GENERIC_ARGUMENTS = [
+  'comment',
+  'maxTimeMS',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+];
+
+function withoutGenericArguments(options: Document): Document {
+  return Object.fromEntries(
+    Object.entries(options).filter(
+      ([key]) => !key.startsWith('$') && !GENERIC_ARGUMENTS.includes(key),
+    ),
+  );
+}
+
+const drop: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'drop');
+  const collection = catalog.getCollection(db, name);
+  // Since mongod 7.0 (SERVER-43894) dropping a collection that does not exist succeeds.
+  if (!collection) return { ok: 1 };
+  const nIndexesWas = collection.indexList().length;
+  catalog.dropCollection(db, name);
+  return { nIndexesWas, ns: `${db}.${name}`, ok: 1 };
+};
+
+const dropDatabase: CommandHandler = (_command, db, { catalog }) => {
+  catalog.dropDatabase(db);
+  return { dropped: db, ok: 1 };
+};
+
+function splitNamespace(value: unknown, field: string): [string, string] {
+  if (typeof value !== 'string' || !value.includes('.'))
+    fail(ErrorCode.InvalidNamespace, `Invalid ${field} namespace: ${String(value)}`);
+  const dot = value.indexOf('.');
+  return [value.slice(0, dot), value.slice(dot + 1)];
+}
+
+const renameCollection: CommandHandler = (command, db, { catalog }) => {
+  if (db !== 'admin')
+    fail(ErrorCode.Unauthorized, 'renameCollection may only be run against the admin database.');
+  const [fromDb, fromName] = splitNamespace(command.renameCollection, 'source');
+  const [toDb, toName] = splitNamespace(command.to, 'target');
+  const source = catalog.getCollection(fromDb, fromName);
+  if (!source) fail(ErrorCode.NamespaceNotFound, 'Source collection does not exist');
+  if (fromDb === toDb && fromName === toName)
+    fail(ErrorCode.IllegalOperation, "Can't rename a collection to itself");
+  if (catalog.getCollection(toDb, toName)) {
+    if (command.dropTarget !== true) fail(ErrorCode.NamespaceExists, 'target namespace exists');
+    catalog.dropCollection(toDb, toName);
+  }
+  catalog.renameCollection(source, toDb, toName);
+  return { ok: 1 };
+};
+
+const listCollections: CommandHandler = (command, db, { catalog, cursors }) => {
+  const filter = isPlainObject(command.filter) ? command.filter : {};
+  const matcher = compileFilter(filter);
+  const nameOnly = command.nameOnly === true;
+  const items = catalog
+    .collections(db)
+    .map((c) =>
+      nameOnly
+        ? { name: c.name, type: 'collection' }
+        : {
+            name: c.name,
+            type: 'collection',
+            options: c.options,
+            info: { readOnly: false, uuid: c.uuid },
+            idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
+          },
+    )
+    .filter((doc) => matcher.test(doc))
+    .map((doc) => ({ doc }));
+  const batchSize = isPlainObject(command.cursor)
+    ? numberOption(command.cursor, 'batchSize')
+    : undefined;
+  return cursors.open(`${db}.$cmd.listCollections`, items, batchSize ?? Infinity);
+};
+
+const listDatabases: CommandHandler = (command, _db, { catalog }) => {
+  const databases = catalog.databaseNames().map((name) => {
+    const sizeOnDisk = catalog.collections(name).reduce((total, c) => total + c.dataSize, 0);
+    return { name, sizeOnDisk, empty: sizeOnDisk === 0 };
+  });
+  const filtered = isPlainObject(command.filter)
+    ? databases.filter((d) => compileFilter(command.filter as Document).test(d))
+    : databases;
+  if (command.nameOnly === true)
+    return { databases: filtered.map(({ name }) => ({ name })), ok: 1 };
+  return { databases: filtered, totalSize: filtered.reduce((t, d) => t + d.sizeOnDisk, 0), ok: 1 };
+};
+
+const collStats: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'collStats');
+  const collection = catalog.getCollection(db, name);
+  if (!collection) fail(ErrorCode.NamespaceNotFound, `Collection [${db}.${name}] not found.`);
+  const size = collection.dataSize;
+  const count = collection.count;
+  return {
+    ns: collection.ns,
+    size,
+    count,
+    avgObjSize: count ? Math.round(size / count) : 0,
+    storageSize: size,
+    nindexes: collection.indexList().length,
+    indexSizes: Object.fromEntries(collection.indexList().map((i) => [i.name, i.size * 16])),
+    totalIndexSize: collection.indexList().reduce((t, i) => t + i.size * 16, 0),
+    ok: 1,
+  };
+};
+
+const dbStats: CommandHandler = (_command, db, { catalog }) => {
+  const collections = catalog.collections(db);
+  const dataSize = collections.reduce((t, c) => t + c.dataSize, 0);
+  const objects = collections.reduce((t, c) => t + c.count, 0);
+  return {
+    db,
+    collections: collections.length,
+    views: 0,
+    objects,
+    avgObjSize: objects ? dataSize / objects : 0,
+    dataSize,
+    storageSize: dataSize,
+    indexes: collections.reduce((t, c) => t + c.indexList().length, 0),
+    ok: 1,
+  };
+};
+
+/** Database, collection and index management commands. */
+export const catalogCommands: Record<string, CommandHandler> = {
+  createIndexes,
+  listIndexes,
+  dropIndexes,
+  deleteIndexes: dropIndexes,
+  create,
+  drop,
+  dropDatabase,
+  renameCollection,
+  listCollections,
+  listDatabases,
+  collStats,
+  dbStats,
+};

@@ -1,0 +1,195 @@
+import { Context } from 'mingo/core';
+import { Query } from 'mingo/query';
+import type { Options } from 'mingo/types';
+import * as accumulatorOperators from 'mingo/operators/accumulator';
+import * as expressionOperators from 'mingo/operators/expression';
+import * as pipelineOperators from 'mingo/operators/pipeline';
+import * as projectionOperators from 'mingo/operators/projection';
+import * as queryOperators from 'mingo/operators/query';
+import * as windowOperators from 'mingo/operators/window';
+import {
+  BSON_TYPE_NUMBERS,
+  bsonTypeName,
+  exactSourceOf,
+  isPlainObject,
+  toView,
+  type Document,
+} from '../bson/values';
+import { ErrorCode, fail, MongoServerError } from '../errors';
+
+/** Operators the engine refuses by name rather than answering wrongly. */
+const UNSUPPORTED_OPERATORS = new Set([
+  '$where',
+  '$text',
+  '$near',
+  '$nearSphere',
+  '$geoWithin',
+  '$geoIntersects',
+  '$function',
+  '$accumulator',
+]);
+
+const TYPE_ALIASES = new Map<string, string[]>([
+  ['number', ['int', 'double', 'long', 'decimal']],
+  ...Object.keys(BSON_TYPE_NUMBERS).map((name): [string, string[]] => [name, [name]]),
+]);
+const TYPE_BY_NUMBER = new Map(
+  Object.entries(BSON_TYPE_NUMBERS).map(([name, n]): [number, string] => [n, name]),
+);
+
+/**
+ * `$type` with MongoDB's aliases and numbers (mingo's own knows JS types). It looks at the exact
+ * form behind the view it is given when there is one (a stored document), so it tells 'int',
+ * 'double', 'long' and 'decimal' apart; on documents built by a pipeline it sees plain numbers.
+ */
+const $type: typeof queryOperators.$type = (selector, value) => {
+  const wanted = (Array.isArray(value) ? value : [value]).flatMap((t: unknown) => {
+    const name = typeof t === 'number' ? TYPE_BY_NUMBER.get(t) : String(t);
+    const names = name ? TYPE_ALIASES.get(name) : undefined;
+    if (!names) fail(ErrorCode.BadValue, `Unknown type name alias: ${String(t)}`);
+    return names;
+  });
+  const matchesType = (v: unknown): boolean => wanted.includes(bsonTypeName(v));
+  return (doc: unknown) => {
+    const found: unknown[] = [];
+    collectAtPath(exactSourceOf(doc), selector.split('.'), 0, found);
+    return found.some(
+      (v) => matchesType(v) || (Array.isArray(v) && v.some((element) => matchesType(element))),
+    );
+  };
+};
+
+function collectAtPath(value: unknown, segments: string[], i: number, out: unknown[]): void {
+  if (i === segments.length) {
+    out.push(value);
+    return;
+  }
+  const segment = segments[i] as string;
+  if (Array.isArray(value)) {
+    if (/^\d+$/.test(segment)) collectAtPath(value[Number(segment)], segments, i + 1, out);
+    else for (const element of value) collectAtPath(element, segments, i, out);
+  } else if (isPlainObject(value) && segment in value) {
+    collectAtPath(value[segment], segments, i + 1, out);
+  }
+}
+
+// Stages that write elsewhere or run server-side JavaScript are left out on purpose.
+const { $out: _out, $merge: _merge, ...readOnlyStages } = pipelineOperators;
+
+/** `$count` is `$group: {_id: null, ...}` in mongod: no input, no output (mingo emits a 0). */
+const $count: typeof pipelineOperators.$count = (collection, expr, options) =>
+  pipelineOperators
+    .$count(collection, expr, options)
+    .filter((doc) => (doc as Document)[expr] !== 0);
+
+/** mingo options the engine runs every query and pipeline with: stock operators, our `$type`. */
+export const QUERY_OPTIONS: Partial<Options> = {
+  idKey: '_id',
+  useStrictMode: true,
+  scriptEnabled: false,
+  context: Context.init({
+    accumulator: accumulatorOperators,
+    expression: expressionOperators,
+    pipeline: { ...readOnlyStages, $count },
+    projection: projectionOperators,
+    query: { ...queryOperators, $type },
+    window: windowOperators,
+  }),
+};
+
+function assertSupported(filter: unknown): void {
+  if (Array.isArray(filter)) {
+    filter.forEach(assertSupported);
+    return;
+  }
+  if (!isPlainObject(filter)) return;
+  for (const [key, value] of Object.entries(filter)) {
+    if (UNSUPPORTED_OPERATORS.has(key)) {
+      fail(ErrorCode.NotImplemented, `${key} is not supported by the embedded MongoDB engine`);
+    }
+    assertSupported(value);
+  }
+}
+
+/** A compiled filter that tests documents' views. */
+export interface Matcher {
+  readonly filter: Document;
+  test(view: Document): boolean;
+}
+
+/** Runs a mingo call, turning its errors into MongoDB BadValue errors with the same message. */
+export function translateQueryErrors<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof MongoServerError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    const text = message
+      .replace(/^mingo: /, '')
+      .replace(/^unknown query operator (\$\S+)$/, 'unknown operator: $1')
+      .replace(
+        /^unknown top level operator: (\$\S+)$/,
+        "unknown top level operator: $1. If you have a field name that starts with a '$$' symbol, consider using $$getField or $$setField.",
+      );
+    throw new MongoServerError(ErrorCode.BadValue, text);
+  }
+}
+
+/** Compiles a query filter (exact form). Throws BadValue for a malformed filter. */
+export function compileFilter(filter: Document | undefined): Matcher {
+  const criteria = filter ?? {};
+  if (!isPlainObject(criteria))
+    fail(ErrorCode.TypeMismatch, '"filter" had the wrong type. Expected object');
+  if (Object.keys(criteria).length === 0) return { filter: criteria, test: () => true };
+  assertSupported(criteria);
+  const query = translateQueryErrors(() => new Query(toView(criteria) as Document, QUERY_OPTIONS));
+  return { filter: criteria, test: (view) => translateQueryErrors(() => query.test(view)) };
+}
+
+/**
+ * The index of the array element the filter matched, for the positional `$` update and
+ * projection operators: the first top-level condition (or one inside a top-level `$and`) whose
+ * path crosses an array, and the first element of that array the condition accepts.
+ */
+export function positionalIndex(filter: Document, view: Document): number | undefined {
+  const conditions: [string, unknown][] = [];
+  for (const [key, value] of Object.entries(toView(filter) as Document)) {
+    if (key === '$and' && Array.isArray(value)) {
+      for (const clause of value)
+        if (isPlainObject(clause)) conditions.push(...Object.entries(clause));
+    } else if (!key.startsWith('$')) conditions.push([key, value]);
+  }
+  for (const [path, condition] of conditions) {
+    const segments = path.split('.');
+    let current: unknown = view;
+    for (let i = 0; i < segments.length; i++) {
+      if (Array.isArray(current)) {
+        const rest = segments.slice(i).join('.');
+        const index = current.findIndex((element) => elementMatches(element, rest, condition));
+        if (index >= 0) return index;
+        break;
+      }
+      if (!isPlainObject(current)) break;
+      current = current[segments[i] as string];
+    }
+    if (Array.isArray(current)) {
+      const index = current.findIndex((element) => elementMatches(element, '', condition));
+      if (index >= 0) return index;
+    }
+  }
+  return undefined;
+}
+
+function elementMatches(element: unknown, rest: string, condition: unknown): boolean {
+  if (rest === '' && isPlainObject(condition) && '$elemMatch' in condition) {
+    const inner = condition.$elemMatch as Document;
+    const probe = isPlainObject(element) && !Object.keys(inner).some((k) => k.startsWith('$'));
+    return probe
+      ? new Query(inner, QUERY_OPTIONS).test(element)
+      : new Query({ v: inner }, QUERY_OPTIONS).test({ v: element });
+  }
+  const path = rest === '' ? 'v' : `v.${rest}`;
+  return translateQueryErrors(() =>
+    new Query({ [path]: condition }, QUERY_OPTIONS).test({ v: element }),
+  );
+}

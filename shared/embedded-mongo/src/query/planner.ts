@@ -1,0 +1,232 @@
+import { compareValues, isNumeric, isPlainObject, type Document } from '../bson/values';
+import { ErrorCode, fail } from '../errors';
+import { HIGH, LOW, type BTreeIndex, type FieldInterval } from '../storage/btree-index';
+
+/** A sort specification as `find` and `$sort` take it, in field order. */
+export type SortSpec = [path: string, direction: 1 | -1][];
+
+/** How to produce candidate records for a query. */
+export interface Plan {
+  /** The index to scan, or null for a collection scan in natural order. */
+  index: BTreeIndex | null;
+  /** Bounds on the index's leading fields (empty: the whole index). */
+  intervals: FieldInterval[][];
+  /** Walk the index backwards (to satisfy a sort in the opposite direction). */
+  reverse: boolean;
+  /** Records come out in the requested sort order: no sort needed. */
+  providesSort: boolean;
+}
+
+const COLLECTION_SCAN: Plan = { index: null, intervals: [], reverse: false, providesSort: false };
+
+/** Parses and validates a sort document (`{a: 1, b: -1}`). */
+export function parseSort(sort: unknown): SortSpec {
+  if (sort === undefined || sort === null) return [];
+  if (!isPlainObject(sort))
+    fail(ErrorCode.TypeMismatch, 'Expected field sort to be of type object');
+  return Object.entries(sort).map(([path, direction]): [string, 1 | -1] => {
+    const d = Number(direction);
+    if (d !== 1 && d !== -1) {
+      if (isPlainObject(direction) && '$meta' in direction) {
+        fail(
+          ErrorCode.NotImplemented,
+          '$meta sort is not supported by the embedded MongoDB engine',
+        );
+      }
+      if (!isNumeric(direction)) {
+        fail(15974, "$sort key ordering must be specified using a number or {$meta: 'textScore'}");
+      }
+      fail(15975, '$sort key ordering must be 1 (for ascending) or -1 (for descending)');
+    }
+    return [path, d];
+  });
+}
+
+/** Conditions on top-level paths, including those inside a top-level `$and`. */
+function topLevelConditions(filter: Document): Map<string, unknown[]> {
+  const conditions = new Map<string, unknown[]>();
+  const add = (clause: Document): void => {
+    for (const [key, value] of Object.entries(clause)) {
+      if (key === '$and' && Array.isArray(value)) {
+        for (const inner of value) if (isPlainObject(inner)) add(inner);
+      } else if (!key.startsWith('$')) {
+        conditions.set(key, [...(conditions.get(key) ?? []), value]);
+      }
+    }
+  };
+  add(filter);
+  return conditions;
+}
+
+const isPointValue = (value: unknown): boolean =>
+  !Array.isArray(value) &&
+  !(value instanceof RegExp) &&
+  !(isPlainObject(value) && Object.keys(value).some((k) => k.startsWith('$')));
+
+const point = (value: unknown): FieldInterval => ({
+  low: value,
+  lowInclusive: true,
+  high: value,
+  highInclusive: true,
+});
+
+/**
+ * Intervals for one field from its conditions, or null when they cannot bound an index scan.
+ * Ranges are not type-bracketed: the scan may return extra candidates that the matcher drops.
+ */
+function intervalsFor(conditions: unknown[]): FieldInterval[] | null {
+  let best: FieldInterval[] | null = null;
+  for (const condition of conditions) {
+    let intervals: FieldInterval[] | null = null;
+    if (isPointValue(condition)) intervals = [point(condition)];
+    else if (isPlainObject(condition)) {
+      const ops = Object.keys(condition);
+      if (ops.length === 1 && '$eq' in condition && isPointValue(condition.$eq)) {
+        intervals = [point(condition.$eq)];
+      } else if (ops.length === 1 && Array.isArray(condition.$in)) {
+        const values = condition.$in as unknown[];
+        if (values.length > 0 && values.every(isPointValue)) {
+          const sorted = [...values].sort(compareValues);
+          intervals = sorted
+            .filter((v, i) => i === 0 || compareValues(v, sorted[i - 1]) !== 0)
+            .map(point);
+        }
+      } else if (ops.every((op) => ['$gt', '$gte', '$lt', '$lte'].includes(op))) {
+        const range: FieldInterval = {
+          low: LOW,
+          lowInclusive: true,
+          high: HIGH,
+          highInclusive: true,
+        };
+        for (const op of ops) {
+          const value = condition[op];
+          if (!isPointValue(value)) return null;
+          if (op === '$gt' || op === '$gte') {
+            range.low = value;
+            range.lowInclusive = op === '$gte';
+          } else {
+            range.high = value;
+            range.highInclusive = op === '$lte';
+          }
+        }
+        intervals = [range];
+      }
+    }
+    // Several conditions on one field (from $and): keep the tightest kind (points over ranges).
+    if (intervals && (!best || (intervals.every(isPoint) && !best.every(isPoint))))
+      best = intervals;
+  }
+  return best;
+}
+
+const isPoint = (interval: FieldInterval): boolean =>
+  interval.low !== LOW &&
+  interval.high !== HIGH &&
+  compareValues(interval.low, interval.high) === 0;
+
+interface Candidate {
+  plan: Plan;
+  score: number;
+}
+
+function evaluate(
+  index: BTreeIndex,
+  conditions: Map<string, unknown[]>,
+  sort: SortSpec,
+): Candidate {
+  const intervals: FieldInterval[][] = [];
+  let equalityPrefix = 0;
+  let score = 0;
+  for (const field of index.fields) {
+    const fieldConditions = conditions.get(field.path);
+    const fieldIntervals = fieldConditions ? intervalsFor(fieldConditions) : null;
+    if (!fieldIntervals) break;
+    intervals.push(fieldIntervals);
+    const single = fieldIntervals.length === 1 && isPoint(fieldIntervals[0] as FieldInterval);
+    score += single ? 4 : fieldIntervals.every(isPoint) ? 3 : 2;
+    if (!single) break;
+    equalityPrefix++;
+  }
+  let providesSort = false;
+  let reverse = false;
+  if (sort.length > 0 && !index.multikey && intervals.length - equalityPrefix <= 1) {
+    const rest = index.fields.slice(equalityPrefix);
+    const multiPoint =
+      intervals.length > equalityPrefix && (intervals[equalityPrefix]?.length ?? 0) > 1;
+    // Sort fields that are pinned by equality need no order; the rest must follow the index.
+    const sortRest = sort.filter(
+      ([path]) => !index.fields.slice(0, equalityPrefix).some((f) => f.path === path),
+    );
+    if (!multiPoint && sortRest.length <= rest.length && sortRest.length > 0) {
+      const sameDirection = sortRest.every(
+        ([path, d], i) => rest[i]?.path === path && rest[i]?.direction === d,
+      );
+      const opposite = sortRest.every(
+        ([path, d], i) => rest[i]?.path === path && rest[i]?.direction === -d,
+      );
+      providesSort = sameDirection || opposite;
+      reverse = !sameDirection && opposite;
+    } else if (sortRest.length === 0) providesSort = true;
+    if (providesSort) score += 1;
+  }
+  return { plan: { index, intervals, reverse, providesSort }, score };
+}
+
+/**
+ * Chooses how to find a query's candidates: the index whose leading fields the filter bounds
+ * most tightly (equalities, then `$in`, then ranges), preferring one that also yields the sort
+ * order; a collection scan when none helps. Sparse and partial indexes are used only by hint,
+ * since they may not hold every matching document.
+ */
+export function planQuery(
+  filter: Document,
+  sort: SortSpec,
+  indexes: Iterable<BTreeIndex>,
+  hint?: unknown,
+): Plan {
+  const conditions = topLevelConditions(filter);
+  if (hint !== undefined && hint !== null) {
+    const hinted = findHintedIndex(indexes, hint);
+    if (!hinted) return COLLECTION_SCAN;
+    return evaluate(hinted, conditions, sort).plan;
+  }
+  let best: Candidate | null = null;
+  for (const index of indexes) {
+    if (index.spec.sparse === true || index.spec.partialFilterExpression) continue;
+    const candidate = evaluate(index, conditions, sort);
+    if (
+      candidate.score === 0 ||
+      (candidate.plan.intervals.length === 0 && !candidate.plan.providesSort)
+    ) {
+      continue;
+    }
+    if (!best || candidate.score > best.score) best = candidate;
+  }
+  return best?.plan ?? COLLECTION_SCAN;
+}
+
+function findHintedIndex(indexes: Iterable<BTreeIndex>, hint: unknown): BTreeIndex | null {
+  if (isPlainObject(hint) && '$natural' in hint) return null;
+  for (const index of indexes) {
+    if (
+      typeof hint === 'string'
+        ? index.name === hint
+        : isPlainObject(hint) && sameKey(index.spec.key, hint)
+    ) {
+      return index;
+    }
+  }
+  return fail(
+    ErrorCode.BadValue,
+    'error processing query: planner returned error :: caused by :: hint provided does not correspond to an existing index',
+  );
+}
+
+function sameKey(a: Document, b: Document): boolean {
+  const ka = Object.entries(a);
+  const kb = Object.entries(b);
+  return (
+    ka.length === kb.length &&
+    ka.every(([k, v], i) => kb[i]?.[0] === k && Number(kb[i]?.[1]) === Number(v))
+  );
+}

@@ -1,0 +1,38 @@
+import { compareValues, type Document } from '../bson/values';
+import { MISSING, valuesAtPath } from './paths';
+import type { SortSpec } from './planner';
+
+/**
+ * The value a document sorts by on one path, as MongoDB picks it: missing is null, and an array
+ * contributes its smallest element ascending and its largest descending.
+ */
+function sortKey(doc: Document, path: string, direction: 1 | -1): unknown {
+  let best: unknown = MISSING;
+  for (const value of valuesAtPath(doc, path)) {
+    const candidates = Array.isArray(value) ? (value.length ? value : [undefined]) : [value];
+    for (const candidate of candidates) {
+      const v = candidate === MISSING ? null : candidate;
+      if (best === MISSING || compareValues(v, best) * direction < 0) best = v;
+    }
+  }
+  return best === MISSING ? null : best;
+}
+
+/**
+ * Sorts items by the documents they carry, keeping the natural order of ties (Array.prototype.sort
+ * is stable). Sort keys are computed once per item, not once per comparison.
+ */
+export function sortItems<T>(items: T[], sort: SortSpec, docOf: (item: T) => Document): T[] {
+  const keyed = items.map((item) => ({
+    item,
+    keys: sort.map(([path, direction]) => sortKey(docOf(item), path, direction)),
+  }));
+  keyed.sort((a, b) => {
+    for (let i = 0; i < sort.length; i++) {
+      const d = compareValues(a.keys[i], b.keys[i]) * (sort[i] as [string, 1 | -1])[1];
+      if (d !== 0) return d;
+    }
+    return 0;
+  });
+  return keyed.map((k) => k.item);
+}

@@ -1,0 +1,257 @@
+import BTree from 'sorted-btree';
+import { Query } from 'mingo';
+import { compareValues, toView, valuesEqual, type Document } from '../bson/values';
+import { fail, ErrorCode } from '../errors';
+import { MISSING, valuesAtPath } from '../query/paths';
+import { QUERY_OPTIONS } from '../query/matcher';
+import { formatKeyValue } from './key-format';
+
+/** Sentinels that sort below / above every value in any index component, whatever its direction. */
+export const LOW: unique symbol = Symbol('low');
+export const HIGH: unique symbol = Symbol('high');
+
+/** An index entry: one value per indexed field, then the record id. */
+export type IndexKey = unknown[];
+
+/** An index definition as `createIndexes` receives it and `listIndexes` returns it. */
+export interface IndexSpec {
+  v?: number;
+  key: Document;
+  name: string;
+  unique?: boolean;
+  sparse?: boolean;
+  partialFilterExpression?: Document;
+  expireAfterSeconds?: number;
+  [option: string]: unknown;
+}
+
+export interface IndexField {
+  path: string;
+  direction: 1 | -1;
+}
+
+/** One bound of an index scan on a single field: a closed or open interval of values. */
+export interface FieldInterval {
+  low: unknown;
+  lowInclusive: boolean;
+  high: unknown;
+  highInclusive: boolean;
+}
+
+/**
+ * A secondary (or `_id`) index: a B+tree of `[values..., recordId]` ordered in BSON order with each
+ * field's direction, so lookups, range scans and unique checks are O(log n). Arrays make an index
+ * multikey: one entry per element, as in MongoDB.
+ */
+export class BTreeIndex {
+  readonly spec: IndexSpec;
+  readonly fields: readonly IndexField[];
+  readonly unique: boolean;
+  /** True once any indexed document held an array in an indexed field. */
+  multikey = false;
+  private readonly tree: BTree<IndexKey, true>;
+  private readonly partialFilter: Query | null;
+
+  constructor(spec: IndexSpec) {
+    this.spec = spec;
+    this.fields = Object.entries(spec.key).map(([path, direction]) => ({
+      path,
+      direction: direction === -1 ? -1 : 1,
+    }));
+    this.unique = spec.unique === true || spec.name === '_id_';
+    this.partialFilter = spec.partialFilterExpression
+      ? new Query(toView(spec.partialFilterExpression) as Document, QUERY_OPTIONS)
+      : null;
+    const fields = this.fields;
+    this.tree = new BTree<IndexKey, true>(undefined, (a, b) => compareKeys(a, b, fields));
+  }
+
+  get name(): string {
+    return this.spec.name;
+  }
+
+  get size(): number {
+    return this.tree.size;
+  }
+
+  /**
+   * The entries a document contributes (without record id): none for a sparse or partial index
+   * that excludes it. Throws CannotIndexParallelArrays when two indexed fields hold arrays.
+   */
+  keysFor(doc: Document, view: Document): unknown[][] {
+    if (this.partialFilter && !this.partialFilter.test(view)) return [];
+    const perField = this.fields.map((field) => expandForIndex(valuesAtPath(doc, field.path)));
+    if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === null))) {
+      const present = this.fields.some((field) =>
+        valuesAtPath(doc, field.path).some((v) => v !== MISSING),
+      );
+      if (!present) return [];
+    }
+    const arrays = perField.filter((values) => values.length > 1).length;
+    if (arrays > 1) {
+      fail(
+        ErrorCode.CannotIndexParallelArrays,
+        `cannot index parallel arrays [${this.fields.map((f) => f.path).join('] [')}]`,
+      );
+    }
+    let combos: unknown[][] = [[]];
+    for (const values of perField) {
+      const next: unknown[][] = [];
+      for (const combo of combos) for (const value of values) next.push([...combo, value]);
+      combos = next;
+    }
+    return combos;
+  }
+
+  /** Notes whether a document makes this index multikey (sorting through it is then unsafe). */
+  markMultikey(doc: Document): void {
+    if (this.multikey) return;
+    this.multikey = this.fields.some((field) =>
+      valuesAtPath(doc, field.path).some((value) => Array.isArray(value)),
+    );
+  }
+
+  /** Throws DuplicateKey when a unique index already holds `values` for another record. */
+  checkUnique(values: unknown[], recordId: number, ns: string): void {
+    if (!this.unique) return;
+    const found = this.tree.getPairOrNextHigher([...values, -Infinity]);
+    if (!found) return;
+    const [key] = found;
+    if (key[key.length - 1] === recordId) {
+      const next = this.tree.nextHigherPair(key);
+      if (!next || !sameValues(next[0], values)) return;
+    } else if (!sameValues(key, values)) return;
+    const keyValue: Document = {};
+    this.fields.forEach((field, i) => (keyValue[field.path] = values[i] ?? null));
+    fail(
+      ErrorCode.DuplicateKey,
+      `E11000 duplicate key error collection: ${ns} index: ${this.name} dup key: ${formatKeyValue(keyValue)}`,
+      { keyPattern: this.spec.key, keyValue },
+    );
+  }
+
+  add(values: unknown[], recordId: number): void {
+    this.tree.set([...values, recordId], true);
+  }
+
+  remove(values: unknown[], recordId: number): void {
+    this.tree.delete([...values, recordId]);
+  }
+
+  clear(): void {
+    this.tree.clear();
+  }
+
+  /**
+   * Record ids in index order whose entries fall within `intervals` (one list of intervals per
+   * leading field; fields beyond them are unbounded), optionally in reverse order. A record may
+   * appear more than once in a multikey index: callers dedupe.
+   */
+  *scan(intervals: FieldInterval[][], reverse = false): Generator<number> {
+    const ranges = expandRanges(intervals, this.fields);
+    if (reverse) ranges.reverse();
+    for (const [low, high] of ranges) {
+      if (reverse) {
+        for (const [key] of this.tree.entriesReversed(high)) {
+          if (compareKeys(key, low, this.fields) < 0) break;
+          if (withinIntervals(key, intervals)) yield key[key.length - 1] as number;
+        }
+      } else {
+        for (const [key] of this.tree.entries(low)) {
+          if (compareKeys(key, high, this.fields) > 0) break;
+          if (withinIntervals(key, intervals)) yield key[key.length - 1] as number;
+        }
+      }
+    }
+  }
+
+  /** Every entry's record id, for TTL sweeps and diagnostics. */
+  *entries(): Generator<[unknown[], number]> {
+    for (const [key] of this.tree.entries()) {
+      yield [key.slice(0, -1), key[key.length - 1] as number];
+    }
+  }
+}
+
+/** A field's values as index entries: missing -> null, arrays -> their distinct elements. */
+function expandForIndex(values: unknown[]): unknown[] {
+  const out: unknown[] = [];
+  for (const value of values) {
+    if (value === MISSING || value === undefined) out.push(null);
+    else if (Array.isArray(value)) {
+      // MongoDB indexes an empty array as undefined, which sorts and matches like null here.
+      if (value.length === 0) out.push(null);
+      for (const element of value) out.push(element === undefined ? null : element);
+    } else out.push(value);
+  }
+  const distinct: unknown[] = [];
+  for (const value of out) {
+    if (!distinct.some((seen) => valuesEqual(seen, value))) distinct.push(value);
+  }
+  return distinct.length ? distinct : [null];
+}
+
+function compareComponent(a: unknown, b: unknown, direction: 1 | -1): number {
+  if (a === b) return 0;
+  if (a === LOW || b === HIGH) return -1;
+  if (a === HIGH || b === LOW) return 1;
+  return compareValues(a, b) * direction;
+}
+
+function compareKeys(a: IndexKey, b: IndexKey, fields: readonly IndexField[]): number {
+  for (let i = 0; i < fields.length; i++) {
+    const d = compareComponent(a[i], b[i], (fields[i] as IndexField).direction);
+    if (d !== 0) return d;
+  }
+  const ra = a[fields.length];
+  const rb = b[fields.length];
+  return (
+    compareComponent(ra, rb, 1) ||
+    ((ra as number) < (rb as number) ? -1 : (ra as number) > (rb as number) ? 1 : 0)
+  );
+}
+
+function sameValues(key: IndexKey, values: unknown[]): boolean {
+  return values.every((value, i) => compareValues(key[i], value) === 0);
+}
+
+/** Tree-order [low, high] key pairs covering the cartesian product of the intervals. */
+function expandRanges(
+  intervals: FieldInterval[][],
+  fields: readonly IndexField[],
+): [IndexKey, IndexKey][] {
+  let ranges: [IndexKey, IndexKey][] = [[[], []]];
+  intervals.forEach((fieldIntervals, i) => {
+    const direction = (fields[i] as IndexField).direction;
+    const next: [IndexKey, IndexKey][] = [];
+    for (const [low, high] of ranges) {
+      for (const interval of fieldIntervals) {
+        const [lo, hi] =
+          direction === 1 ? [interval.low, interval.high] : [interval.high, interval.low];
+        next.push([
+          [...low, lo],
+          [...high, hi],
+        ]);
+      }
+    }
+    ranges = next;
+  });
+  return ranges.map(([low, high]) => {
+    while (low.length <= fields.length) low.push(LOW);
+    while (high.length <= fields.length) high.push(HIGH);
+    return [low, high];
+  });
+}
+
+function withinIntervals(key: IndexKey, intervals: FieldInterval[][]): boolean {
+  return intervals.every((fieldIntervals, i) =>
+    fieldIntervals.some((interval) => within(key[i], interval)),
+  );
+}
+
+function within(value: unknown, interval: FieldInterval): boolean {
+  const low = interval.low === LOW ? -1 : compareComponent(interval.low, value, 1);
+  if (low > 0 || (low === 0 && !interval.lowInclusive)) return false;
+  const high = interval.high === HIGH ? 1 : compareComponent(interval.high, value, 1);
+  return !(high < 0 || (high === 0 && !interval.highInclusive));
+}
