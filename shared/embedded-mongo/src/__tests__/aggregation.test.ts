@@ -5,15 +5,9 @@ import type {
   Document,
   MongoClient,
   MongoServerError,
-  ObjectId,
 } from 'mongodb';
 import type { EmbeddedMongo } from '../index';
-import { cleanup, connect, startEngine } from './helpers/engine';
-
-/** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
-interface Doc extends Document {
-  _id?: number | string | ObjectId;
-}
+import { type Doc, cleanup, connect, startEngine } from './helpers/engine';
 
 let server: EmbeddedMongo;
 let client: MongoClient;

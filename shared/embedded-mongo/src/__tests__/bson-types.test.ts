@@ -16,12 +16,7 @@ import {
   type MongoClient,
 } from 'mongodb';
 import type { EmbeddedMongo } from '../index';
-import { cleanup, connect, startEngine } from './helpers/engine';
-
-/** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
-interface Doc extends Document {
-  _id?: number | string | ObjectId;
-}
+import { type Doc, cleanup, connect, startEngine } from './helpers/engine';
 
 let server: EmbeddedMongo;
 let client: MongoClient;

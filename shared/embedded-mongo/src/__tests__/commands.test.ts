@@ -1,11 +1,6 @@
-import type { Db, Document, MongoClient, MongoServerError, ObjectId } from 'mongodb';
+import type { Db, Document, MongoClient } from 'mongodb';
 import type { EmbeddedMongo } from '../index';
-import { cleanup, connect, startEngine } from './helpers/engine';
-
-/** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
-interface Doc extends Document {
-  _id?: number | string | ObjectId;
-}
+import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
 
 let server: EmbeddedMongo;
 let client: MongoClient;
@@ -15,16 +10,6 @@ let counter = 0;
 function freshDb(): Db {
   counter += 1;
   return client.db(`cmd${counter}`);
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MongoServerError;
-  }
-  throw new Error('expected the operation to fail');
 }
 
 async function collectionNames(db: Db): Promise<string[]> {

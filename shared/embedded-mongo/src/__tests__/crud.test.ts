@@ -7,15 +7,9 @@ import {
   type Db,
   type Document,
   type MongoClient,
-  type ObjectId,
 } from 'mongodb';
 import type { EmbeddedMongo } from '../index';
-import { cleanup, connect, startEngine } from './helpers/engine';
-
-/** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
-interface Doc extends Document {
-  _id?: number | string | ObjectId;
-}
+import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
 
 let server: EmbeddedMongo;
 let client: MongoClient;
@@ -26,16 +20,6 @@ let counter = 0;
 function fresh(): Collection<Doc> {
   counter += 1;
   return db.collection<Doc>(`c${counter}`);
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejection(promise: Promise<unknown>): Promise<MongoServerError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as MongoServerError;
-  }
-  throw new Error('expected the operation to fail');
 }
 
 beforeAll(async () => {

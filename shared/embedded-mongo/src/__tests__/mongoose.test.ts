@@ -1,6 +1,6 @@
 import mongoose, { Schema, type Connection, type Types } from 'mongoose';
 import type { EmbeddedMongo } from '../index';
-import { cleanup, onCleanup, startEngine } from './helpers/engine';
+import { cleanup, onCleanup, rejection, startEngine } from './helpers/engine';
 
 /**
  * What the PSA services do with mongoose 9, against the engine over TCP. Every test works on its
@@ -22,17 +22,6 @@ beforeAll(async () => {
 });
 
 afterAll(cleanup);
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejectionOf(promise: Promise<unknown>): Promise<Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error);
-    return error as Record<string, unknown>;
-  }
-  throw new Error('expected the promise to reject');
-}
 
 describe('schemas and indexes', () => {
   it('sets createdAt/updatedAt with timestamps and keeps createdAt on updates', async () => {
@@ -67,14 +56,16 @@ describe('schemas and indexes', () => {
     );
 
     await User.create({ email: 'ada@example.com' });
-    const error = await rejectionOf(User.create({ email: 'ada@example.com' }));
+    const error = await rejection<Record<string, unknown>>(
+      User.create({ email: 'ada@example.com' }),
+    );
     expect(error.code).toBe(11000);
     expect(error.keyValue).toEqual({ email: 'ada@example.com' });
     expect(error.keyPattern).toEqual({ email: 1 });
     expect(await User.countDocuments()).toBe(1);
 
     // Unordered insertMany: the duplicate fails, the others are written.
-    const bulkError = await rejectionOf(
+    const bulkError = await rejection<Record<string, unknown>>(
       User.insertMany(
         [{ email: 'bob@example.com' }, { email: 'ada@example.com' }, { email: 'cy@example.com' }],
         { ordered: false },
@@ -88,7 +79,7 @@ describe('schemas and indexes', () => {
     ]);
 
     // An update that would create a duplicate fails the same way and changes nothing.
-    const updateError = await rejectionOf(
+    const updateError = await rejection<Record<string, unknown>>(
       User.updateOne({ email: 'bob@example.com' }, { $set: { email: 'cy@example.com' } }),
     );
     expect(updateError.code).toBe(11000);
@@ -112,7 +103,9 @@ describe('schemas and indexes', () => {
       { org: 'b', slug: 'home', rank: 3 },
       { org: 'a', slug: 'about', rank: 2 },
     ]);
-    const error = await rejectionOf(Page.create({ org: 'a', slug: 'home', rank: 9 }));
+    const error = await rejection<Record<string, unknown>>(
+      Page.create({ org: 'a', slug: 'home', rank: 9 }),
+    );
     expect(error.code).toBe(11000);
     expect(error.keyValue).toEqual({ org: 'a', slug: 'home' });
 
@@ -138,7 +131,7 @@ describe('schemas and indexes', () => {
 
     // Typed loosely on purpose: this is what an unchecked request body would carry.
     const invalid: Record<string, unknown> = { hours: 30, status: 'lost' };
-    const error = await rejectionOf(Entry.create(invalid));
+    const error = await rejection<Record<string, unknown>>(Entry.create(invalid));
     expect(error).toBeInstanceOf(mongoose.Error.ValidationError);
     const errors = error.errors as Record<string, { kind: string }>;
     expect(Object.keys(errors).sort()).toEqual(['hours', 'name', 'status']);
@@ -148,13 +141,13 @@ describe('schemas and indexes', () => {
     expect(await Entry.countDocuments()).toBe(0);
 
     const entry = await Entry.create({ name: 'ok', hours: 8, status: 'draft' });
-    const updateError = await rejectionOf(
+    const updateError = await rejection<Record<string, unknown>>(
       Entry.updateOne({ _id: entry._id }, { $set: { hours: -1 } }, { runValidators: true }),
     );
     expect(updateError).toBeInstanceOf(mongoose.Error.ValidationError);
     expect((await Entry.findById(entry._id).lean())?.hours).toBe(8);
 
-    const castError = await rejectionOf(
+    const castError = await rejection<Record<string, unknown>>(
       Entry.find({ hours: 'many' } as Record<string, unknown>).exec(),
     );
     expect(castError).toBeInstanceOf(mongoose.Error.CastError);
@@ -648,7 +641,9 @@ describe('safety', () => {
 
     // With sanitizeFilter the operator object is wrapped in $eq: a String path refuses to cast
     // it, a Mixed path sends `{$eq: {$ne: null}}`, which the server compares as a literal value.
-    const castError = await rejectionOf(Account.findOne({ ...tokenInput }).exec());
+    const castError = await rejection<Record<string, unknown>>(
+      Account.findOne({ ...tokenInput }).exec(),
+    );
     expect(castError).toBeInstanceOf(mongoose.Error.CastError);
     expect(await Account.countDocuments({ ...profileInput })).toBe(0);
     expect(await Account.find({ ...profileInput }).lean()).toEqual([]);
@@ -679,7 +674,7 @@ describe('safety', () => {
     expect(first!.get('__v')).toBe(1);
 
     second!.set('body', 'stale edit');
-    const error = await rejectionOf(second!.save());
+    const error = await rejection<Record<string, unknown>>(second!.save());
     expect(error).toBeInstanceOf(mongoose.Error.VersionError);
 
     const stored = await Doc.findById(created._id).lean();
@@ -691,7 +686,7 @@ describe('safety', () => {
     await Ledger.createCollection();
     const session = await conn.startSession();
     try {
-      const error = await rejectionOf(
+      const error = await rejection<Record<string, unknown>>(
         session.withTransaction(async () => {
           await Ledger.create([{ account: 'a', amount: -10 }], { session });
           await Ledger.create([{ account: 'b', amount: 10 }], { session });

@@ -25,7 +25,7 @@ import {
   type EmbeddedMongoOptions,
   type EngineLogger,
 } from '../index';
-import { cleanup, connect, onCleanup, startEngine } from './helpers/engine';
+import { cleanup, connect, onCleanup, rejection, startEngine } from './helpers/engine';
 
 /** Durability with `dbPath`: restarts, compaction, a killed process, concurrency and the lock. */
 
@@ -71,17 +71,6 @@ function problems(entries: LogEntry[]): string[] {
   return entries
     .filter((entry) => entry.level === 'error')
     .map((entry) => `${entry.msg ?? ''} ${JSON.stringify(entry.obj)}`);
-}
-
-/** The error a promise rejects with (fails the test if it resolves). */
-async function rejectionOf(promise: Promise<unknown>): Promise<Error & Record<string, unknown>> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(Error);
-    return error as Error & Record<string, unknown>;
-  }
-  throw new Error('expected the promise to reject');
 }
 
 /**
@@ -372,12 +361,16 @@ async function expectEverything(client: MongoClient, otherDatabases: string[] = 
   );
 
   // Unique indexes are still enforced, by key and by the sparse rule.
-  const duplicate = await rejectionOf(people.insertOne({ email: 'six@example.com' }));
+  const duplicate = await rejection<Error & Record<string, unknown>>(
+    people.insertOne({ email: 'six@example.com' }),
+  );
   expect(duplicate.code).toBe(11000);
   expect(duplicate.keyValue).toEqual({ email: 'six@example.com' });
-  const nickDuplicate = await rejectionOf(people.insertOne({ email: 'n@x', nick: 'nick10' }));
+  const nickDuplicate = await rejection<Error & Record<string, unknown>>(
+    people.insertOne({ email: 'n@x', nick: 'nick10' }),
+  );
   expect(nickDuplicate.code).toBe(11000);
-  const renamedDuplicate = await rejectionOf(
+  const renamedDuplicate = await rejection<Error & Record<string, unknown>>(
     app.collection<Loose>('published').insertOne({ title: 'two' }),
   );
   expect(renamedDuplicate.code).toBe(11000);
@@ -464,7 +457,9 @@ describe('restart on the same dbPath', () => {
     const restored = client.db('compact').collection<Loose>('items');
     expect(await restored.countDocuments()).toBe(480);
     expect(await restored.findOne({ _id: 0 })).toMatchObject({ sku: 'sku-0', qty: 19 });
-    expect((await rejectionOf(restored.insertOne({ sku: 'sku-1' }))).code).toBe(11000);
+    expect(
+      (await rejection<Error & Record<string, unknown>>(restored.insertOne({ sku: 'sku-1' }))).code,
+    ).toBe(11000);
     expect(problems(entries)).toEqual([]);
   });
 });
@@ -544,7 +539,9 @@ describe('crash safety', () => {
       );
 
       // The running child holds the directory: this process cannot open it.
-      const locked = await rejectionOf(startEmbeddedMongo({ port: 0, dbPath: dir }));
+      const locked = await rejection<Error & Record<string, unknown>>(
+        startEmbeddedMongo({ port: 0, dbPath: dir }),
+      );
       expect(locked.message).toMatch(/is locked by running process/);
       expect(locked.message).toContain(String(child.pid));
 
@@ -667,7 +664,9 @@ describe('data directory lock', () => {
     const client = await connect(first.uri);
     await client.db('lock').collection<Loose>('c').insertOne({ _id: 1 });
 
-    const error = await rejectionOf(startEmbeddedMongo({ port: 0, dbPath: dir }));
+    const error = await rejection<Error & Record<string, unknown>>(
+      startEmbeddedMongo({ port: 0, dbPath: dir }),
+    );
     expect(error.message).toMatch(/Journal directory .* is already open in this process/);
     expect(error.message).toContain('embedded-mongo-persistence-');
 

@@ -1,4 +1,10 @@
-import { MongoClient, type MongoClientOptions } from 'mongodb';
+import {
+  MongoClient,
+  type Document,
+  type MongoClientOptions,
+  type MongoServerError,
+  type ObjectId,
+} from 'mongodb';
 import { startEmbeddedMongo, type EmbeddedMongo, type EmbeddedMongoOptions } from '../../index';
 
 /** Everything a test started, stopped in reverse order by {@link cleanup}. */
@@ -29,4 +35,20 @@ export async function connect(uri: string, options: MongoClientOptions = {}): Pr
   }).connect();
   onCleanup(() => client.close());
   return client;
+}
+
+/** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
+export interface Doc extends Document {
+  _id?: number | string | ObjectId;
+}
+
+/** The error a promise rejects with (fails the test if it resolves). */
+export async function rejection<E = MongoServerError>(promise: Promise<unknown>): Promise<E> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(Error);
+    return error as E;
+  }
+  throw new Error('expected the operation to fail');
 }
