@@ -1,0 +1,108 @@
+import { parse } from 'graphql';
+import { silentLogger, startSubgraph, type RequestContextBase, type RunningServer } from '../index';
+import { graphqlRequest } from '../testing';
+
+const typeDefs = parse(`
+  extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key"])
+  type Query { slow(ms: Int!): String! fail: String requestId: String! }
+`);
+
+let ready = true;
+const resolvers = {
+  Query: {
+    slow: async (_: unknown, { ms }: { ms: number }) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return 'done';
+    },
+    fail: () => {
+      throw new Error('database password is hunter2');
+    },
+    requestId: (_: unknown, __: unknown, ctx: RequestContextBase) => ctx.requestId,
+  },
+};
+
+async function start(): Promise<RunningServer> {
+  const logger = silentLogger();
+  return startSubgraph<RequestContextBase>({
+    name: 'test',
+    typeDefs,
+    resolvers,
+    port: 0,
+    host: '127.0.0.1',
+    logger,
+    development: false,
+    bodyLimitBytes: 10_000,
+    shutdownGraceMs: 5_000,
+    readiness: () => ({ dependency: ready }),
+    context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+  });
+}
+
+describe('the GraphQL HTTP server', () => {
+  it('reports not ready while a dependency is down, and ready again after', async () => {
+    const server = await start();
+    const readyz = server.url.replace('/graphql', '/readyz');
+    try {
+      ready = false;
+      const down = await fetch(readyz);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({
+        status: 'not ready',
+        checks: { dependency: false },
+      });
+      ready = true;
+      expect((await fetch(readyz)).status).toBe(200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('finishes an in-flight request on stop, then refuses new connections', async () => {
+    const server = await start();
+    const inFlight = graphqlRequest(server.url, '{ slow(ms: 300) }');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const stopped = server.stop();
+    const result = await inFlight;
+    expect(result.status).toBe(200);
+    expect(result.body.data).toEqual({ slow: 'done' });
+    await stopped;
+    await expect(fetch(server.url.replace('/graphql', '/healthz'))).rejects.toThrow();
+  });
+
+  it('masks unexpected errors outside development, uses the caller’s request id, and limits bodies', async () => {
+    const server = await start();
+    try {
+      const failed = await graphqlRequest(server.url, '{ fail }');
+      expect(failed.body.errors?.[0]).toMatchObject({
+        message: 'Internal server error',
+        extensions: { code: 'INTERNAL_SERVER_ERROR' },
+      });
+      expect(JSON.stringify(failed.body)).not.toContain('hunter2');
+
+      const traced = await graphqlRequest(
+        server.url,
+        '{ requestId }',
+        {},
+        { 'x-request-id': 'abc-123' },
+      );
+      expect(traced.body.data).toEqual({ requestId: 'abc-123' });
+      expect(traced.headers.get('x-request-id')).toBe('abc-123');
+      const generated = await graphqlRequest(
+        server.url,
+        '{ requestId }',
+        {},
+        { 'x-request-id': 'bad id with spaces' },
+      );
+      expect(generated.body.data?.requestId).toMatch(/^[0-9a-f-]{36}$/);
+
+      const huge = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ requestId } #${'x'.repeat(20_000)}` }),
+      });
+      expect(huge.status).toBe(413);
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -1,0 +1,111 @@
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+import { UnauthenticatedError } from '../errors/domain-error';
+import { JWT_ALGORITHM, type SigningKey, type VerificationKey } from './signing-keys';
+
+/** The roles, highest first. ADMIN ⊇ MANAGER ⊇ MEMBER; CLIENT is an outside stakeholder. */
+export const ROLES = ['ADMIN', 'MANAGER', 'MEMBER', 'CLIENT'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling, as an access token says. */
+export interface Identity {
+  userId: string;
+  role: Role;
+  sessionId: string;
+  tokenId: string;
+  /** When the token expires (seconds since the epoch). */
+  expiresAt: number;
+}
+
+export interface TokenSettings {
+  issuer: string;
+  audience: string;
+  /** Access token lifetime in seconds (15 minutes in production). */
+  ttlSeconds: number;
+}
+
+/** Signs an access token: ES256 with `kid`, claims `sub role sid iss aud iat exp jti`. */
+export function signAccessToken(
+  subject: { userId: string; role: Role; sessionId: string },
+  key: SigningKey,
+  settings: TokenSettings,
+): { token: string; expiresAt: Date } {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = now + settings.ttlSeconds;
+  const token = jwt.sign(
+    { role: subject.role, sid: subject.sessionId, iat: now, exp },
+    key.privateKey,
+    {
+      algorithm: JWT_ALGORITHM,
+      keyid: key.kid,
+      subject: subject.userId,
+      issuer: settings.issuer,
+      audience: settings.audience,
+      jwtid: randomUUID(),
+    },
+  );
+  return { token, expiresAt: new Date(exp * 1000) };
+}
+
+const isRole = (value: unknown): value is Role =>
+  typeof value === 'string' && (ROLES as readonly string[]).includes(value);
+
+/**
+ * Verifies an access token against the known keys (picked by `kid`), with the algorithm, issuer
+ * and audience pinned. Throws UnauthenticatedError for anything that is not a valid, unexpired
+ * token from us (unsigned, another algorithm, a foreign key, tampered, expired, wrong audience).
+ */
+export function verifyAccessToken(
+  token: string,
+  keys: readonly VerificationKey[],
+  settings: Pick<TokenSettings, 'issuer' | 'audience'>,
+): Identity {
+  const decoded = jwt.decode(token, { complete: true });
+  const kid = decoded?.header.kid;
+  const key = keys.find((k) => k.kid === kid);
+  if (!decoded || decoded.header.alg !== JWT_ALGORITHM || !key) {
+    throw new UnauthenticatedError('Invalid access token');
+  }
+  let claims: jwt.JwtPayload;
+  try {
+    claims = jwt.verify(token, key.publicKey, {
+      algorithms: [JWT_ALGORITHM],
+      issuer: settings.issuer,
+      audience: settings.audience,
+      complete: false,
+    }) as jwt.JwtPayload;
+  } catch (error) {
+    throw new UnauthenticatedError(
+      error instanceof jwt.TokenExpiredError ? 'Access token expired' : 'Invalid access token',
+    );
+  }
+  if (
+    typeof claims.sub !== 'string' ||
+    !isRole(claims.role) ||
+    typeof claims.sid !== 'string' ||
+    typeof claims.jti !== 'string' ||
+    typeof claims.exp !== 'number'
+  ) {
+    throw new UnauthenticatedError('Invalid access token');
+  }
+  return {
+    userId: claims.sub,
+    role: claims.role,
+    sessionId: claims.sid,
+    tokenId: claims.jti,
+    expiresAt: claims.exp,
+  };
+}
+
+/** The bearer token in an `Authorization` header value, or null. */
+export function bearerToken(header: string | undefined): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+  return match?.[1] ?? null;
+}
+
+/** Role rank: ADMIN ⊇ MANAGER ⊇ MEMBER. CLIENT ranks below MEMBER and only reads what it belongs to. */
+const RANK: Record<Role, number> = { ADMIN: 3, MANAGER: 2, MEMBER: 1, CLIENT: 0 };
+
+/** True when `role` is at least `required`. */
+export const hasRole = (role: Role, required: Role): boolean => RANK[role] >= RANK[required];

@@ -1,0 +1,76 @@
+import { z } from 'zod';
+
+/** Every problem with the environment, reported at once. */
+export class ConfigError extends Error {
+  readonly problems: readonly string[];
+
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Validates environment variables against a zod object schema and returns the typed result.
+ * Empty strings count as unset (so `FOO=` in a .env file falls back to the default).
+ * Throws {@link ConfigError} listing every bad or missing variable.
+ */
+export function loadConfig<S extends z.ZodType>(
+  schema: S,
+  env: NodeJS.ProcessEnv = process.env,
+): z.infer<S> {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = schema.safeParse(present);
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map(
+      (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+    ),
+  );
+}
+
+/** Runs a config loader; on {@link ConfigError} prints every problem and exits with status 1. */
+export function configOrExit<T>(load: () => T): T {
+  try {
+    return load();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+/** Reusable variable schemas. */
+export const envVar = {
+  port: (defaultPort: number) => z.coerce.number().int().min(0).max(65535).default(defaultPort),
+  positiveInt: (defaultValue: number) => z.coerce.number().int().positive().default(defaultValue),
+  boolean: (defaultValue: boolean) =>
+    z
+      .enum(['true', 'false', '1', '0'], { message: 'must be true or false' })
+      .default(defaultValue ? 'true' : 'false')
+      .transform((v) => v === 'true' || v === '1'),
+  mongoUrl: () =>
+    z.string().regex(/^mongodb(\+srv)?:\/\/\S+$/, 'must be a mongodb:// or mongodb+srv:// URL'),
+  redisUrl: () => z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL'),
+  httpUrl: () => z.string().regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL'),
+  list: () =>
+    z.string().transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+};
+
+/** Variables every process reads. */
+export const commonEnv = {
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  BODY_LIMIT_BYTES: envVar.positiveInt(1_048_576),
+  SHUTDOWN_GRACE_MS: envVar.positiveInt(10_000),
+  REDIS_URL: envVar.redisUrl().optional(),
+};

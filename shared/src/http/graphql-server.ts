@@ -1,0 +1,289 @@
+import { randomUUID } from 'node:crypto';
+import http, {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+} from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  HeaderMap,
+  type ApolloServer,
+  type ApolloServerPlugin,
+  type BaseContext,
+} from '@apollo/server';
+import { codeOf } from '../errors/format-error';
+import type { Logger } from '../logging/logger';
+
+/** What every request context carries: its id (from `x-request-id` or new) and a logger bound to it. */
+export interface RequestContextBase extends BaseContext {
+  requestId: string;
+  logger: Logger;
+}
+
+/** The incoming request as context factories see it. */
+export interface IncomingRequest {
+  headers: IncomingHttpHeaders;
+  requestId: string;
+  logger: Logger;
+  /** Client address (the socket's; no proxy header is trusted). */
+  ip: string;
+}
+
+/** A plain HTTP route served beside `/graphql` (e.g. a JWKS document). */
+export type Route = (req: IncomingMessage, res: ServerResponse) => void | Promise<void>;
+
+export interface GraphQLServerOptions<TContext extends RequestContextBase> {
+  /** Names the process in logs and health answers. */
+  name: string;
+  /** A configured, not yet started Apollo Server. */
+  apollo: ApolloServer<TContext>;
+  context: (request: IncomingRequest) => Promise<TContext>;
+  port: number;
+  host: string;
+  logger: Logger;
+  /** Largest request body accepted; larger ones get 413. */
+  bodyLimitBytes: number;
+  /** How long `stop()` waits for in-flight requests before closing their sockets. */
+  shutdownGraceMs: number;
+  /** Named dependency checks for `/readyz` (all must be true). */
+  readiness?: () => Record<string, boolean>;
+  /** Extra routes by exact path. */
+  routes?: Record<string, Route>;
+  /** Browser origins allowed to call the API (CORS). Default: none. */
+  corsOrigins?: readonly string[];
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly httpServer: http.Server;
+  /** Marks not-ready, stops accepting, lets in-flight requests finish (bounded), stops Apollo. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request id to use: the caller's when well-formed, else a new one. */
+export function requestIdFrom(headers: IncomingHttpHeaders): string {
+  const given = headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+class BodyTooLargeError extends Error {}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new BodyTooLargeError();
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new BodyTooLargeError();
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(text),
+  });
+  res.end(text);
+}
+
+function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
+  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/**
+ * Apollo plugins every server uses: one log line per operation (name, outcome, duration) and the
+ * stack of every unexpected error, both tagged with the request id.
+ */
+export function requestLoggingPlugin<
+  TContext extends RequestContextBase,
+>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart({ contextValue }) {
+      const started = process.hrtime.bigint();
+      return {
+        async didEncounterErrors({ errors }) {
+          for (const error of errors) {
+            if (codeOf(error.originalError) !== null) continue;
+            const code = error.extensions?.code;
+            if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') continue;
+            contextValue.logger.error(
+              { err: error.originalError ?? error, path: error.path },
+              'unexpected error',
+            );
+          }
+        },
+        async willSendResponse({ operationName, errors }) {
+          contextValue.logger.info(
+            {
+              operationName: operationName ?? null,
+              errors: errors?.length ?? 0,
+              durationMs: Number(process.hrtime.bigint() - started) / 1e6,
+            },
+            'graphql request',
+          );
+        },
+      };
+    },
+  };
+}
+
+/**
+ * Serves an Apollo Server over node:http: `POST|GET /graphql`, `/healthz` (alive), `/readyz`
+ * (dependencies reachable and not draining), extra routes, a body limit, request ids and CORS.
+ * Resolves once listening.
+ */
+export async function startGraphQLServer<TContext extends RequestContextBase>(
+  options: GraphQLServerOptions<TContext>,
+): Promise<RunningServer> {
+  const { apollo, logger } = options;
+  await apollo.start();
+  let draining = false;
+  let inFlight = 0;
+  let idle: (() => void) | null = null;
+  const allowedOrigins = new Set(options.corsOrigins ?? []);
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const requestId = requestIdFrom(req.headers);
+    res.setHeader('x-request-id', requestId);
+    const origin = req.headers.origin;
+    if (origin && allowedOrigins.has(origin)) {
+      res.setHeader('access-control-allow-origin', origin);
+      res.setHeader('vary', 'Origin');
+      res.setHeader(
+        'access-control-allow-headers',
+        'authorization, content-type, x-request-id, apollo-require-preflight',
+      );
+      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+      res.setHeader('access-control-expose-headers', 'x-request-id');
+    }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    if (req.method === 'OPTIONS') {
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname === '/healthz')
+      return sendJson(res, 200, { status: 'ok', service: options.name });
+    if (url.pathname === '/readyz') {
+      const checks = options.readiness?.() ?? {};
+      const ready = !draining && Object.values(checks).every(Boolean);
+      return sendJson(res, ready ? 200 : 503, {
+        status: ready ? 'ready' : 'not ready',
+        service: options.name,
+        draining,
+        checks,
+      });
+    }
+    const route = options.routes?.[url.pathname];
+    if (route) return route(req, res);
+    if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    if (req.method !== 'POST' && req.method !== 'GET') {
+      res.setHeader('allow', 'GET, POST');
+      return graphqlError(res, 405, 'Use POST (or GET for queries)', 'BAD_REQUEST');
+    }
+    let raw: string;
+    try {
+      raw = await readBody(req, options.bodyLimitBytes);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        return graphqlError(
+          res,
+          413,
+          `Request body is larger than ${options.bodyLimitBytes} bytes`,
+          'PAYLOAD_TOO_LARGE',
+        );
+      }
+      throw error;
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown = raw;
+    if (raw.length > 0 && (headers.get('content-type') ?? '').includes('json')) {
+      try {
+        body = JSON.parse(raw);
+      } catch {
+        return graphqlError(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
+      }
+    }
+    const requestLogger = logger.child({ requestId });
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
+      context: () =>
+        options.context({
+          headers: req.headers,
+          requestId,
+          logger: requestLogger,
+          ip: req.socket.remoteAddress ?? '',
+        }),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  };
+
+  const httpServer = http.createServer((req, res) => {
+    inFlight++;
+    handle(req, res)
+      .catch((error: unknown) => {
+        logger.error({ err: error }, 'request failed');
+        if (!res.headersSent)
+          graphqlError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+        else res.end();
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      });
+  });
+  // Slow or stalled clients must not hold sockets forever.
+  httpServer.requestTimeout = 30_000;
+  httpServer.headersTimeout = 10_000;
+  httpServer.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(options.port, options.host, () => {
+      httpServer.off('error', reject);
+      resolve();
+    });
+  });
+  const port = (httpServer.address() as AddressInfo).port;
+  const displayHost =
+    options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+  logger.info({ port }, `${options.name} listening`);
+
+  let stopping: Promise<void> | null = null;
+  const stop = (): Promise<void> => {
+    stopping ??= (async () => {
+      draining = true;
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      if (inFlight > 0) {
+        await Promise.race([
+          new Promise<void>((resolve) => (idle = resolve)),
+          new Promise<void>((resolve) => setTimeout(resolve, options.shutdownGraceMs).unref()),
+        ]);
+      }
+      httpServer.closeAllConnections();
+      await closed;
+      await apollo.stop();
+    })();
+    return stopping;
+  };
+
+  return { url: `http://${displayHost}:${port}/graphql`, port, httpServer, stop };
+}

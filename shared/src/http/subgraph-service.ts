@@ -1,0 +1,107 @@
+import type { Connection } from 'mongoose';
+import { callerFrom, type Caller } from '../auth/request-identity';
+import type { VerificationKey } from '../auth/signing-keys';
+import type { Logger } from '../logging/logger';
+import { connectMongo } from '../mongo/mongo-connection';
+import { loadTypeDefs } from '../graphql/type-defs';
+import type { RequestContextBase } from './graphql-server';
+import { startSubgraph } from './subgraph';
+
+/** A running subgraph service. */
+export interface SubgraphService {
+  readonly url: string;
+  readonly port: number;
+  /** Resolves once the database is connected and the service initialized (tests and the dev stack wait). */
+  whenReady(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** What every subgraph's context carries: the request basics and the verified caller. */
+export interface SubgraphContextBase extends RequestContextBase {
+  caller: Caller;
+}
+
+/** What a service builds on its database connection. */
+export interface ServiceParts<TContext extends SubgraphContextBase> {
+  /** Models whose indexes are built before the service reports ready. */
+  models: { init(): Promise<unknown> }[];
+  /** Extends the base context with the service's per-request parts (DataLoaders, domain). */
+  context(base: SubgraphContextBase): TContext;
+  /** Runs once connected, after the indexes (e.g. seeding). */
+  initialize?(): Promise<void>;
+}
+
+export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
+  name: string;
+  /** The service package's root (its `src/schema.graphql` is the schema). */
+  serviceRoot: string;
+  resolvers: object;
+  config: {
+    NODE_ENV: string;
+    HOST: string;
+    MONGO_URL: string;
+    BODY_LIMIT_BYTES: number;
+    SHUTDOWN_GRACE_MS: number;
+    JWT_ISSUER: string;
+    JWT_AUDIENCE: string;
+  };
+  port: number;
+  dbName: string;
+  /** Keys access tokens are verified with. */
+  verificationKeys: readonly VerificationKey[];
+  logger: Logger;
+  setup(connection: Connection): ServiceParts<TContext>;
+}
+
+/**
+ * The one way a subgraph service starts: connect to its own database (in the background,
+ * retrying), build its indexes and initialize once connected, and serve its schema with the
+ * verified caller in every context; `/readyz` follows the database. Resolves once listening.
+ */
+export async function startSubgraphService<TContext extends SubgraphContextBase>(
+  options: SubgraphServiceOptions<TContext>,
+): Promise<SubgraphService> {
+  const { config, logger } = options;
+  const mongo = connectMongo({ url: config.MONGO_URL, dbName: options.dbName, logger });
+  const parts = options.setup(mongo.connection);
+  const tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const ready = mongo.whenConnected().then(async () => {
+    await Promise.all(parts.models.map((model) => model.init()));
+    await parts.initialize?.();
+  });
+  ready.catch((error: unknown) =>
+    logger.error({ err: error }, `${options.name} service failed to initialize`),
+  );
+  try {
+    const server = await startSubgraph<TContext>({
+      name: options.name,
+      typeDefs: loadTypeDefs(options.serviceRoot),
+      resolvers: options.resolvers,
+      port: options.port,
+      host: config.HOST,
+      logger,
+      development: config.NODE_ENV !== 'production',
+      bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      readiness: () => ({ mongodb: mongo.isReady() }),
+      context: async ({ headers, requestId, logger: requestLogger }) =>
+        parts.context({
+          requestId,
+          logger: requestLogger,
+          caller: callerFrom(headers, options.verificationKeys, tokenSettings),
+        }),
+    });
+    return {
+      url: server.url,
+      port: server.port,
+      whenReady: () => ready,
+      stop: async () => {
+        await server.stop();
+        await mongo.close();
+      },
+    };
+  } catch (error) {
+    await mongo.close();
+    throw error;
+  }
+}

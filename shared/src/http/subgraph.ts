@@ -1,0 +1,46 @@
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { DocumentNode } from 'graphql';
+import { createErrorFormatter } from '../errors/format-error';
+import {
+  requestLoggingPlugin,
+  startGraphQLServer,
+  type GraphQLServerOptions,
+  type RequestContextBase,
+  type RunningServer,
+} from './graphql-server';
+
+export interface SubgraphOptions<TContext extends RequestContextBase> extends Omit<
+  GraphQLServerOptions<TContext>,
+  'apollo'
+> {
+  typeDefs: DocumentNode;
+  /** The service's resolvers (typed by GraphQL Code Generator from its schema). */
+  resolvers: object;
+  /** Development shows unexpected errors' messages and stack traces to clients. */
+  development: boolean;
+}
+
+/**
+ * Starts a Federation 2 subgraph: the schema built with `buildSubgraphSchema`, errors formatted
+ * and logged the one way every service shares, served by {@link startGraphQLServer}.
+ */
+export async function startSubgraph<TContext extends RequestContextBase>(
+  options: SubgraphOptions<TContext>,
+): Promise<RunningServer> {
+  const apollo = new ApolloServer<TContext>({
+    // The generated resolver types are stricter than @apollo/subgraph's own map type, not different.
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      resolvers: options.resolvers as never,
+    }),
+    formatError: createErrorFormatter(options.development),
+    includeStacktraceInErrorResponses: options.development,
+    introspection: true,
+    // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
+    plugins: [requestLoggingPlugin<TContext>(), ApolloServerPluginInlineTraceDisabled()],
+    logger: options.logger,
+  });
+  return startGraphQLServer({ ...options, apollo });
+}

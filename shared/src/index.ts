@@ -1,0 +1,96 @@
+/**
+ * @psa/shared — the one front door to what every PSA Graph service uses. Add exports on purpose.
+ */
+export { ConfigError, commonEnv, configOrExit, envVar, loadConfig } from './config/load-config';
+export {
+  createLogger,
+  REDACTED_PATHS,
+  silentLogger,
+  type Logger,
+  type LoggerOptions,
+} from './logging/logger';
+export { ErrorCode, HTTP_STATUS } from './errors/error-code';
+export {
+  BadUserInputError,
+  ConflictError,
+  DomainError,
+  ForbiddenError,
+  NotFoundError,
+  RateLimitedError,
+  UnauthenticatedError,
+} from './errors/domain-error';
+export { codeOf, createErrorFormatter, isDuplicateKeyError } from './errors/format-error';
+export { connectMongo, type MongoHandle, type MongoOptions } from './mongo/mongo-connection';
+export { createRedisClient, isRedisReady } from './redis/redis-client';
+export { InProcessPubSub, RedisPubSub, type MessageHandler, type PubSub } from './redis/pubsub';
+export {
+  requestIdFrom,
+  requestLoggingPlugin,
+  startGraphQLServer,
+  type GraphQLServerOptions,
+  type IncomingRequest,
+  type RequestContextBase,
+  type Route,
+  type RunningServer,
+} from './http/graphql-server';
+export {
+  DEFAULT_PAGE_SIZE,
+  MAX_PAGE_SIZE,
+  decodeCursor,
+  encodeCursor,
+  pageSize,
+  paginate,
+  type Connection,
+  type ConnectionArgs,
+  type Edge,
+} from './pagination/connection';
+export {
+  JWT_ALGORITHM,
+  keyId,
+  loadOrCreateDevSigningKey,
+  publicKeyPem,
+  signingKeyFromPem,
+  verificationKeyFromPem,
+  type SigningKey,
+  type VerificationKey,
+} from './auth/signing-keys';
+export {
+  ROLES,
+  bearerToken,
+  hasRole,
+  signAccessToken,
+  verifyAccessToken,
+  type Identity,
+  type Role,
+  type TokenSettings,
+} from './auth/access-token';
+export {
+  authConfigProblems,
+  authEnv,
+  resolveSigningKey,
+  resolveVerificationKeys,
+  type AuthConfig,
+} from './auth/auth-config';
+export { callerFrom, requireIdentity, type Caller } from './auth/request-identity';
+export { startSubgraph, type SubgraphOptions } from './http/subgraph';
+export { DateTimeScalar } from './graphql/date-time.scalar';
+export { runUntilSignal, type Stoppable } from './process/run-until-signal';
+export { toObjectId } from './mongo/object-id';
+export { createByIdLoader } from './mongo/by-id-loader';
+export { loadTypeDefs } from './graphql/type-defs';
+export {
+  callerObjectId,
+  oneOf,
+  optionalId,
+  optionalText,
+  requiredId,
+  requiredText,
+} from './validation/input-rules';
+export {
+  startSubgraphService,
+  type ServiceParts,
+  type SubgraphContextBase,
+  type SubgraphService,
+  type SubgraphServiceOptions,
+} from './http/subgraph-service';
+export { subgraphEnv } from './config/subgraph-env';

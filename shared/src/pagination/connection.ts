@@ -1,0 +1,116 @@
+import { trusted, Types, type Model, type QueryFilter } from 'mongoose';
+import { BadUserInputError } from '../errors/domain-error';
+
+/** Relay connection arguments as every list field takes them. */
+export interface ConnectionArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Edge<T> {
+  cursor: string;
+  node: T;
+}
+
+/**
+ * A Relay connection. `totalCount` is a function so the count query runs only when a client
+ * selects the field (GraphQL's default resolver calls it).
+ */
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: () => Promise<number>;
+}
+
+/** Page size when the client gives none, and the largest it may ask for. */
+export const DEFAULT_PAGE_SIZE = 20;
+export const MAX_PAGE_SIZE = 100;
+
+/** Documents paged by connections carry these (mongoose `timestamps`). */
+interface Paged {
+  _id: Types.ObjectId;
+  createdAt: Date;
+}
+
+/** An opaque cursor: the position (createdAt, _id) of an item in the stable order. */
+export function encodeCursor(item: Paged): string {
+  return Buffer.from(JSON.stringify([item.createdAt.getTime(), item._id.toHexString()])).toString(
+    'base64url',
+  );
+}
+
+/** Decodes a cursor or throws BAD_USER_INPUT naming the `after` argument. */
+export function decodeCursor(cursor: string): { createdAt: Date; id: Types.ObjectId } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'number' &&
+      Number.isFinite(value[0]) &&
+      typeof value[1] === 'string' &&
+      Types.ObjectId.isValid(value[1]) &&
+      /^[0-9a-f]{24}$/.test(value[1])
+    ) {
+      return { createdAt: new Date(value[0]), id: new Types.ObjectId(value[1]) };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('after is not a valid cursor', 'after');
+}
+
+/** Validates `first`: an integer from 0 to 100 (default 20). */
+export function pageSize(first: number | null | undefined): number {
+  if (first === null || first === undefined) return DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(first) || first < 0 || first > MAX_PAGE_SIZE) {
+    throw new BadUserInputError(`first must be an integer from 0 to ${MAX_PAGE_SIZE}`, 'first');
+  }
+  return first;
+}
+
+/**
+ * One page of `model` matching `filter`, in the stable order (createdAt, then _id), starting
+ * after the `after` cursor. Stable under concurrent inserts: a page boundary is a position in that
+ * order, not an offset. Serve it with an index on the filter's fields followed by
+ * `{createdAt: 1, _id: 1}`.
+ */
+export async function paginate<T extends Paged>(
+  model: Model<T>,
+  filter: QueryFilter<T>,
+  args: ConnectionArgs,
+): Promise<Connection<T>> {
+  const first = pageSize(args.first);
+  let pageFilter = filter;
+  if (args.after) {
+    const { createdAt, id } = decodeCursor(args.after);
+    // Operators we build ourselves are marked trusted: the connection sanitizes filters.
+    pageFilter = {
+      $and: [
+        filter,
+        {
+          $or: [
+            { createdAt: trusted({ $gt: createdAt }) },
+            { createdAt, _id: trusted({ $gt: id }) },
+          ],
+        },
+      ],
+    } as QueryFilter<T>;
+  }
+  const items =
+    first === 0
+      ? []
+      : ((await model
+          .find(pageFilter)
+          .sort({ createdAt: 1, _id: 1 })
+          .limit(first + 1)
+          .lean({ virtuals: false })
+          .exec()) as unknown as T[]);
+  const page = items.slice(0, first);
+  const edges = page.map((node) => ({ cursor: encodeCursor(node), node }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: items.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => model.countDocuments(filter).exec(),
+  };
+}
