@@ -1,0 +1,50 @@
+import path from 'node:path';
+import {
+  createByIdLoader,
+  resolveVerificationKeys,
+  startSubgraphService,
+  type Logger,
+  type SubgraphService,
+} from '@psa/shared';
+import type { DocumentsConfig } from './config';
+import type { DocumentsContext } from './context';
+import { documentModel } from './models/document.model';
+import { DocumentsDomain } from './documents-domain';
+import { documentResolvers } from './resolvers/document.resolver';
+
+export { loadDocumentsConfig, type DocumentsConfig } from './config';
+export type { SubgraphService } from '@psa/shared';
+
+/**
+ * Starts the documents subgraph: connects to its database (in the background, retrying) and serves
+ * GraphQL. Resolves once it listens.
+ */
+export function startDocumentsService(
+  config: DocumentsConfig,
+  logger: Logger,
+): Promise<SubgraphService> {
+  return startSubgraphService<DocumentsContext>({
+    name: 'documents',
+    serviceRoot: path.resolve(__dirname, '..'),
+    resolvers: documentResolvers,
+    config,
+    port: config.DOCUMENTS_PORT,
+    dbName: config.DOCUMENTS_DB,
+    verificationKeys: resolveVerificationKeys(config),
+    logger,
+    setup: (connection) => {
+      const documents = documentModel(connection);
+      const domain = new DocumentsDomain(documents, {
+        allowHttpUrls: config.NODE_ENV !== 'production',
+      });
+      return {
+        models: [documents],
+        context: (base) => ({
+          ...base,
+          loaders: { document: createByIdLoader(documents) },
+          domain,
+        }),
+      };
+    },
+  });
+}

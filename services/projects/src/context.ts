@@ -1,0 +1,10 @@
+import type DataLoader from 'dataloader';
+import type { SubgraphContextBase } from '@psa/shared';
+import type { ProjectRecord } from './models/project.model';
+import type { ProjectsDomain } from './projects-domain';
+
+/** Per-request context of the projects subgraph. */
+export interface ProjectsContext extends SubgraphContextBase {
+  loaders: { project: DataLoader<string, ProjectRecord | null> };
+  domain: ProjectsDomain;
+}

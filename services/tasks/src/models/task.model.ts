@@ -1,0 +1,55 @@
+import { Schema, type Connection, type Model, type Types } from 'mongoose';
+
+export const TASK_STATUSES = ['TODO', 'IN_PROGRESS', 'BLOCKED', 'DONE'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+export const TASK_PRIORITIES = ['LOW', 'MEDIUM', 'HIGH', 'URGENT'] as const;
+export type TaskPriority = (typeof TASK_PRIORITIES)[number];
+
+/**
+ * A task as stored (lean). Projects and users are referenced by id only: they live in the
+ * projects and users services.
+ */
+export interface TaskRecord {
+  _id: Types.ObjectId;
+  projectId: Types.ObjectId;
+  title: string;
+  description: string | null;
+  status: TaskStatus;
+  priority: TaskPriority;
+  dueDate: Date | null;
+  assigneeId: Types.ObjectId | null;
+  createdById: Types.ObjectId;
+  /** Set when the task becomes DONE, cleared when it is reopened. */
+  completedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const taskSchema = new Schema<TaskRecord>(
+  {
+    projectId: { type: Schema.Types.ObjectId, required: true },
+    title: { type: String, required: true },
+    description: { type: String, default: null },
+    status: { type: String, enum: TASK_STATUSES, required: true, default: 'TODO' },
+    priority: { type: String, enum: TASK_PRIORITIES, required: true, default: 'MEDIUM' },
+    dueDate: { type: Date, default: null },
+    assigneeId: { type: Schema.Types.ObjectId, default: null },
+    createdById: { type: Schema.Types.ObjectId, required: true },
+    completedAt: { type: Date, default: null },
+  },
+  { timestamps: true, collection: 'tasks' },
+);
+
+// The stable page order of task lists.
+taskSchema.index({ createdAt: 1, _id: 1 });
+// Project.tasks and Project.taskSummary: a project's tasks, in page order.
+taskSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
+// User.assignedTasks: a user's tasks, in page order.
+taskSchema.index({ assigneeId: 1, createdAt: 1, _id: 1 });
+
+export type TaskModel = Model<TaskRecord>;
+
+/** The Task model on the service's own connection. */
+export const taskModel = (connection: Connection): TaskModel =>
+  connection.models.Task ?? connection.model<TaskRecord>('Task', taskSchema);

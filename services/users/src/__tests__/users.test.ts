@@ -1,0 +1,528 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import {
+  ConfigError,
+  createLogger,
+  loadOrCreateDevSigningKey,
+  silentLogger,
+  type Logger,
+  type Role,
+  type SigningKey,
+} from '@psa/shared';
+import {
+  bearer,
+  Cleanup,
+  graphqlRequest,
+  mintAccessToken,
+  randomId,
+  type GraphQLBody,
+} from '@psa/shared/testing';
+import { loadUsersConfig, startUsersService, type SubgraphService } from '../users-service';
+
+interface UserView {
+  id: string;
+  username: string;
+  email: string | null;
+  displayName: string | null;
+  role: Role;
+}
+
+interface AuthView {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: string;
+  user: Omit<UserView, 'email'>;
+}
+
+interface UserPage {
+  edges: { cursor: string; node: UserView }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  totalCount: number;
+}
+
+const ADMIN = {
+  username: 'Chief',
+  email: 'Chief@PSA.test',
+  password: 'admin password for the users tests',
+};
+
+const cleanup = new Cleanup();
+let service: SubgraphService;
+let signingKey: SigningKey;
+let keysDir: string;
+let tokenSettings: { issuer: string; audience: string };
+
+/** Headers of a user with `role` (by default one who does not exist), with a token the service trusts. */
+const auth = (role: Role, userId?: string): Record<string, string> =>
+  bearer(mintAccessToken(signingKey, tokenSettings, role, userId));
+
+const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
+
+const USER_FIELDS = 'id username email displayName role';
+// No email: the request that signs in carries no token yet, so it would read null.
+const AUTH_FIELDS = 'accessToken refreshToken expiresAt user { id username displayName role }';
+const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH_FIELDS} } }`;
+const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
+const ME = `{ me { ${USER_FIELDS} } }`;
+const USER = `query ($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`;
+const USERS = `query ($first: Int, $after: String, $filter: UserFilter) {
+  users(first: $first, after: $after, filter: $filter) {
+    edges { cursor node { ${USER_FIELDS} } }
+    pageInfo { hasNextPage endCursor }
+    totalCount
+  }
+}`;
+const ENTITIES = `query ($representations: [_Any!]!) {
+  _entities(representations: $representations) { ... on User { ${USER_FIELDS} } }
+}`;
+
+/** A sign-up input no other test uses: username and email from `name`, a password of its own. */
+function newUser(name: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+  const suffix = randomId().slice(0, 8);
+  return {
+    username: `${name}_${suffix}`,
+    email: `${name}.${suffix}@example.com`,
+    password: `a long passphrase ${randomId()}`,
+    ...overrides,
+  };
+}
+
+async function signUp(input: Record<string, unknown>, url = service.url) {
+  return (await graphqlRequest<{ signUp: AuthView }>(url, SIGN_UP, { input })).body;
+}
+
+async function login(loginName: string, password: string, url = service.url) {
+  return (
+    await graphqlRequest<{ login: AuthView }>(url, LOGIN, { input: { login: loginName, password } })
+  ).body;
+}
+
+/** The service's environment: the MongoDB jest's global setup chose and a database of its own. */
+function environment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    NODE_ENV: 'test',
+    HOST: '127.0.0.1',
+    USERS_PORT: '0',
+    LOG_LEVEL: 'silent',
+    MONGO_URL: process.env.MONGO_URL,
+    USERS_DB: `psa_users_${randomId()}`,
+    JWT_KEYS_DIR: keysDir,
+    ADMIN_USERNAME: ADMIN.username,
+    ADMIN_EMAIL: ADMIN.email,
+    ADMIN_PASSWORD: ADMIN.password,
+    ...overrides,
+  };
+}
+
+/** Starts a users service (stopped when the file ends) and waits until it is ready. */
+async function startService(
+  env: NodeJS.ProcessEnv,
+  logger: Logger = silentLogger(),
+): Promise<SubgraphService> {
+  const started = await startUsersService(loadUsersConfig(env), logger);
+  cleanup.add(() => started.stop());
+  await started.whenReady();
+  return started;
+}
+
+beforeAll(async () => {
+  keysDir = mkdtempSync(path.join(tmpdir(), 'psa-users-keys-'));
+  cleanup.add(() => rmSync(keysDir, { recursive: true, force: true }));
+  signingKey = loadOrCreateDevSigningKey(keysDir);
+  const env = environment();
+  const config = loadUsersConfig(env);
+  tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  service = await startService(env);
+});
+
+afterAll(() => cleanup.run());
+
+describe('configuration', () => {
+  it('defaults to port 4001 and the psa_users database', () => {
+    expect(loadUsersConfig({})).toMatchObject({ USERS_PORT: 4001, USERS_DB: 'psa_users' });
+  });
+
+  it('requires the signing key in production', () => {
+    expect(() => loadUsersConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
+    expect(() => loadUsersConfig({ NODE_ENV: 'production' })).toThrow(/JWT_PRIVATE_KEY/);
+  });
+
+  it('takes all three ADMIN_ variables or none', () => {
+    expect(() => loadUsersConfig({ ADMIN_USERNAME: 'root' })).toThrow(/set all three or none/);
+  });
+});
+
+describe('signUp', () => {
+  it('creates a MEMBER with a lower-case username and answers `me` for its token', async () => {
+    const input = newUser('Alice', { displayName: ' Alice Liddell ' });
+    const body = await signUp({ ...input, username: `  ${input.username} ` });
+    expect(body.errors).toBeUndefined();
+    const payload = body.data?.signUp;
+    expect(payload?.user).toEqual({
+      id: expect.stringMatching(/^[0-9a-f]{24}$/),
+      username: input.username?.toLowerCase(),
+      displayName: 'Alice Liddell',
+      role: 'MEMBER',
+    });
+    expect(payload?.refreshToken).toEqual(expect.any(String));
+    expect(Date.parse(payload?.expiresAt ?? '')).toBeGreaterThan(Date.now());
+
+    const me = await graphqlRequest<{ me: UserView }>(
+      service.url,
+      ME,
+      {},
+      bearer(payload?.accessToken ?? ''),
+    );
+    expect(me.body.errors).toBeUndefined();
+    expect(me.body.data?.me).toEqual({ ...payload?.user, email: input.email });
+  });
+
+  it('accepts passwords of exactly 15 and 256 characters', async () => {
+    for (const password of ['p'.repeat(15), '🔑'.repeat(256)]) {
+      const body = await signUp(newUser('bounds', { password }));
+      expect(body.errors).toBeUndefined();
+    }
+  });
+
+  it('refuses a taken username or email, whatever its case, with CONFLICT naming the field', async () => {
+    const taken = newUser('taken');
+    expect((await signUp(taken)).errors).toBeUndefined();
+
+    const sameUsername = await signUp(
+      newUser('other', { username: taken.username?.toUpperCase() }),
+    );
+    expect(sameUsername.data).toBeNull();
+    expect(sameUsername.errors?.[0]).toMatchObject({
+      message: 'username is already taken',
+      extensions: { code: 'CONFLICT', field: 'input.username' },
+    });
+
+    const sameEmail = await signUp(newUser('other', { email: taken.email?.toUpperCase() }));
+    expect(sameEmail.data).toBeNull();
+    expect(sameEmail.errors?.[0]).toMatchObject({
+      message: 'email is already taken',
+      extensions: { code: 'CONFLICT', field: 'input.email' },
+    });
+  });
+
+  it.each([
+    ['a username with a space', { username: 'alice smith' }, 'input.username'],
+    ['a username with a character outside a-z 0-9 _ . -', { username: 'alice!' }, 'input.username'],
+    ['a username with a non-ASCII letter', { username: 'émile' }, 'input.username'],
+    ['a username of 2 characters', { username: 'ab' }, 'input.username'],
+    ['a username of 33 characters', { username: 'a'.repeat(33) }, 'input.username'],
+    ['an email without @', { email: 'alice.example.com' }, 'input.email'],
+    ['an email without a dot in its domain', { email: 'alice@localhost' }, 'input.email'],
+    ['an email with a space', { email: 'alice smith@example.com' }, 'input.email'],
+    ['a password of 14 characters', { password: 'p'.repeat(14) }, 'input.password'],
+    ['a password of 257 characters', { password: 'p'.repeat(257) }, 'input.password'],
+  ])('refuses %s with BAD_USER_INPUT naming the field', async (_case, overrides, field) => {
+    const body = await signUp(newUser('invalid', overrides));
+    expect(body.data).toBeNull();
+    expect(errorOf(body)).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+});
+
+describe('login', () => {
+  const account = newUser('Bob');
+  let userId: string;
+
+  beforeAll(async () => {
+    userId = (await signUp(account)).data?.signUp.user.id ?? '';
+  });
+
+  it.each([
+    ['username', () => account.username ?? ''],
+    ['username in upper case', () => account.username?.toUpperCase() ?? ''],
+    ['email, case-insensitively', () => ` ${account.email?.toUpperCase()} `],
+  ])('signs in by %s', async (_case, loginName) => {
+    const body = await login(loginName(), account.password ?? '');
+    expect(body.errors).toBeUndefined();
+    expect(body.data?.login.user).toMatchObject({ id: userId, role: 'MEMBER' });
+    const me = await graphqlRequest<{ me: UserView }>(
+      service.url,
+      ME,
+      {},
+      bearer(body.data?.login.accessToken ?? ''),
+    );
+    expect(me.body.data?.me.id).toBe(userId);
+  });
+
+  it('answers a wrong password and an unknown user alike, with UNAUTHENTICATED', async () => {
+    const wrongPassword = await login(account.username ?? '', `${account.password}!`);
+    const unknownUser = await login(`nobody_${randomId().slice(0, 8)}`, account.password ?? '');
+    for (const body of [wrongPassword, unknownUser]) {
+      expect(body.data).toBeNull();
+      expect(body.errors?.[0]).toMatchObject({
+        message: 'Wrong username/email or password',
+        extensions: { code: 'UNAUTHENTICATED' },
+      });
+    }
+  });
+});
+
+describe('me', () => {
+  it('is UNAUTHENTICATED without a token or with garbage', async () => {
+    for (const headers of [{}, bearer('not.a.token')]) {
+      const { body } = await graphqlRequest(service.url, ME, {}, headers);
+      expect(body.data).toEqual({ me: null });
+      expect(errorOf(body).code).toBe('UNAUTHENTICATED');
+    }
+  });
+});
+
+describe('email', () => {
+  const account = newUser('carol');
+  let owner: AuthView;
+
+  beforeAll(async () => {
+    owner = (await signUp(account)).data?.signUp as AuthView;
+  });
+
+  const emailSeenBy = async (headers: Record<string, string>) => {
+    const { body } = await graphqlRequest<{ user: UserView }>(
+      service.url,
+      USER,
+      { id: owner.user.id },
+      headers,
+    );
+    expect(body.errors).toBeUndefined();
+    return body.data?.user.email;
+  };
+
+  it('is in the signUp and login payloads, which belong to the user who just signed in', async () => {
+    const fresh = newUser('payload');
+    const signedUp = await graphqlRequest<{ signUp: { user: { email: string | null } } }>(
+      service.url,
+      'mutation ($input: SignUpInput!) { signUp(input: $input) { user { email } } }',
+      { input: fresh },
+    );
+    expect(signedUp.body.data?.signUp.user.email).toBe(fresh.email);
+    const loggedIn = await graphqlRequest<{ login: { user: { email: string | null } } }>(
+      service.url,
+      'mutation ($input: LoginInput!) { login(input: $input) { user { email } } }',
+      { input: { login: fresh.username, password: fresh.password } },
+    );
+    expect(loggedIn.body.data?.login.user.email).toBe(fresh.email);
+  });
+
+  it('is visible to the user and to an admin', async () => {
+    expect(await emailSeenBy(bearer(owner.accessToken))).toBe(account.email);
+    const admin = await login(ADMIN.email, ADMIN.password);
+    expect(await emailSeenBy(bearer(admin.data?.login.accessToken ?? ''))).toBe(account.email);
+  });
+
+  it('is null for another member, a manager and a client', async () => {
+    for (const role of ['MEMBER', 'MANAGER', 'CLIENT'] as const) {
+      expect(await emailSeenBy(auth(role))).toBeNull();
+    }
+  });
+});
+
+describe('users(first, after, filter)', () => {
+  // A prefix of their own keeps the other tests' users out of these pages.
+  const prefix = `pg${randomId().slice(0, 6)}`;
+  const created: UserView[] = [];
+
+  const page = async (variables: Record<string, unknown>, headers = auth('MEMBER')) => {
+    const { body } = await graphqlRequest<{ users: UserPage }>(
+      service.url,
+      USERS,
+      variables,
+      headers,
+    );
+    return body;
+  };
+
+  beforeAll(async () => {
+    for (let i = 1; i <= 5; i++) {
+      const body = await signUp(newUser(`${prefix}_${i}`, { username: `${prefix}_${i}` }));
+      created.push(body.data?.signUp.user as UserView);
+    }
+  });
+
+  it('pages through matching users in creation order, without overlap, with totalCount', async () => {
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (const expectedSize of [2, 2, 1]) {
+      const body = await page({ first: 2, after, filter: { search: prefix.toUpperCase() } });
+      expect(body.errors).toBeUndefined();
+      const users = body.data?.users as UserPage;
+      expect(users.edges).toHaveLength(expectedSize);
+      expect(users.totalCount).toBe(5);
+      expect(users.pageInfo.hasNextPage).toBe(expectedSize === 2);
+      expect(users.pageInfo.endCursor).toBe(users.edges.at(-1)?.cursor);
+      seen.push(...users.edges.map((edge) => edge.node.id));
+      after = users.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(created.map((user) => user.id));
+  });
+
+  it('filters by role', async () => {
+    const admins = await page({ filter: { role: 'ADMIN' } });
+    expect(admins.errors).toBeUndefined();
+    expect(admins.data?.users.totalCount).toBe(1);
+    expect(admins.data?.users.edges.map((edge) => edge.node.username)).toEqual([
+      ADMIN.username.toLowerCase(),
+    ]);
+    const members = await page({ filter: { role: 'MEMBER', search: prefix } });
+    expect(members.data?.users.totalCount).toBe(5);
+    const managers = await page({ filter: { role: 'MANAGER', search: prefix } });
+    expect(managers.data?.users).toMatchObject({ edges: [], totalCount: 0 });
+  });
+
+  it('matches the search as a prefix, not as a pattern', async () => {
+    const anywhere = await page({ filter: { search: prefix.slice(1) } });
+    expect(anywhere.data?.users.totalCount).toBe(0);
+    const pattern = await page({ filter: { search: `${prefix}_.` } });
+    expect(pattern.data?.users.totalCount).toBe(0);
+  });
+
+  it('refuses first over 100 and a malformed cursor with BAD_USER_INPUT naming the argument', async () => {
+    const tooMany = await page({ first: 101 });
+    expect(tooMany.data).toBeNull();
+    expect(errorOf(tooMany)).toEqual({ code: 'BAD_USER_INPUT', field: 'first' });
+    for (const after of ['not-a-cursor', Buffer.from('[1,"x"]').toString('base64url')]) {
+      const badCursor = await page({ after });
+      expect(badCursor.data).toBeNull();
+      expect(errorOf(badCursor)).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
+  });
+
+  it('is UNAUTHENTICATED without a token', async () => {
+    const body = await page({}, {});
+    expect(errorOf(body).code).toBe('UNAUTHENTICATED');
+  });
+});
+
+describe('_entities (federation references)', () => {
+  const accounts = [newUser('dave'), newUser('erin')];
+  const users: AuthView[] = [];
+
+  beforeAll(async () => {
+    for (const account of accounts) users.push((await signUp(account)).data?.signUp as AuthView);
+  });
+
+  const representations = () => users.map((user) => ({ __typename: 'User', id: user.user.id }));
+
+  it('resolves User references in one request, in order, with email for the user only', async () => {
+    const [dave, erin] = users as [AuthView, AuthView];
+    const { body } = await graphqlRequest<{ _entities: (UserView | null)[] }>(
+      service.url,
+      ENTITIES,
+      { representations: [...representations(), { __typename: 'User', id: randomId() }] },
+      bearer(erin.accessToken),
+    );
+    expect(body.errors).toBeUndefined();
+    expect(body.data?._entities).toEqual([
+      { ...dave.user, email: null },
+      { ...erin.user, email: accounts[1]?.email },
+      null,
+    ]);
+  });
+
+  it('is UNAUTHENTICATED, and reveals no user, without a valid token', async () => {
+    for (const headers of [{}, bearer('not.a.token')]) {
+      const { body } = await graphqlRequest<{ _entities: unknown[] }>(
+        service.url,
+        ENTITIES,
+        { representations: representations() },
+        headers,
+      );
+      expect(body.data?._entities).toEqual([null, null]);
+      expect(body.errors?.map((error) => error.extensions?.code)).toEqual([
+        'UNAUTHENTICATED',
+        'UNAUTHENTICATED',
+      ]);
+    }
+  });
+});
+
+describe('the first admin', () => {
+  it('is seeded from ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD once, across restarts', async () => {
+    const env = environment();
+    await (await startService(env)).stop();
+    const restarted = await startService(env);
+    const admin = await login(ADMIN.username, ADMIN.password, restarted.url);
+    expect(admin.errors).toBeUndefined();
+    const adminHeaders = bearer(admin.data?.login.accessToken ?? '');
+
+    const admins = async (url: string) =>
+      (
+        await graphqlRequest<{ users: UserPage }>(
+          url,
+          USERS,
+          { filter: { role: 'ADMIN' } },
+          adminHeaders,
+        )
+      ).body.data?.users;
+    expect(await admins(restarted.url)).toMatchObject({
+      totalCount: 1,
+      edges: [
+        {
+          node: {
+            id: admin.data?.login.user.id,
+            username: ADMIN.username.toLowerCase(),
+            email: ADMIN.email,
+            role: 'ADMIN',
+          },
+        },
+      ],
+    });
+
+    // Other ADMIN_ settings on a later start do not add a second admin either.
+    const other = newUser('root');
+    const reconfigured = await startService({
+      ...env,
+      ADMIN_USERNAME: other.username,
+      ADMIN_EMAIL: other.email,
+      ADMIN_PASSWORD: other.password,
+    });
+    expect((await admins(reconfigured.url))?.totalCount).toBe(1);
+    expect(
+      errorOf(await login(other.username ?? '', other.password ?? '', reconfigured.url)),
+    ).toEqual({ code: 'UNAUTHENTICATED' });
+  });
+});
+
+describe('logs', () => {
+  it('never contain a password or a token, even at trace level', async () => {
+    const lines: string[] = [];
+    const destination = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const logged = await startService(
+      environment(),
+      createLogger({ name: 'users', level: 'trace', destination }),
+    );
+
+    const account = newUser('frank');
+    const signedUp = await signUp(account, logged.url);
+    const loggedIn = await login(account.email ?? '', account.password ?? '', logged.url);
+    const wrongPassword = `${account.password} wrong`;
+    expect((await login(account.username ?? '', wrongPassword, logged.url)).errors).toHaveLength(1);
+
+    const text = lines.join('');
+    // The capture works: the operations were logged.
+    expect(text).toContain('"operationName":"SignUp"');
+    expect(text).toContain('"operationName":"Login"');
+    const secrets = [
+      account.password,
+      wrongPassword,
+      ADMIN.password,
+      signedUp.data?.signUp.accessToken,
+      signedUp.data?.signUp.refreshToken,
+      loggedIn.data?.login.accessToken,
+      loggedIn.data?.login.refreshToken,
+    ];
+    for (const secret of secrets) {
+      expect(secret).toEqual(expect.any(String));
+      expect(text).not.toContain(secret);
+    }
+  });
+});
