@@ -1,0 +1,10 @@
+import { readFileSync } from 'node:fs';
+import { composeSupergraph, SUPERGRAPH_PATH } from '../supergraph';
+
+describe('gateway/supergraph.graphql', () => {
+  it('composes without errors and matches the checked-in file (run `npm run compose` when it does not)', () => {
+    const result = composeSupergraph();
+    expect(result.errors).toBeNull();
+    expect(readFileSync(SUPERGRAPH_PATH, 'utf8')).toBe(result.sdl);
+  });
+});

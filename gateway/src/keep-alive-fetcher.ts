@@ -1,0 +1,101 @@
+import http from 'node:http';
+import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
+
+class ResponseHeaders implements FetcherHeaders {
+  private readonly map = new Map<string, string>();
+
+  constructor(raw: http.IncomingHttpHeaders) {
+    for (const [name, value] of Object.entries(raw)) {
+      if (value !== undefined) this.map.set(name, Array.isArray(value) ? value.join(', ') : value);
+    }
+  }
+
+  append(name: string, value: string): void {
+    const key = name.toLowerCase();
+    const existing = this.map.get(key);
+    this.map.set(key, existing ? `${existing}, ${value}` : value);
+  }
+  delete(name: string): void {
+    this.map.delete(name.toLowerCase());
+  }
+  get(name: string): string | null {
+    return this.map.get(name.toLowerCase()) ?? null;
+  }
+  has(name: string): boolean {
+    return this.map.has(name.toLowerCase());
+  }
+  set(name: string, value: string): void {
+    this.map.set(name.toLowerCase(), value);
+  }
+  entries(): Iterator<[string, string]> {
+    return this.map.entries();
+  }
+  keys(): Iterator<string> {
+    return this.map.keys();
+  }
+  values(): Iterator<string> {
+    return this.map.values();
+  }
+  [Symbol.iterator](): Iterator<[string, string]> {
+    return this.map.entries();
+  }
+}
+
+function response(
+  url: string,
+  status: number,
+  statusText: string,
+  headers: FetcherHeaders,
+  body: Buffer,
+): FetcherResponse {
+  return {
+    bodyUsed: false,
+    url,
+    redirected: false,
+    status,
+    ok: status >= 200 && status < 300,
+    statusText,
+    headers,
+    arrayBuffer: async () =>
+      body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
+    text: async () => body.toString('utf8'),
+    json: async () => JSON.parse(body.toString('utf8')) as unknown,
+    clone: () => response(url, status, statusText, headers, body),
+  };
+}
+
+/**
+ * A minimal fetch over node:http with a keep-alive agent, for the gateway's subgraph calls.
+ * Measured faster than make-fetch-happen (the gateway's default) and Node's global fetch.
+ * Rejects on a network error or when `timeoutMs` passes without a complete response.
+ */
+export function keepAliveFetcher(agent: http.Agent, timeoutMs: number): Fetcher {
+  return (url, init = {}) =>
+    new Promise<FetcherResponse>((resolve, reject) => {
+      const request = http.request(
+        url,
+        { method: init.method ?? 'GET', headers: init.headers, agent },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () =>
+            resolve(
+              response(
+                url,
+                res.statusCode ?? 0,
+                res.statusMessage ?? '',
+                new ResponseHeaders(res.headers),
+                Buffer.concat(chunks),
+              ),
+            ),
+          );
+          res.on('error', reject);
+        },
+      );
+      request.setTimeout(timeoutMs, () =>
+        request.destroy(new Error(`subgraph request timed out after ${timeoutMs} ms`)),
+      );
+      request.on('error', reject);
+      request.end(init.body);
+    });
+}
