@@ -1,0 +1,92 @@
+/**
+ * `npm start`: the whole graph in one process on the embedded defaults — the embedded MongoDB
+ * engine (data in .data/mongo, kept across restarts; DATA_DIR moves it), the four subgraphs and
+ * the gateway — with the first admin seeded and the URLs printed. MONGO_URL switches to a real
+ * MongoDB. Ctrl-C or SIGTERM stops everything.
+ */
+import path from 'node:path';
+import { startEmbeddedMongo, type EmbeddedMongo } from '@psa/embedded-mongo';
+import { loadDocumentsConfig, startDocumentsService } from '@psa/documents-service';
+import { loadGatewayConfig, startGateway } from '@psa/gateway';
+import { loadProjectsConfig, startProjectsService } from '@psa/projects-service';
+import { ConfigError, createLogger, runUntilSignal, type Stoppable } from '@psa/shared';
+import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
+import { loadUsersConfig, startUsersService } from '@psa/users-service';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Development defaults; any of them can be overridden from the environment. */
+const DATA_DIR = path.resolve(ROOT, process.env.DATA_DIR ?? '.data');
+
+const DEV_DEFAULTS: Record<string, string> = {
+  NODE_ENV: 'development',
+  HOST: '127.0.0.1',
+  LOG_LEVEL: 'warn',
+  JWT_KEYS_DIR: path.join(DATA_DIR, 'keys'),
+  ADMIN_USERNAME: 'admin',
+  ADMIN_EMAIL: 'admin@psa.local',
+  ADMIN_PASSWORD: 'change me in production please',
+};
+
+async function startStack(): Promise<Stoppable> {
+  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env };
+  const logger = createLogger({ name: 'dev', level: env.LOG_LEVEL });
+  const stoppables: Stoppable[] = [];
+  const stopAll = async (): Promise<void> => {
+    for (const stoppable of stoppables.reverse()) await stoppable.stop().catch(() => undefined);
+  };
+  try {
+    let mongo: EmbeddedMongo | null = null;
+    if (!env.MONGO_URL) {
+      mongo = await startEmbeddedMongo({
+        port: Number(env.EMBEDDED_MONGO_PORT ?? 27017),
+        dbPath: path.join(DATA_DIR, 'mongo'),
+        logger: logger.child({ service: 'embedded-mongo' }),
+      });
+      stoppables.push(mongo);
+      env.MONGO_URL = mongo.uri;
+    }
+    const users = await startUsersService(loadUsersConfig(env), logger.child({ service: 'users' }));
+    stoppables.push(users);
+    const services = await Promise.all([
+      startProjectsService(loadProjectsConfig(env), logger.child({ service: 'projects' })),
+      startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' })),
+      startDocumentsService(loadDocumentsConfig(env), logger.child({ service: 'documents' })),
+    ]);
+    stoppables.push(...services);
+    const gateway = await startGateway(
+      loadGatewayConfig({
+        USERS_URL: users.url,
+        PROJECTS_URL: services[0].url,
+        TASKS_URL: services[1].url,
+        DOCUMENTS_URL: services[2].url,
+        ...env,
+      }),
+      logger.child({ service: 'gateway' }),
+    );
+    stoppables.push(gateway);
+    await users.whenReady();
+    process.stdout.write(
+      [
+        '',
+        'PSA Graph is up.',
+        `  GraphQL API     ${gateway.url}`,
+        `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}`,
+        `  MongoDB         ${env.MONGO_URL}${mongo ? `  (embedded engine, data in ${path.relative(ROOT, DATA_DIR) || '.'}/mongo)` : ''}`,
+        `  Admin login     ${env.ADMIN_USERNAME} / ${env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD ? `"${env.ADMIN_PASSWORD}"` : '(ADMIN_PASSWORD)'}`,
+        '  Stop with Ctrl-C. `npm run reset` wipes .data/.',
+        '',
+      ].join('\n'),
+    );
+    return { stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+runUntilSignal(createLogger({ name: 'dev', level: process.env.LOG_LEVEL ?? 'warn' }), startStack);

@@ -1,0 +1,88 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { graphqlRequest as graphql } from '@psa/shared/testing';
+
+const ROOT = path.resolve(__dirname, '..');
+
+/** Starts `npm start`'s script on free ports with its own data dir; resolves with the gateway URL. */
+function startDevStack(dataDir: string): { child: ChildProcess; gatewayUrl: Promise<string> } {
+  const child = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'scripts', 'start-dev.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        MONGO_URL: '',
+        REDIS_URL: '',
+        DATA_DIR: dataDir,
+        EMBEDDED_MONGO_PORT: '0',
+        GATEWAY_PORT: '0',
+        USERS_PORT: '0',
+        PROJECTS_PORT: '0',
+        TASKS_PORT: '0',
+        DOCUMENTS_PORT: '0',
+        LOG_LEVEL: 'silent',
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let output = '';
+  const gatewayUrl = new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /GraphQL API\s+(\S+)/.exec(output);
+      if (match?.[1]) resolve(match[1]);
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`dev stack exited early (${code}): ${output}`)));
+  });
+  return { child, gatewayUrl };
+}
+
+describe('npm start (the dev stack)', () => {
+  let dataDir: string;
+  let child: ChildProcess | null = null;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(path.join(os.tmpdir(), 'psa-dev-'));
+  });
+
+  afterAll(() => {
+    if (child && child.exitCode === null) child.kill('SIGKILL');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('serves the graph with the admin seeded, stops on SIGTERM, and keeps data across restarts', async () => {
+    const first = startDevStack(dataDir);
+    child = first.child;
+    const url = await first.gatewayUrl;
+    const login = await graphql<{ login: { user: { role: string } } }>(
+      url,
+      'mutation { login(input: {login: "admin", password: "change me in production please"}) { user { role } } }',
+    );
+    expect(login.body.data?.login.user.role).toBe('ADMIN');
+    const signUp = await graphql(
+      url,
+      'mutation { signUp(input: {username: "devuser", email: "dev@example.com", password: "a long enough password"}) { user { id } } }',
+    );
+    expect(signUp.body.errors).toBeUndefined();
+
+    const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+
+    const second = startDevStack(dataDir);
+    child = second.child;
+    const again = await graphql(
+      await second.gatewayUrl,
+      'mutation { login(input: {login: "devuser", password: "a long enough password"}) { user { username } } }',
+    );
+    expect(again.body.data).toEqual({ login: { user: { username: 'devuser' } } });
+    const exitedAgain = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
+    second.child.kill('SIGINT');
+    expect(await exitedAgain).toBe(0);
+  }, 60_000);
+});
