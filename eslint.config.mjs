@@ -1,6 +1,6 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importPlugin from 'eslint-plugin-import';
 
 export default tseslint.config(
   {
@@ -16,7 +16,7 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    plugins: { 'import-x': importX },
+    plugins: { import: importPlugin },
     languageOptions: {
       globals: {
         process: 'readonly',
@@ -40,7 +40,7 @@ export default tseslint.config(
         'error',
         { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
       ],
-      'import-x/no-extraneous-dependencies': [
+      'import/no-extraneous-dependencies': [
         'error',
         {
           devDependencies: ['**/__tests__/**', 'test/**', 'bench/**', '**/*.config.*', 'jest.*'],
