@@ -1,5 +1,13 @@
 /** Test helpers for every package's tests: `@psa/shared/testing`. Not for production code. */
 export {
+  startServiceUnderTest,
+  type AuthHeaders,
+  type ServiceUnderTest,
+  type ServiceUnderTestOptions,
+  type SubgraphName,
+  type TokenConfig,
+} from './service-under-test';
+export {
   bearer,
   Cleanup,
   graphqlRequest,

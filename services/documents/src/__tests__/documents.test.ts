@@ -1,20 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  loadOrCreateDevSigningKey,
-  publicKeyPem,
-  silentLogger,
-  type Role,
-  type SigningKey,
-} from '@psa/shared';
+import { ConfigError, loadOrCreateDevSigningKey, publicKeyPem, type SigningKey } from '@psa/shared';
 import {
   bearer,
   Cleanup,
   graphqlRequest,
-  mintAccessToken,
   randomId,
+  startServiceUnderTest,
+  type AuthHeaders,
   type GraphQLBody,
 } from '@psa/shared/testing';
 import mongoose, { Types } from 'mongoose';
@@ -40,12 +34,9 @@ const cleanup = new Cleanup();
 let service: SubgraphService;
 let config: DocumentsConfig;
 let signingKey: SigningKey;
-let keysDir: string;
-let tokenSettings: { issuer: string; audience: string };
-
-/** Headers of a user with `role`; the token is signed with `key`, by default the one the service trusts. */
-const auth = (role: Role, userId?: string, key = signingKey): Record<string, string> =>
-  bearer(mintAccessToken(key, tokenSettings, role, userId));
+// Unset until the first service made it: later ones reuse it.
+let keysDir: string | undefined;
+let auth: AuthHeaders;
 
 const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -68,29 +59,19 @@ async function createDocument(
   return body;
 }
 
-/** The service's environment: the MongoDB jest's global setup chose and a database of this file's own. */
-function environment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    DOCUMENTS_PORT: '0',
-    LOG_LEVEL: 'silent',
-    MONGO_URL: process.env.MONGO_URL,
-    DOCUMENTS_DB: `psa_documents_${randomId()}`,
-    JWT_KEYS_DIR: keysDir,
-    ...overrides,
-  };
-}
+/** Starts a documents service on this file's keys (a fresh pair for the first); `env` overrides. */
+const startDocuments = (env: NodeJS.ProcessEnv = {}) =>
+  startServiceUnderTest({
+    name: 'documents',
+    load: loadDocumentsConfig,
+    start: startDocumentsService,
+    cleanup,
+    env,
+    keysDir,
+  });
 
 beforeAll(async () => {
-  keysDir = mkdtempSync(path.join(tmpdir(), 'psa-documents-keys-'));
-  cleanup.add(() => rmSync(keysDir, { recursive: true, force: true }));
-  signingKey = loadOrCreateDevSigningKey(keysDir);
-  config = loadDocumentsConfig(environment());
-  tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  service = await startDocumentsService(config, silentLogger());
-  cleanup.add(() => service.stop());
-  await service.whenReady();
+  ({ service, config, signingKey, keysDir, auth } = await startDocuments());
 });
 
 afterAll(() => cleanup.run());
@@ -199,17 +180,10 @@ describe('in production', () => {
   let productionUrl: string;
 
   beforeAll(async () => {
-    const production = await startDocumentsService(
-      loadDocumentsConfig(
-        environment({
-          NODE_ENV: 'production',
-          JWT_PUBLIC_KEYS: publicKeyPem(signingKey),
-        }),
-      ),
-      silentLogger(),
-    );
-    cleanup.add(() => production.stop());
-    await production.whenReady();
+    const { service: production } = await startDocuments({
+      NODE_ENV: 'production',
+      JWT_PUBLIC_KEYS: publicKeyPem(signingKey),
+    });
     productionUrl = production.url;
   });
 

@@ -1,19 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  loadOrCreateDevSigningKey,
-  silentLogger,
-  type Role,
-  type SigningKey,
-} from '@psa/shared';
+import { ConfigError, loadOrCreateDevSigningKey, type Role } from '@psa/shared';
 import {
   bearer,
   Cleanup,
   graphqlRequest,
-  mintAccessToken,
   randomId,
+  startServiceUnderTest,
+  type AuthHeaders,
   type GraphQLBody,
 } from '@psa/shared/testing';
 import {
@@ -35,12 +30,7 @@ interface ProjectView {
 
 const cleanup = new Cleanup();
 let service: SubgraphService;
-let signingKey: SigningKey;
-let tokenSettings: { issuer: string; audience: string };
-
-/** Headers of a user with `role`; the token is signed with `key`, by default the one the service trusts. */
-const auth = (role: Role, userId?: string, key = signingKey): Record<string, string> =>
-  bearer(mintAccessToken(key, tokenSettings, role, userId));
+let auth: AuthHeaders;
 
 const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -63,23 +53,12 @@ async function createProject(
 }
 
 beforeAll(async () => {
-  const keysDir = mkdtempSync(path.join(tmpdir(), 'psa-projects-keys-'));
-  cleanup.add(() => rmSync(keysDir, { recursive: true, force: true }));
-  signingKey = loadOrCreateDevSigningKey(keysDir);
-  const config = loadProjectsConfig({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    PROJECTS_PORT: '0',
-    LOG_LEVEL: 'silent',
-    // The MongoDB jest's global setup chose; a database of this file's own.
-    MONGO_URL: process.env.MONGO_URL,
-    PROJECTS_DB: `psa_projects_${randomId()}`,
-    JWT_KEYS_DIR: keysDir,
-  });
-  tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  service = await startProjectsService(config, silentLogger());
-  cleanup.add(() => service.stop());
-  await service.whenReady();
+  ({ service, auth } = await startServiceUnderTest({
+    name: 'projects',
+    load: loadProjectsConfig,
+    start: startProjectsService,
+    cleanup,
+  }));
 });
 
 afterAll(() => cleanup.run());

@@ -1,19 +1,14 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  ConfigError,
-  loadOrCreateDevSigningKey,
-  silentLogger,
-  type Role,
-  type SigningKey,
-} from '@psa/shared';
+import { ConfigError, loadOrCreateDevSigningKey } from '@psa/shared';
 import {
   bearer,
   Cleanup,
   graphqlRequest,
-  mintAccessToken,
   randomId,
+  startServiceUnderTest,
+  type AuthHeaders,
   type GraphQLBody,
 } from '@psa/shared/testing';
 import { loadTasksConfig, startTasksService, type SubgraphService } from '../tasks-service';
@@ -36,14 +31,9 @@ interface TaskView {
 
 const cleanup = new Cleanup();
 let service: SubgraphService;
-let signingKey: SigningKey;
-let tokenSettings: { issuer: string; audience: string };
+let auth: AuthHeaders;
 
 const DAY = 86_400_000;
-
-/** Headers of a user with `role`; the token is signed with `key`, by default the one the service trusts. */
-const auth = (role: Role, userId?: string, key = signingKey): Record<string, string> =>
-  bearer(mintAccessToken(key, tokenSettings, role, userId));
 
 const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -66,23 +56,12 @@ async function createTask(
 }
 
 beforeAll(async () => {
-  const keysDir = mkdtempSync(path.join(tmpdir(), 'psa-tasks-keys-'));
-  cleanup.add(() => rmSync(keysDir, { recursive: true, force: true }));
-  signingKey = loadOrCreateDevSigningKey(keysDir);
-  const config = loadTasksConfig({
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    TASKS_PORT: '0',
-    LOG_LEVEL: 'silent',
-    // The MongoDB jest's global setup chose; a database of this file's own.
-    MONGO_URL: process.env.MONGO_URL,
-    TASKS_DB: `psa_tasks_${randomId()}`,
-    JWT_KEYS_DIR: keysDir,
-  });
-  tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  service = await startTasksService(config, silentLogger());
-  cleanup.add(() => service.stop());
-  await service.whenReady();
+  ({ service, auth } = await startServiceUnderTest({
+    name: 'tasks',
+    load: loadTasksConfig,
+    start: startTasksService,
+    cleanup,
+  }));
 });
 
 afterAll(() => cleanup.run());

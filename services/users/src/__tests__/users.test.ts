@@ -1,22 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { Writable } from 'node:stream';
-import {
-  ConfigError,
-  createLogger,
-  loadOrCreateDevSigningKey,
-  silentLogger,
-  type Logger,
-  type Role,
-  type SigningKey,
-} from '@psa/shared';
+import { ConfigError, createLogger, type Logger, type Role } from '@psa/shared';
 import {
   bearer,
   Cleanup,
   graphqlRequest,
-  mintAccessToken,
   randomId,
+  startServiceUnderTest,
+  type AuthHeaders,
   type GraphQLBody,
 } from '@psa/shared/testing';
 import { loadUsersConfig, startUsersService, type SubgraphService } from '../users-service';
@@ -50,13 +40,9 @@ const ADMIN = {
 
 const cleanup = new Cleanup();
 let service: SubgraphService;
-let signingKey: SigningKey;
-let keysDir: string;
-let tokenSettings: { issuer: string; audience: string };
-
-/** Headers of a user with `role` (by default one who does not exist), with a token the service trusts. */
-const auth = (role: Role, userId?: string): Record<string, string> =>
-  bearer(mintAccessToken(signingKey, tokenSettings, role, userId));
+// Unset until the first service made it: later ones reuse it.
+let keysDir: string | undefined;
+let auth: AuthHeaders;
 
 const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -99,42 +85,28 @@ async function login(loginName: string, password: string, url = service.url) {
   ).body;
 }
 
-/** The service's environment: the MongoDB jest's global setup chose and a database of its own. */
-function environment(overrides: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return {
-    NODE_ENV: 'test',
-    HOST: '127.0.0.1',
-    USERS_PORT: '0',
-    LOG_LEVEL: 'silent',
-    MONGO_URL: process.env.MONGO_URL,
-    USERS_DB: `psa_users_${randomId()}`,
-    JWT_KEYS_DIR: keysDir,
-    ADMIN_USERNAME: ADMIN.username,
-    ADMIN_EMAIL: ADMIN.email,
-    ADMIN_PASSWORD: ADMIN.password,
-    ...overrides,
-  };
-}
-
-/** Starts a users service (stopped when the file ends) and waits until it is ready. */
-async function startService(
-  env: NodeJS.ProcessEnv,
-  logger: Logger = silentLogger(),
-): Promise<SubgraphService> {
-  const started = await startUsersService(loadUsersConfig(env), logger);
-  cleanup.add(() => started.stop());
-  await started.whenReady();
-  return started;
-}
+/**
+ * Starts a users service (stopped when the file ends) on this file's keys, with ADMIN as the first
+ * admin and a database of its own; `env` overrides (pass an earlier one's to restart on its database).
+ */
+const startUsers = (env: NodeJS.ProcessEnv = {}, logger?: Logger) =>
+  startServiceUnderTest({
+    name: 'users',
+    load: loadUsersConfig,
+    start: startUsersService,
+    cleanup,
+    env: {
+      ADMIN_USERNAME: ADMIN.username,
+      ADMIN_EMAIL: ADMIN.email,
+      ADMIN_PASSWORD: ADMIN.password,
+      ...env,
+    },
+    logger,
+    keysDir,
+  });
 
 beforeAll(async () => {
-  keysDir = mkdtempSync(path.join(tmpdir(), 'psa-users-keys-'));
-  cleanup.add(() => rmSync(keysDir, { recursive: true, force: true }));
-  signingKey = loadOrCreateDevSigningKey(keysDir);
-  const env = environment();
-  const config = loadUsersConfig(env);
-  tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  service = await startService(env);
+  ({ service, keysDir, auth } = await startUsers());
 });
 
 afterAll(() => cleanup.run());
@@ -442,9 +414,9 @@ describe('_entities (federation references)', () => {
 
 describe('the first admin', () => {
   it('is seeded from ADMIN_USERNAME, ADMIN_EMAIL and ADMIN_PASSWORD once, across restarts', async () => {
-    const env = environment();
-    await (await startService(env)).stop();
-    const restarted = await startService(env);
+    const { service: first, env } = await startUsers();
+    await first.stop();
+    const { service: restarted } = await startUsers(env);
     const admin = await login(ADMIN.username, ADMIN.password, restarted.url);
     expect(admin.errors).toBeUndefined();
     const adminHeaders = bearer(admin.data?.login.accessToken ?? '');
@@ -474,7 +446,7 @@ describe('the first admin', () => {
 
     // Other ADMIN_ settings on a later start do not add a second admin either.
     const other = newUser('root');
-    const reconfigured = await startService({
+    const { service: reconfigured } = await startUsers({
       ...env,
       ADMIN_USERNAME: other.username,
       ADMIN_EMAIL: other.email,
@@ -496,8 +468,8 @@ describe('logs', () => {
         done();
       },
     });
-    const logged = await startService(
-      environment(),
+    const { service: logged } = await startUsers(
+      {},
       createLogger({ name: 'users', level: 'trace', destination }),
     );
 
