@@ -56,6 +56,7 @@ export {
 } from './auth/signing-keys';
 export {
   ROLES,
+  accessTokenKeyId,
   bearerToken,
   hasRole,
   signAccessToken,
@@ -67,10 +68,18 @@ export {
 export {
   authConfigProblems,
   authEnv,
+  configuredPublicKeys,
+  createVerifierKeySet,
   resolveSigningKey,
-  resolveVerificationKeys,
   type AuthConfig,
 } from './auth/auth-config';
+export { fromJwks, KeySet, toJwk, type KeySetOptions } from './auth/key-set';
+export {
+  InMemoryRevocationStore,
+  RedisRevocationStore,
+  type RevocationStore,
+  type TokenStanding,
+} from './auth/revocation-store';
 export { callerFrom, requireIdentity, type Caller } from './auth/request-identity';
 export { startSubgraph, type SubgraphOptions } from './http/subgraph';
 export { DateTimeScalar } from './graphql/date-time.scalar';

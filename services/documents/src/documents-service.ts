@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
   createByIdLoader,
-  resolveVerificationKeys,
+  createVerifierKeySet,
   startSubgraphService,
   type Logger,
   type SubgraphService,
@@ -30,7 +30,7 @@ export function startDocumentsService(
     config,
     port: config.DOCUMENTS_PORT,
     dbName: config.DOCUMENTS_DB,
-    verificationKeys: resolveVerificationKeys(config),
+    keySet: createVerifierKeySet(config, logger),
     logger,
     setup: (connection) => {
       const documents = documentModel(connection);

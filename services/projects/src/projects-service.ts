@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
   createByIdLoader,
-  resolveVerificationKeys,
+  createVerifierKeySet,
   startSubgraphService,
   type Logger,
   type SubgraphService,
@@ -30,7 +30,7 @@ export function startProjectsService(
     config,
     port: config.PROJECTS_PORT,
     dbName: config.PROJECTS_DB,
-    verificationKeys: resolveVerificationKeys(config),
+    keySet: createVerifierKeySet(config, logger),
     logger,
     setup: (connection) => {
       const projects = projectModel(connection);

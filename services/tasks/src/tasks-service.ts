@@ -1,7 +1,7 @@
 import path from 'node:path';
 import {
   createByIdLoader,
-  resolveVerificationKeys,
+  createVerifierKeySet,
   startSubgraphService,
   type Logger,
   type SubgraphService,
@@ -27,7 +27,7 @@ export function startTasksService(config: TasksConfig, logger: Logger): Promise<
     config,
     port: config.TASKS_PORT,
     dbName: config.TASKS_DB,
-    verificationKeys: resolveVerificationKeys(config),
+    keySet: createVerifierKeySet(config, logger),
     logger,
     setup: (connection) => {
       const tasks = taskModel(connection);

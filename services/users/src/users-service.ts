@@ -1,6 +1,8 @@
 import path from 'node:path';
 import {
+  configuredPublicKeys,
   createByIdLoader,
+  KeySet,
   resolveSigningKey,
   startSubgraphService,
   type Logger,
@@ -29,8 +31,16 @@ export function startUsersService(config: UsersConfig, logger: Logger): Promise<
     config,
     port: config.USERS_PORT,
     dbName: config.USERS_DB,
-    verificationKeys: [{ kid: signingKey.kid, publicKey: signingKey.publicKey }],
+    // Its own signing key, plus older keys still accepted during a rotation.
+    keySet: new KeySet({
+      staticKeys: [
+        { kid: signingKey.kid, publicKey: signingKey.publicKey },
+        ...configuredPublicKeys(config),
+      ],
+      logger,
+    }),
     logger,
+    publicRootFields: ['signUp', 'login', 'refreshSession'],
     setup: (connection) => {
       const users = userModel(connection);
       const sessions = sessionModel(connection);

@@ -13,6 +13,8 @@ export interface Identity {
   role: Role;
   sessionId: string;
   tokenId: string;
+  /** When the token was issued (seconds since the epoch). */
+  issuedAt: number;
   /** When the token expires (seconds since the epoch). */
   expiresAt: number;
 }
@@ -51,21 +53,28 @@ const isRole = (value: unknown): value is Role =>
   typeof value === 'string' && (ROLES as readonly string[]).includes(value);
 
 /**
- * Verifies an access token against the known keys (picked by `kid`), with the algorithm, issuer
- * and audience pinned. Throws UnauthenticatedError for anything that is not a valid, unexpired
- * token from us (unsigned, another algorithm, a foreign key, tampered, expired, wrong audience).
+ * The key id an access token names, read from its unverified header. Throws UnauthenticatedError
+ * when the token is no JWT or names another algorithm than ES256 (e.g. `none`, HS256).
+ */
+export function accessTokenKeyId(token: string): string {
+  const decoded = jwt.decode(token, { complete: true });
+  const kid = decoded?.header.kid;
+  if (!decoded || decoded.header.alg !== JWT_ALGORITHM || typeof kid !== 'string') {
+    throw new UnauthenticatedError('Invalid access token');
+  }
+  return kid;
+}
+
+/**
+ * Verifies an access token with `key` (the one its `kid` names), the algorithm, issuer and
+ * audience pinned. Throws UnauthenticatedError for anything that is not a valid, unexpired token
+ * from us (another algorithm, a foreign key, tampered, expired, wrong audience, missing claims).
  */
 export function verifyAccessToken(
   token: string,
-  keys: readonly VerificationKey[],
+  key: VerificationKey,
   settings: Pick<TokenSettings, 'issuer' | 'audience'>,
 ): Identity {
-  const decoded = jwt.decode(token, { complete: true });
-  const kid = decoded?.header.kid;
-  const key = keys.find((k) => k.kid === kid);
-  if (!decoded || decoded.header.alg !== JWT_ALGORITHM || !key) {
-    throw new UnauthenticatedError('Invalid access token');
-  }
   let claims: jwt.JwtPayload;
   try {
     claims = jwt.verify(token, key.publicKey, {
@@ -79,22 +88,18 @@ export function verifyAccessToken(
       error instanceof jwt.TokenExpiredError ? 'Access token expired' : 'Invalid access token',
     );
   }
+  const { sub, role, sid, jti, iat, exp } = claims;
   if (
-    typeof claims.sub !== 'string' ||
-    !isRole(claims.role) ||
-    typeof claims.sid !== 'string' ||
-    typeof claims.jti !== 'string' ||
-    typeof claims.exp !== 'number'
+    typeof sub !== 'string' ||
+    !isRole(role) ||
+    typeof sid !== 'string' ||
+    typeof jti !== 'string' ||
+    typeof iat !== 'number' ||
+    typeof exp !== 'number'
   ) {
     throw new UnauthenticatedError('Invalid access token');
   }
-  return {
-    userId: claims.sub,
-    role: claims.role,
-    sessionId: claims.sid,
-    tokenId: claims.jti,
-    expiresAt: claims.exp,
-  };
+  return { userId: sub, role, sessionId: sid, tokenId: jti, issuedAt: iat, expiresAt: exp };
 }
 
 /** The bearer token in an `Authorization` header value, or null. */

@@ -7,6 +7,8 @@ import {
   type SigningKey,
   type VerificationKey,
 } from './signing-keys';
+import { KeySet } from './key-set';
+import type { Logger } from '../logging/logger';
 
 const pem = (kind: string) =>
   z
@@ -31,6 +33,11 @@ export const authEnv = {
     .refine((v) => v.includes('-----BEGIN PUBLIC KEY'), 'must hold PEM public keys')
     .optional(),
   JWT_KEYS_DIR: z.string().min(1).default(path.join('.data', 'keys')),
+  /** Where verifiers fetch the users service's public keys (JWKS) to follow key rotations. */
+  JWKS_URL: z
+    .string()
+    .regex(/^https?:\/\/\S+$/, 'must be an http:// or https:// URL')
+    .optional(),
 };
 
 export interface AuthConfig {
@@ -40,6 +47,7 @@ export interface AuthConfig {
   JWT_PRIVATE_KEY?: string | undefined;
   JWT_PUBLIC_KEYS?: string | undefined;
   JWT_KEYS_DIR: string;
+  JWKS_URL?: string | undefined;
 }
 
 /** Problems with the key settings for a process that signs (users) or only verifies. */
@@ -47,7 +55,9 @@ export function authConfigProblems(config: AuthConfig, signs: boolean): string[]
   if (config.NODE_ENV !== 'production') return [];
   const problems: string[] = [];
   if (signs && !config.JWT_PRIVATE_KEY) problems.push('JWT_PRIVATE_KEY: required in production');
-  if (!signs && !config.JWT_PUBLIC_KEYS) problems.push('JWT_PUBLIC_KEYS: required in production');
+  if (!signs && !config.JWT_PUBLIC_KEYS && !config.JWKS_URL) {
+    problems.push('JWKS_URL or JWT_PUBLIC_KEYS: one is required in production');
+  }
   return problems;
 }
 
@@ -57,14 +67,22 @@ export function resolveSigningKey(config: AuthConfig): SigningKey {
   return loadOrCreateDevSigningKey(config.JWT_KEYS_DIR);
 }
 
-/** The public keys a verifier accepts: configured, or the development key's. */
-export function resolveVerificationKeys(config: AuthConfig): VerificationKey[] {
-  if (config.JWT_PUBLIC_KEYS) {
-    const blocks =
-      config.JWT_PUBLIC_KEYS.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ??
-      [];
-    return blocks.map(verificationKeyFromPem);
+/** The public keys in JWT_PUBLIC_KEYS (none when unset). */
+export function configuredPublicKeys(config: AuthConfig): VerificationKey[] {
+  const pem = config.JWT_PUBLIC_KEYS ?? '';
+  const blocks = pem.match(/-----BEGIN PUBLIC KEY-----[\s\S]+?-----END PUBLIC KEY-----/g) ?? [];
+  return blocks.map(verificationKeyFromPem);
+}
+
+/**
+ * The keys a verifier accepts: JWT_PUBLIC_KEYS and the users service's JWKS (JWKS_URL); with
+ * neither (development), the development key's public half.
+ */
+export function createVerifierKeySet(config: AuthConfig, logger: Logger): KeySet {
+  const staticKeys = configuredPublicKeys(config);
+  if (!staticKeys.length && !config.JWKS_URL) {
+    const { kid, publicKey } = loadOrCreateDevSigningKey(config.JWT_KEYS_DIR);
+    staticKeys.push({ kid, publicKey });
   }
-  const { kid, publicKey } = loadOrCreateDevSigningKey(config.JWT_KEYS_DIR);
-  return [{ kid, publicKey }];
+  return new KeySet({ staticKeys, jwksUrl: config.JWKS_URL, logger });
 }

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { UnauthenticatedError } from '../errors/domain-error';
-import { bearerToken, verifyAccessToken, type Identity, type TokenSettings } from './access-token';
-import type { VerificationKey } from './signing-keys';
+import { bearerToken, type Identity, type TokenSettings } from './access-token';
+import type { KeySet } from './key-set';
 
 /** The caller as a subgraph knows it: from the forwarded token only, never from other headers. */
 export interface Caller {
@@ -10,12 +10,12 @@ export interface Caller {
   authError: UnauthenticatedError | null;
 }
 
-/** Reads and verifies the bearer token in the request headers. Never throws. */
-export function callerFrom(
+/** Reads and verifies the bearer token in the request headers. Never rejects. */
+export async function callerFrom(
   headers: IncomingHttpHeaders,
-  keys: readonly VerificationKey[],
+  keys: KeySet,
   settings: Pick<TokenSettings, 'issuer' | 'audience'>,
-): Caller {
+): Promise<Caller> {
   const header = headers.authorization;
   if (!header) return { identity: null, authError: null };
   const token = bearerToken(header);
@@ -25,7 +25,7 @@ export function callerFrom(
       authError: new UnauthenticatedError('Authorization must be "Bearer <access token>"'),
     };
   try {
-    return { identity: verifyAccessToken(token, keys, settings), authError: null };
+    return { identity: await keys.verify(token, settings), authError: null };
   } catch (error) {
     return {
       identity: null,

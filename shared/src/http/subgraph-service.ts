@@ -1,11 +1,12 @@
 import type { Connection } from 'mongoose';
 import { callerFrom, type Caller } from '../auth/request-identity';
-import type { VerificationKey } from '../auth/signing-keys';
+import type { KeySet } from '../auth/key-set';
 import type { Logger } from '../logging/logger';
 import { connectMongo } from '../mongo/mongo-connection';
 import { loadTypeDefs } from '../graphql/type-defs';
 import type { RequestContextBase } from './graphql-server';
 import { startSubgraph } from './subgraph';
+import { tokenGuardPlugin } from './token-guard';
 
 /** A running subgraph service. */
 export interface SubgraphService {
@@ -48,7 +49,9 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
   port: number;
   dbName: string;
   /** Keys access tokens are verified with. */
-  verificationKeys: readonly VerificationKey[];
+  keySet: KeySet;
+  /** Root fields served without a token (e.g. signUp, login); everything else needs one. */
+  publicRootFields?: readonly string[];
   logger: Logger;
   setup(connection: Connection): ServiceParts<TContext>;
 }
@@ -84,11 +87,12 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       readiness: () => ({ mongodb: mongo.isReady() }),
+      plugins: [tokenGuardPlugin<TContext>(options.publicRootFields ?? [])],
       context: async ({ headers, requestId, logger: requestLogger }) =>
         parts.context({
           requestId,
           logger: requestLogger,
-          caller: callerFrom(headers, options.verificationKeys, tokenSettings),
+          caller: await callerFrom(headers, options.keySet, tokenSettings),
         }),
     });
     return {

@@ -1,4 +1,4 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
@@ -20,6 +20,8 @@ export interface SubgraphOptions<TContext extends RequestContextBase> extends Om
   resolvers: object;
   /** Development shows unexpected errors' messages and stack traces to clients. */
   development: boolean;
+  /** Extra Apollo plugins (e.g. the token guard). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 /**
@@ -39,7 +41,11 @@ export async function startSubgraph<TContext extends RequestContextBase>(
     includeStacktraceInErrorResponses: options.development,
     introspection: true,
     // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
-    plugins: [requestLoggingPlugin<TContext>(), ApolloServerPluginInlineTraceDisabled()],
+    plugins: [
+      requestLoggingPlugin<TContext>(),
+      ApolloServerPluginInlineTraceDisabled(),
+      ...(options.plugins ?? []),
+    ],
     logger: options.logger,
   });
   return startGraphQLServer({ ...options, apollo });

@@ -170,7 +170,8 @@ describe('createDocument', () => {
         { input: { title: 'x', fileUrl: 'https://x.example' } },
         headers,
       );
-      expect(body.data).toBeNull();
+      // Refused before execution: no data at all.
+      expect(body.data).toBeUndefined();
       expect(errorOf(body).code).toBe('UNAUTHENTICATED');
     }
   });

@@ -144,6 +144,17 @@ describe('createProject', () => {
     expect(errorOf(response).code).toBe('FORBIDDEN');
   });
 
+  it('answers `_service` (the SDL for composition) without a token, and nothing else', async () => {
+    const sdl = await graphqlRequest<{ _service: { sdl: string } }>(
+      service.url,
+      '{ _service { sdl } }',
+    );
+    expect(sdl.body.data?._service.sdl).toContain('type Project');
+    const mixed = await graphqlRequest(service.url, '{ _service { sdl } project(id: "x") { id } }');
+    expect(mixed.body.data).toBeUndefined();
+    expect(errorOf(mixed.body).code).toBe('UNAUTHENTICATED');
+  });
+
   it('refuses a caller without a token with UNAUTHENTICATED', async () => {
     const { body } = await graphqlRequest(service.url, CREATE, { input: { name: 'Anonymous' } });
     expect(errorOf(body).code).toBe('UNAUTHENTICATED');
@@ -155,7 +166,8 @@ describe('createProject', () => {
     const forged = auth('ADMIN', randomId(), loadOrCreateDevSigningKey(otherDir));
     for (const headers of [forged, bearer('not.a.token')]) {
       const response = await createProject({ name: 'Forged' }, headers);
-      expect(response.data).toBeNull();
+      // Refused before execution: no data at all.
+      expect(response.data).toBeUndefined();
       expect(errorOf(response).code).toBe('UNAUTHENTICATED');
     }
   });

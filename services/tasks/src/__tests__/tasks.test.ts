@@ -176,7 +176,8 @@ describe('createTask', () => {
         { input: { projectId: randomId(), title: 'x' } },
         headers,
       );
-      expect(body.data).toBeNull();
+      // Refused before execution: no data at all.
+      expect(body.data).toBeUndefined();
       expect(errorOf(body).code).toBe('UNAUTHENTICATED');
     }
   });
@@ -236,7 +237,7 @@ describe('_entities (federation references)', () => {
     expect(missing.data?._entities).toEqual([null]);
     expect(errorOf(missing).code).toBe('NOT_FOUND');
     const { body: anonymous } = await graphqlRequest(service.url, ENTITIES, { representations });
-    expect(anonymous.data?._entities).toEqual([null]);
+    expect(anonymous.data).toBeUndefined();
     expect(errorOf(anonymous).code).toBe('UNAUTHENTICATED');
   });
 });

@@ -1,0 +1,113 @@
+import { createPublicKey, type JsonWebKey } from 'node:crypto';
+import type { Logger } from '../logging/logger';
+import { UnauthenticatedError } from '../errors/domain-error';
+import {
+  accessTokenKeyId,
+  verifyAccessToken,
+  type Identity,
+  type TokenSettings,
+} from './access-token';
+import { JWT_ALGORITHM, keyId, type VerificationKey } from './signing-keys';
+
+/** A public key as a JSON Web Key (RFC 7517), as `/.well-known/jwks.json` serves it. */
+export function toJwk(
+  key: VerificationKey,
+): JsonWebKey & { kid: string; alg: string; use: string } {
+  return {
+    ...key.publicKey.export({ format: 'jwk' }),
+    kid: key.kid,
+    alg: JWT_ALGORITHM,
+    use: 'sig',
+  };
+}
+
+/** Reads the EC P-256 signing keys of a JWKS document; others are skipped. */
+export function fromJwks(document: unknown): VerificationKey[] {
+  const keys = (document as { keys?: unknown }).keys;
+  if (!Array.isArray(keys)) return [];
+  return keys.flatMap((jwk: JsonWebKey & { kid?: unknown; alg?: unknown }) => {
+    if (
+      jwk.kty !== 'EC' ||
+      jwk.crv !== 'P-256' ||
+      (jwk.alg !== undefined && jwk.alg !== JWT_ALGORITHM)
+    )
+      return [];
+    try {
+      const publicKey = createPublicKey({ key: jwk, format: 'jwk' });
+      // The kid is the key's own thumbprint: a JWKS cannot pass a key off under another's id.
+      const kid = keyId(publicKey);
+      return typeof jwk.kid === 'string' && jwk.kid !== kid ? [] : [{ kid, publicKey }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+export interface KeySetOptions {
+  /** Keys known from configuration. */
+  staticKeys?: readonly VerificationKey[];
+  /** The users service's JWKS document; fetched on first need, on an unknown `kid`, and when stale. */
+  jwksUrl?: string;
+  logger: Logger;
+  /** How long fetched keys are trusted before the next use refreshes them. Default 5 minutes. */
+  maxAgeMs?: number;
+  /** Fewest ms between two fetches, so unknown kids cannot make us hammer the endpoint. Default 5 s. */
+  minFetchIntervalMs?: number;
+}
+
+/**
+ * The public keys access tokens are verified with: configured ones plus those the users service
+ * publishes as JWKS, cached and picked by `kid`. A new signing key is picked up the first time a
+ * token names it, so keys rotate without restarts.
+ */
+export class KeySet {
+  private fetched: VerificationKey[] = [];
+  private fetchedAt = 0;
+  private lastAttempt = 0;
+  private inflight: Promise<void> | null = null;
+
+  constructor(private readonly options: KeySetOptions) {}
+
+  /** The key for `kid`, fetching the JWKS when it is unknown or the cache is old; null if none. */
+  async key(kid: string): Promise<VerificationKey | null> {
+    const known = (): VerificationKey | undefined =>
+      this.options.staticKeys?.find((k) => k.kid === kid) ??
+      this.fetched.find((k) => k.kid === kid);
+    const stale = Date.now() - this.fetchedAt > (this.options.maxAgeMs ?? 300_000);
+    if (known() && !stale) return known() ?? null;
+    await this.refresh();
+    return known() ?? null;
+  }
+
+  /** Verifies an access token (see verifyAccessToken); throws UnauthenticatedError. */
+  async verify(
+    token: string,
+    settings: Pick<TokenSettings, 'issuer' | 'audience'>,
+  ): Promise<Identity> {
+    const key = await this.key(accessTokenKeyId(token));
+    if (!key) throw new UnauthenticatedError('Invalid access token');
+    return verifyAccessToken(token, key, settings);
+  }
+
+  private refresh(): Promise<void> {
+    const url = this.options.jwksUrl;
+    if (!url || Date.now() - this.lastAttempt < (this.options.minFetchIntervalMs ?? 5_000)) {
+      return this.inflight ?? Promise.resolve();
+    }
+    this.lastAttempt = Date.now();
+    this.inflight ??= (async () => {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
+        if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
+        this.fetched = fromJwks(await response.json());
+        this.fetchedAt = Date.now();
+      } catch (error) {
+        // Keep the keys we have: a users-service outage must not sign everyone out.
+        this.options.logger.warn({ err: error, jwksUrl: url }, 'could not refresh the JWKS');
+      } finally {
+        this.inflight = null;
+      }
+    })();
+    return this.inflight;
+  }
+}
