@@ -6,29 +6,38 @@ import { graphqlRequest as graphql } from '@psa/shared/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 
-/** Starts `npm start`'s script on free ports with its own data dir; resolves with the gateway URL. */
-function startDevStack(dataDir: string): { child: ChildProcess; gatewayUrl: Promise<string> } {
-  const child = spawn(
-    process.execPath,
-    ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'scripts', 'start-dev.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        MONGO_URL: '',
-        REDIS_URL: '',
-        DATA_DIR: dataDir,
-        EMBEDDED_MONGO_PORT: '0',
-        GATEWAY_PORT: '0',
-        USERS_PORT: '0',
-        PROJECTS_PORT: '0',
-        TASKS_PORT: '0',
-        DOCUMENTS_PORT: '0',
-        LOG_LEVEL: 'silent',
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+/**
+ * Starts the dev stack on free ports with its own data dir, through `npm start` itself or its
+ * script directly; resolves with the gateway URL.
+ */
+function startDevStack(
+  dataDir: string,
+  via: 'npm' | 'node',
+): { child: ChildProcess; gatewayUrl: Promise<string> } {
+  const [command, args] =
+    via === 'npm'
+      ? ['npm', ['start', '--silent']]
+      : [
+          process.execPath,
+          ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'scripts', 'start-dev.ts')],
+        ];
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      MONGO_URL: '',
+      REDIS_URL: '',
+      DATA_DIR: dataDir,
+      EMBEDDED_MONGO_PORT: '0',
+      GATEWAY_PORT: '0',
+      USERS_PORT: '0',
+      PROJECTS_PORT: '0',
+      TASKS_PORT: '0',
+      DOCUMENTS_PORT: '0',
+      LOG_LEVEL: 'silent',
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const gatewayUrl = new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
@@ -56,7 +65,7 @@ describe('npm start (the dev stack)', () => {
   });
 
   it('serves the graph with the admin seeded, stops on SIGTERM, and keeps data across restarts', async () => {
-    const first = startDevStack(dataDir);
+    const first = startDevStack(dataDir, 'npm');
     child = first.child;
     const url = await first.gatewayUrl;
     const login = await graphql<{ login: { user: { role: string } } }>(
@@ -70,11 +79,13 @@ describe('npm start (the dev stack)', () => {
     );
     expect(signUp.body.errors).toBeUndefined();
 
+    // SIGTERM to npm itself stops the whole stack (the script execs node, so npm's signal reaches it).
     const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
     first.child.kill('SIGTERM');
     expect(await exited).toBe(0);
+    await expect(fetch(url)).rejects.toThrow();
 
-    const second = startDevStack(dataDir);
+    const second = startDevStack(dataDir, 'node');
     child = second.child;
     const again = await graphql(
       await second.gatewayUrl,
