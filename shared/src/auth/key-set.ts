@@ -51,7 +51,7 @@ export interface KeySetOptions {
   logger: Logger;
   /** How long fetched keys are trusted before the next use refreshes them. Default 5 minutes. */
   maxAgeMs?: number;
-  /** Fewest ms between two fetches, so unknown kids cannot make us hammer the endpoint. Default 5 s. */
+  /** Fewest ms between two fetches, so unknown kids cannot make us hammer the endpoint. Default 1 s. */
   minFetchIntervalMs?: number;
 }
 
@@ -68,15 +68,20 @@ export class KeySet {
 
   constructor(private readonly options: KeySetOptions) {}
 
-  /** The key for `kid`, fetching the JWKS when it is unknown or the cache is old; null if none. */
+  /**
+   * The key for `kid`, or null. Configured keys answer at once; fetched ones too, refreshed in the
+   * background once old; an unknown kid waits for a fetch (rate-limited), as after a rotation.
+   */
   async key(kid: string): Promise<VerificationKey | null> {
-    const known = (): VerificationKey | undefined =>
-      this.options.staticKeys?.find((k) => k.kid === kid) ??
-      this.fetched.find((k) => k.kid === kid);
-    const stale = Date.now() - this.fetchedAt > (this.options.maxAgeMs ?? 300_000);
-    if (known() && !stale) return known() ?? null;
+    const configured = this.options.staticKeys?.find((k) => k.kid === kid);
+    if (configured) return configured;
+    const fetched = this.fetched.find((k) => k.kid === kid);
+    if (fetched) {
+      if (Date.now() - this.fetchedAt > (this.options.maxAgeMs ?? 300_000)) void this.refresh();
+      return fetched;
+    }
     await this.refresh();
-    return known() ?? null;
+    return this.fetched.find((k) => k.kid === kid) ?? null;
   }
 
   /** Verifies an access token (see verifyAccessToken); throws UnauthenticatedError. */
@@ -89,13 +94,18 @@ export class KeySet {
     return verifyAccessToken(token, key, settings);
   }
 
+  /**
+   * Fetches the JWKS once, however many callers ask at the same time. Fetches are at least
+   * `minFetchIntervalMs` apart: a caller asking sooner waits for the next allowed fetch, so a
+   * token signed with a just-rotated key is never refused for arriving too early.
+   */
   private refresh(): Promise<void> {
     const url = this.options.jwksUrl;
-    if (!url || Date.now() - this.lastAttempt < (this.options.minFetchIntervalMs ?? 5_000)) {
-      return this.inflight ?? Promise.resolve();
-    }
-    this.lastAttempt = Date.now();
+    if (!url) return Promise.resolve();
     this.inflight ??= (async () => {
+      const wait = this.lastAttempt + (this.options.minFetchIntervalMs ?? 1_000) - Date.now();
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+      this.lastAttempt = Date.now();
       try {
         const response = await fetch(url, { signal: AbortSignal.timeout(3_000) });
         if (!response.ok) throw new Error(`JWKS answered ${response.status}`);

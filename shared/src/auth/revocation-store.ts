@@ -1,23 +1,19 @@
 import type { Redis } from 'ioredis';
-import type { Identity } from './access-token';
+import type { Identity, Role } from './access-token';
 
 /** What a revocation check says about an access token. */
 export type TokenStanding = 'valid' | 'revoked' | 'stale';
 
 /**
  * Where sessions are marked revoked (logout, refresh-token reuse, deleted account) and users'
- * older tokens marked stale (role changed), for as long as an access token issued before could
- * still be presented. The gateway checks every signed-in request against it.
+ * new roles recorded (a token naming another role is stale), for as long as an access token
+ * issued before could still be presented. The gateway checks every signed-in request against it.
  */
 export interface RevocationStore {
   /** Marks a session revoked until `untilEpochSeconds` (when its last access token expires). */
   revokeSession(sessionId: string, untilEpochSeconds: number): Promise<void>;
-  /** Tokens of `userId` issued before `issuedBeforeEpochSeconds` are stale until `untilEpochSeconds`. */
-  expireTokensIssuedBefore(
-    userId: string,
-    issuedBeforeEpochSeconds: number,
-    untilEpochSeconds: number,
-  ): Promise<void>;
+  /** `userId` now has `role`: until `untilEpochSeconds`, tokens naming another role are stale. */
+  recordRoleChange(userId: string, role: Role, untilEpochSeconds: number): Promise<void>;
   /** The token's standing. Rejects when the store cannot answer: callers fail closed. */
   standing(identity: Identity): Promise<TokenStanding>;
   isReady(): boolean;
@@ -37,23 +33,18 @@ export class RedisRevocationStore implements RevocationStore {
     if (ttl > 0) await this.redis.set(`${this.prefix}revoked:${sessionId}`, '1', 'EX', ttl);
   }
 
-  async expireTokensIssuedBefore(
-    userId: string,
-    issuedBefore: number,
-    untilEpochSeconds: number,
-  ): Promise<void> {
+  async recordRoleChange(userId: string, role: Role, untilEpochSeconds: number): Promise<void> {
     const ttl = untilEpochSeconds - nowSeconds();
-    if (ttl > 0)
-      await this.redis.set(`${this.prefix}valid-after:${userId}`, String(issuedBefore), 'EX', ttl);
+    if (ttl > 0) await this.redis.set(`${this.prefix}role:${userId}`, role, 'EX', ttl);
   }
 
   async standing(identity: Identity): Promise<TokenStanding> {
-    const [revoked, validAfter] = await this.redis.mget(
+    const [revoked, role] = await this.redis.mget(
       `${this.prefix}revoked:${identity.sessionId}`,
-      `${this.prefix}valid-after:${identity.userId}`,
+      `${this.prefix}role:${identity.userId}`,
     );
     if (revoked) return 'revoked';
-    if (validAfter && identity.issuedAt < Number(validAfter)) return 'stale';
+    if (role && role !== identity.role) return 'stale';
     return 'valid';
   }
 
@@ -68,26 +59,22 @@ export class RedisRevocationStore implements RevocationStore {
  */
 export class InMemoryRevocationStore implements RevocationStore {
   private readonly revoked = new Map<string, number>();
-  private readonly validAfter = new Map<string, { issuedBefore: number; until: number }>();
+  private readonly roles = new Map<string, { role: Role; until: number }>();
 
   async revokeSession(sessionId: string, untilEpochSeconds: number): Promise<void> {
     this.revoked.set(sessionId, untilEpochSeconds);
   }
 
-  async expireTokensIssuedBefore(
-    userId: string,
-    issuedBefore: number,
-    untilEpochSeconds: number,
-  ): Promise<void> {
-    this.validAfter.set(userId, { issuedBefore, until: untilEpochSeconds });
+  async recordRoleChange(userId: string, role: Role, untilEpochSeconds: number): Promise<void> {
+    this.roles.set(userId, { role, until: untilEpochSeconds });
   }
 
   async standing(identity: Identity): Promise<TokenStanding> {
     const now = nowSeconds();
     const revokedUntil = this.revoked.get(identity.sessionId);
     if (revokedUntil !== undefined && revokedUntil > now) return 'revoked';
-    const stale = this.validAfter.get(identity.userId);
-    if (stale && stale.until > now && identity.issuedAt < stale.issuedBefore) return 'stale';
+    const current = this.roles.get(identity.userId);
+    if (current && current.until > now && current.role !== identity.role) return 'stale';
     return 'valid';
   }
 

@@ -4,7 +4,7 @@ import type { KeySet } from '../auth/key-set';
 import type { Logger } from '../logging/logger';
 import { connectMongo } from '../mongo/mongo-connection';
 import { loadTypeDefs } from '../graphql/type-defs';
-import type { RequestContextBase } from './graphql-server';
+import type { RequestContextBase, Route } from './graphql-server';
 import { startSubgraph } from './subgraph';
 import { tokenGuardPlugin } from './token-guard';
 
@@ -30,6 +30,10 @@ export interface ServiceParts<TContext extends SubgraphContextBase> {
   context(base: SubgraphContextBase): TContext;
   /** Runs once connected, after the indexes (e.g. seeding). */
   initialize?(): Promise<void>;
+  /** More named checks for `/readyz` beside the database (e.g. Redis). */
+  readiness?(): Record<string, boolean>;
+  /** Releases what the parts hold (e.g. a Redis client); runs on stop, after the server closed. */
+  dispose?(): Promise<void>;
 }
 
 export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
@@ -53,6 +57,8 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
   /** Root fields served without a token (e.g. signUp, login); everything else needs one. */
   publicRootFields?: readonly string[];
   logger: Logger;
+  /** Plain HTTP routes served beside `/graphql`, by exact path (e.g. the JWKS document). */
+  routes?: Record<string, Route>;
   setup(connection: Connection): ServiceParts<TContext>;
 }
 
@@ -86,7 +92,8 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       development: config.NODE_ENV !== 'production',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-      readiness: () => ({ mongodb: mongo.isReady() }),
+      readiness: () => ({ mongodb: mongo.isReady(), ...parts.readiness?.() }),
+      routes: options.routes,
       plugins: [tokenGuardPlugin<TContext>(options.publicRootFields ?? [])],
       context: async ({ headers, requestId, logger: requestLogger }) =>
         parts.context({
@@ -102,10 +109,12 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       stop: async () => {
         await server.stop();
         await mongo.close();
+        await parts.dispose?.();
       },
     };
   } catch (error) {
     await mongo.close();
+    await parts.dispose?.();
     throw error;
   }
 }
