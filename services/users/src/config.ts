@@ -19,6 +19,11 @@ export function loadUsersConfig(env: NodeJS.ProcessEnv = process.env): UsersConf
   const config = loadConfig(schema, env);
   const problems = authConfigProblems(config, true);
   const adminVars = [config.ADMIN_USERNAME, config.ADMIN_EMAIL, config.ADMIN_PASSWORD];
+  if (config.NODE_ENV === 'production' && !config.REDIS_URL) {
+    problems.push(
+      'REDIS_URL: required in production (ended sessions are shared with the gateway through Redis)',
+    );
+  }
   if (adminVars.some(Boolean) && !adminVars.every(Boolean)) {
     problems.push('ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD: set all three or none');
   }

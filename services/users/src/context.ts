@@ -1,15 +1,17 @@
 import type DataLoader from 'dataloader';
 import type { SubgraphContextBase } from '@psa/shared';
 import type { UserRecord } from './models/user.model';
+import type { SessionsDomain } from './sessions-domain';
 import type { UsersDomain } from './users-domain';
 
 /** Per-request context of the users subgraph. */
 export interface UsersContext extends SubgraphContextBase {
   loaders: { user: DataLoader<string, UserRecord | null> };
   domain: UsersDomain;
+  sessions: SessionsDomain;
   /**
-   * The user a signUp/login in this request just authenticated: the payload's `user` is theirs,
-   * so they see their own private fields although the request carried no token.
+   * The user a signUp/login/refreshSession in this request just authenticated: the payload's
+   * `user` is theirs, so they see their own private fields although the request carried no token.
    */
   signedInUserId: string | null;
 }

@@ -1,23 +1,21 @@
-import { createHash, randomBytes } from 'node:crypto';
 import {
   BadUserInputError,
   ConflictError,
   isDuplicateKeyError,
+  NotFoundError,
   optionalText,
   paginate,
-  signAccessToken,
+  requiredId,
   UnauthenticatedError,
   type Connection,
   type ConnectionArgs,
   type Logger,
   type Role,
-  type SigningKey,
-  type TokenSettings,
 } from '@psa/shared';
 import { trusted, type Types } from 'mongoose';
-import type { SessionModel } from './models/session.model';
 import type { UserModel, UserRecord } from './models/user.model';
 import { hashPassword, verifyPassword } from './password';
+import type { AuthResult, SessionsDomain } from './sessions-domain';
 
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 // Pragmatic address syntax: one @, no spaces, a dot in the domain; the mailbox proves the rest.
@@ -33,11 +31,9 @@ export interface SignUpInput {
   displayName?: string | null;
 }
 
-export interface AuthResult {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: Date;
-  user: UserRecord;
+export interface UpdateProfileInput {
+  displayName?: string | null;
+  email?: string | null;
 }
 
 export interface UserFilter {
@@ -63,6 +59,12 @@ function normalizeEmail(raw: string): { email: string; emailKey: string } {
   return { email, emailKey: email.toLowerCase() };
 }
 
+/** A duplicate-key error on `users` as the CONFLICT naming the input field that collided. */
+function conflictFrom(error: Error & { keyValue?: Record<string, unknown> }): ConflictError {
+  const field = Object.keys(error.keyValue ?? {})[0] === 'emailKey' ? 'email' : 'username';
+  return new ConflictError(`${field} is already taken`, `input.${field}`);
+}
+
 /** NIST SP 800-63B-4: at least 15 characters for a single-factor password, any characters. */
 export function checkPassword(password: string, field: string): void {
   if ([...password].length < PASSWORD_MIN || [...password].length > PASSWORD_MAX) {
@@ -74,7 +76,6 @@ export function checkPassword(password: string, field: string): void {
 }
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
 /**
  * The users service's rules, apart from GraphQL: accounts, passwords and sessions.
@@ -83,15 +84,13 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 export class UsersDomain {
   constructor(
     private readonly users: UserModel,
-    private readonly sessions: SessionModel,
-    private readonly signingKey: SigningKey,
-    private readonly tokens: TokenSettings & { refreshTtlDays: number },
+    private readonly sessions: SessionsDomain,
     private readonly logger: Logger,
   ) {}
 
   async signUp(input: SignUpInput): Promise<AuthResult> {
     const user = await this.createUser(input, 'MEMBER');
-    return this.startSession(user);
+    return this.sessions.start(user);
   }
 
   async login(login: string, password: string): Promise<AuthResult> {
@@ -103,7 +102,101 @@ export class UsersDomain {
     // Hash even for unknown users so the answer time does not reveal which usernames exist.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_HASH);
     if (!user || !ok) throw new UnauthenticatedError('Wrong username/email or password');
-    return this.startSession(user);
+    return this.sessions.start(user);
+  }
+
+  /** Changes the caller's display name and/or email; absent fields stay as they are. */
+  async updateProfile(userId: Types.ObjectId, input: UpdateProfileInput): Promise<UserRecord> {
+    const changes: Partial<Pick<UserRecord, 'displayName' | 'email' | 'emailKey'>> = {};
+    if (input.displayName !== undefined) {
+      changes.displayName = optionalText(input.displayName, 'input.displayName', DISPLAY_NAME_MAX);
+    }
+    if (input.email !== undefined) {
+      if (input.email === null)
+        throw new BadUserInputError('email cannot be removed', 'input.email');
+      Object.assign(changes, normalizeEmail(input.email));
+    }
+    if (!Object.keys(changes).length) return this.existingUser(userId);
+    try {
+      const user = await this.users
+        .findByIdAndUpdate(userId, { $set: changes }, { returnDocument: 'after' })
+        .lean<UserRecord>()
+        .exec();
+      if (!user) throw new UnauthenticatedError('Your account no longer exists');
+      return user;
+    } catch (error) {
+      if (isDuplicateKeyError(error)) throw conflictFrom(error);
+      throw error;
+    }
+  }
+
+  /**
+   * Sets a new password after checking the current one, and ends the user's other sessions: who
+   * changes a password because it leaked wants everyone else out. The calling session stays.
+   */
+  async changePassword(
+    userId: Types.ObjectId,
+    sessionId: Types.ObjectId,
+    currentPassword: string,
+    newPassword: string,
+  ): Promise<void> {
+    checkPassword(newPassword, 'input.newPassword');
+    const user = await this.existingUser(userId);
+    if (!(await verifyPassword(currentPassword, user.passwordHash))) {
+      throw new BadUserInputError('current password is wrong', 'input.currentPassword');
+    }
+    const passwordHash = await hashPassword(newPassword);
+    await this.users.updateOne({ _id: userId }, { $set: { passwordHash } }).exec();
+    await this.sessions.endAll(userId, sessionId);
+  }
+
+  /** Deletes the user after checking their password; all their sessions end. */
+  async deleteAccount(userId: Types.ObjectId, password: string): Promise<void> {
+    const user = await this.existingUser(userId);
+    if (!(await verifyPassword(password, user.passwordHash))) {
+      throw new BadUserInputError('password is wrong', 'password');
+    }
+    if (user.role === 'ADMIN' && (await this.users.countDocuments({ role: 'ADMIN' })) <= 1) {
+      throw new ConflictError(
+        'The last admin cannot delete their account; make another admin first',
+      );
+    }
+    await this.sessions.deleteAll(userId);
+    await this.users.deleteOne({ _id: userId }).exec();
+  }
+
+  /**
+   * Gives a user another role (the caller is an admin: the resolver checks). The user's current
+   * access tokens stop working, so their next refresh carries the new role. There is always an
+   * admin left: demoting the last one is a CONFLICT.
+   */
+  async setUserRole(rawUserId: string, role: Role): Promise<UserRecord> {
+    const userId = requiredId(rawUserId, 'input.userId');
+    const user = await this.users.findById(userId).lean<UserRecord>().exec();
+    if (!user) throw new NotFoundError('No such user');
+    if (user.role === role) return user;
+    const lastAdmin = () =>
+      new ConflictError('The last admin cannot give up the ADMIN role', 'input.role');
+    if (user.role === 'ADMIN' && (await this.users.countDocuments({ role: 'ADMIN' })) <= 1) {
+      throw lastAdmin();
+    }
+    const updated = await this.users
+      .findOneAndUpdate(
+        { _id: userId, role: user.role },
+        { $set: { role } },
+        { returnDocument: 'after' },
+      )
+      .lean<UserRecord>()
+      .exec();
+    // Changed or deleted meanwhile: answer with what is there now, as if this came first.
+    if (!updated) return this.users.findById(userId).lean<UserRecord>().orFail(notFound).exec();
+    if (user.role === 'ADMIN' && !(await this.users.exists({ role: 'ADMIN' }))) {
+      // Two admins demoted each other at once and both passed the check: undo ours.
+      await this.users.updateOne({ _id: userId, role }, { $set: { role: 'ADMIN' } }).exec();
+      throw lastAdmin();
+    }
+    await this.sessions.recordRoleChange(userId, role);
+    return updated;
   }
 
   async listUsers(
@@ -157,29 +250,20 @@ export class UsersDomain {
       });
       return created.toObject<UserRecord>();
     } catch (error) {
-      if (isDuplicateKeyError(error)) {
-        const field = Object.keys(error.keyValue ?? {})[0] === 'emailKey' ? 'email' : 'username';
-        throw new ConflictError(`${field} is already taken`, `input.${field}`);
-      }
+      if (isDuplicateKeyError(error)) throw conflictFrom(error);
       throw error;
     }
   }
 
-  private async startSession(user: UserRecord): Promise<AuthResult> {
-    const refreshToken = randomBytes(32).toString('base64url');
-    const session = await this.sessions.create({
-      userId: user._id as Types.ObjectId,
-      refreshTokenHash: sha256(refreshToken),
-      expiresAt: new Date(Date.now() + this.tokens.refreshTtlDays * 86_400_000),
-    });
-    const { token, expiresAt } = signAccessToken(
-      { userId: user._id.toHexString(), role: user.role, sessionId: session._id.toHexString() },
-      this.signingKey,
-      this.tokens,
-    );
-    return { accessToken: token, refreshToken, expiresAt, user };
+  /** The signed-in user's record; a token whose user is gone is no longer a way in. */
+  private async existingUser(userId: Types.ObjectId): Promise<UserRecord> {
+    const user = await this.users.findById(userId).lean<UserRecord>().exec();
+    if (!user) throw new UnauthenticatedError('Your account no longer exists');
+    return user;
   }
 }
+
+const notFound = () => new NotFoundError('No such user');
 
 // A valid hash of a random password, verified against when the user does not exist.
 const DUMMY_HASH =

@@ -2,79 +2,126 @@ import path from 'node:path';
 import {
   configuredPublicKeys,
   createByIdLoader,
-  KeySet,
+  createRedisClient,
+  InMemoryRevocationStore,
+  RedisRevocationStore,
   resolveSigningKey,
   startSubgraphService,
   type Logger,
+  type RevocationStore,
   type SubgraphService,
 } from '@psa/shared';
 import type { UsersConfig } from './config';
 import type { UsersContext } from './context';
+import { JWKS_PATH, jwksRoute } from './jwks.route';
 import { sessionModel } from './models/session.model';
 import { userModel } from './models/user.model';
 import { userResolvers } from './resolvers/user.resolver';
+import { RevocationCheckingKeySet } from './revocation-checking-key-set';
+import { SessionsDomain } from './sessions-domain';
 import { UsersDomain } from './users-domain';
 
 export { loadUsersConfig, type UsersConfig } from './config';
+export { JWKS_PATH } from './jwks.route';
 export type { SubgraphService } from '@psa/shared';
+
+/** What the users service can be given instead of building it from configuration. */
+export interface UsersServiceDeps {
+  /**
+   * Where ended sessions are recorded. Default: Redis at REDIS_URL when set, else this process's
+   * memory (only right when the gateway runs in the same process and shares the instance).
+   */
+  revocations?: RevocationStore;
+}
 
 /**
  * Starts the users subgraph: connects to its database (in the background, retrying), seeds the
- * first admin when configured, and serves GraphQL. Resolves once it listens.
+ * first admin when configured, serves GraphQL and the JWKS document. Resolves once it listens;
+ * `stop()` also closes the Redis client it opened.
  */
-export function startUsersService(config: UsersConfig, logger: Logger): Promise<SubgraphService> {
+export async function startUsersService(
+  config: UsersConfig,
+  logger: Logger,
+  deps: UsersServiceDeps = {},
+): Promise<SubgraphService> {
   const signingKey = resolveSigningKey(config);
-  return startSubgraphService<UsersContext>({
-    name: 'users',
-    serviceRoot: path.resolve(__dirname, '..'),
-    resolvers: userResolvers,
-    config,
-    port: config.USERS_PORT,
-    dbName: config.USERS_DB,
-    // Its own signing key, plus older keys still accepted during a rotation.
-    keySet: new KeySet({
-      staticKeys: [
-        { kid: signingKey.kid, publicKey: signingKey.publicKey },
-        ...configuredPublicKeys(config),
-      ],
+  // Its own signing key, plus older keys still accepted during a rotation.
+  const publicKeys = [
+    { kid: signingKey.kid, publicKey: signingKey.publicKey },
+    ...configuredPublicKeys(config),
+  ];
+  const redis =
+    !deps.revocations && config.REDIS_URL
+      ? createRedisClient(config.REDIS_URL, logger, 'users-revocations')
+      : null;
+  const revocations =
+    deps.revocations ?? (redis ? new RedisRevocationStore(redis) : new InMemoryRevocationStore());
+  let closing: Promise<void> | null = null;
+  const closeRedis = (): Promise<void> =>
+    (closing ??= redis
+      ? redis.quit().then(
+          () => undefined,
+          () => redis.disconnect(),
+        )
+      : Promise.resolve());
+
+  try {
+    return await startSubgraphService<UsersContext>({
+      name: 'users',
+      serviceRoot: path.resolve(__dirname, '..'),
+      resolvers: userResolvers,
+      config,
+      port: config.USERS_PORT,
+      dbName: config.USERS_DB,
+      keySet: new RevocationCheckingKeySet({ staticKeys: publicKeys, logger }, revocations),
       logger,
-    }),
-    logger,
-    publicRootFields: ['signUp', 'login', 'refreshSession'],
-    setup: (connection) => {
-      const users = userModel(connection);
-      const sessions = sessionModel(connection);
-      const domain = new UsersDomain(
-        users,
-        sessions,
-        signingKey,
-        {
-          issuer: config.JWT_ISSUER,
-          audience: config.JWT_AUDIENCE,
-          ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
-          refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
-        },
-        logger,
-      );
-      const { ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD } = config;
-      return {
-        models: [users, sessions],
-        initialize: async () => {
-          if (ADMIN_USERNAME && ADMIN_EMAIL && ADMIN_PASSWORD) {
-            await domain.ensureAdmin({
-              username: ADMIN_USERNAME,
-              email: ADMIN_EMAIL,
-              password: ADMIN_PASSWORD,
-            });
-          }
-        },
-        context: (base) => ({
-          ...base,
-          loaders: { user: createByIdLoader(users) },
-          domain,
-          signedInUserId: null,
-        }),
-      };
-    },
-  });
+      publicRootFields: ['signUp', 'login', 'refreshSession'],
+      routes: { [JWKS_PATH]: jwksRoute(publicKeys) },
+      setup: (connection) => {
+        const users = userModel(connection);
+        const sessionRecords = sessionModel(connection);
+        const sessions = new SessionsDomain(
+          sessionRecords,
+          users,
+          signingKey,
+          {
+            issuer: config.JWT_ISSUER,
+            audience: config.JWT_AUDIENCE,
+            ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+            refreshTtlDays: config.REFRESH_TOKEN_TTL_DAYS,
+          },
+          revocations,
+          logger,
+        );
+        const domain = new UsersDomain(users, sessions, logger);
+        const { ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD } = config;
+        return {
+          models: [users, sessionRecords],
+          initialize: async () => {
+            if (ADMIN_USERNAME && ADMIN_EMAIL && ADMIN_PASSWORD) {
+              await domain.ensureAdmin({
+                username: ADMIN_USERNAME,
+                email: ADMIN_EMAIL,
+                password: ADMIN_PASSWORD,
+              });
+            }
+          },
+          // Revocations live in Redis when it is configured: without it no session can end.
+          readiness: (): Record<string, boolean> =>
+            config.REDIS_URL ? { redis: revocations.isReady() } : {},
+          dispose: closeRedis,
+          context: (base) => ({
+            ...base,
+            loaders: { user: createByIdLoader(users) },
+            domain,
+            sessions,
+            signedInUserId: null,
+          }),
+        };
+      },
+    });
+  } catch (error) {
+    await closeRedis();
+    throw error;
+  }
 }

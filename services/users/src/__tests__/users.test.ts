@@ -1,30 +1,20 @@
 import { Writable } from 'node:stream';
-import { ConfigError, createLogger, type Logger, type Role } from '@psa/shared';
+import { ConfigError, createLogger, type Logger } from '@psa/shared';
+import { bearer, Cleanup, graphqlRequest, randomId, type AuthHeaders } from '@psa/shared/testing';
+import { loadUsersConfig, type SubgraphService } from '../users-service';
 import {
-  bearer,
-  Cleanup,
-  graphqlRequest,
-  randomId,
-  startServiceUnderTest,
-  type AuthHeaders,
-  type GraphQLBody,
-} from '@psa/shared/testing';
-import { loadUsersConfig, startUsersService, type SubgraphService } from '../users-service';
-
-interface UserView {
-  id: string;
-  username: string;
-  email: string | null;
-  displayName: string | null;
-  role: Role;
-}
-
-interface AuthView {
-  accessToken: string;
-  refreshToken: string;
-  expiresAt: string;
-  user: Omit<UserView, 'email'>;
-}
+  ADMIN,
+  errorOf,
+  login as loginAt,
+  ME,
+  newUser,
+  refresh as refreshAt,
+  signUp as signUpAt,
+  startUsers as startUsersWith,
+  USER_FIELDS,
+  type AuthView,
+  type UserView,
+} from './users-harness';
 
 interface UserPage {
   edges: { cursor: string; node: UserView }[];
@@ -32,26 +22,12 @@ interface UserPage {
   totalCount: number;
 }
 
-const ADMIN = {
-  username: 'Chief',
-  email: 'Chief@PSA.test',
-  password: 'admin password for the users tests',
-};
-
 const cleanup = new Cleanup();
 let service: SubgraphService;
 // Unset until the first service made it: later ones reuse it.
 let keysDir: string | undefined;
 let auth: AuthHeaders;
 
-const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
-
-const USER_FIELDS = 'id username email displayName role';
-// No email: the request that signs in carries no token yet, so it would read null.
-const AUTH_FIELDS = 'accessToken refreshToken expiresAt user { id username displayName role }';
-const SIGN_UP = `mutation SignUp($input: SignUpInput!) { signUp(input: $input) { ${AUTH_FIELDS} } }`;
-const LOGIN = `mutation Login($input: LoginInput!) { login(input: $input) { ${AUTH_FIELDS} } }`;
-const ME = `{ me { ${USER_FIELDS} } }`;
 const USER = `query ($id: ID!) { user(id: $id) { ${USER_FIELDS} } }`;
 const USERS = `query ($first: Int, $after: String, $filter: UserFilter) {
   users(first: $first, after: $after, filter: $filter) {
@@ -64,46 +40,17 @@ const ENTITIES = `query ($representations: [_Any!]!) {
   _entities(representations: $representations) { ... on User { ${USER_FIELDS} } }
 }`;
 
-/** A sign-up input no other test uses: username and email from `name`, a password of its own. */
-function newUser(name: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-  const suffix = randomId().slice(0, 8);
-  return {
-    username: `${name}_${suffix}`,
-    email: `${name}.${suffix}@example.com`,
-    password: `a long passphrase ${randomId()}`,
-    ...overrides,
-  };
-}
+const signUp = (input: Record<string, unknown>, url = service.url) => signUpAt(url, input);
 
-async function signUp(input: Record<string, unknown>, url = service.url) {
-  return (await graphqlRequest<{ signUp: AuthView }>(url, SIGN_UP, { input })).body;
-}
-
-async function login(loginName: string, password: string, url = service.url) {
-  return (
-    await graphqlRequest<{ login: AuthView }>(url, LOGIN, { input: { login: loginName, password } })
-  ).body;
-}
+const login = (loginName: string, password: string, url = service.url) =>
+  loginAt(url, loginName, password);
 
 /**
  * Starts a users service (stopped when the file ends) on this file's keys, with ADMIN as the first
  * admin and a database of its own; `env` overrides (pass an earlier one's to restart on its database).
  */
 const startUsers = (env: NodeJS.ProcessEnv = {}, logger?: Logger) =>
-  startServiceUnderTest({
-    name: 'users',
-    load: loadUsersConfig,
-    start: startUsersService,
-    cleanup,
-    env: {
-      ADMIN_USERNAME: ADMIN.username,
-      ADMIN_EMAIL: ADMIN.email,
-      ADMIN_PASSWORD: ADMIN.password,
-      ...env,
-    },
-    logger,
-    keysDir,
-  });
+  startUsersWith(cleanup, { env, logger, keysDir });
 
 beforeAll(async () => {
   ({ service, keysDir, auth } = await startUsers());
@@ -123,6 +70,14 @@ describe('configuration', () => {
 
   it('takes all three ADMIN_ variables or none', () => {
     expect(() => loadUsersConfig({ ADMIN_USERNAME: 'root' })).toThrow(/set all three or none/);
+  });
+});
+
+describe('readiness', () => {
+  it('follows the database alone without REDIS_URL (sessions end in this process)', async () => {
+    const response = await fetch(new URL('/readyz', service.url));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { checks: unknown }).checks).toEqual({ mongodb: true });
   });
 });
 
@@ -477,11 +432,22 @@ describe('logs', () => {
     const loggedIn = await login(account.email ?? '', account.password ?? '', logged.url);
     const wrongPassword = `${account.password} wrong`;
     expect((await login(account.username ?? '', wrongPassword, logged.url)).errors).toHaveLength(1);
+    const refreshed = await refreshAt(logged.url, loggedIn.data?.login.refreshToken ?? '');
+    const newPassword = `a new long passphrase ${randomId()}`;
+    const changed = await graphqlRequest(
+      logged.url,
+      'mutation ChangePassword($input: ChangePasswordInput!) { changePassword(input: $input) }',
+      { input: { currentPassword: account.password, newPassword } },
+      bearer(refreshed.data?.refreshSession.accessToken ?? ''),
+    );
+    expect(changed.body.errors).toBeUndefined();
 
     const text = lines.join('');
     // The capture works: the operations were logged.
     expect(text).toContain('"operationName":"SignUp"');
     expect(text).toContain('"operationName":"Login"');
+    expect(text).toContain('"operationName":"Refresh"');
+    expect(text).toContain('"operationName":"ChangePassword"');
     const secrets = [
       account.password,
       wrongPassword,
@@ -490,6 +456,9 @@ describe('logs', () => {
       signedUp.data?.signUp.refreshToken,
       loggedIn.data?.login.accessToken,
       loggedIn.data?.login.refreshToken,
+      refreshed.data?.refreshSession.accessToken,
+      refreshed.data?.refreshSession.refreshToken,
+      newPassword,
     ];
     for (const secret of secrets) {
       expect(secret).toEqual(expect.any(String));

@@ -1,11 +1,16 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
-/** A signed-in session: the refresh token (hashed) that renews its access tokens. */
+/**
+ * A signed-in session: the refresh token (hashed) that renews its access tokens. Its id is the
+ * `sid` of every access token it issues, so revoking it covers all of them.
+ */
 export interface SessionRecord {
   _id: Types.ObjectId;
   userId: Types.ObjectId;
   /** SHA-256 of the current refresh token. */
   refreshTokenHash: string;
+  /** SHA-256 of every refresh token the session rotated away from: presenting one again is reuse. */
+  usedRefreshTokenHashes: string[];
   expiresAt: Date;
   revokedAt: Date | null;
   createdAt: Date;
@@ -16,6 +21,7 @@ const sessionSchema = new Schema<SessionRecord>(
   {
     userId: { type: Schema.Types.ObjectId, required: true },
     refreshTokenHash: { type: String, required: true },
+    usedRefreshTokenHashes: { type: [String], default: [] },
     expiresAt: { type: Date, required: true },
     revokedAt: { type: Date, default: null },
   },
@@ -23,6 +29,7 @@ const sessionSchema = new Schema<SessionRecord>(
 );
 
 sessionSchema.index({ refreshTokenHash: 1 }, { unique: true });
+sessionSchema.index({ usedRefreshTokenHashes: 1 });
 sessionSchema.index({ userId: 1 });
 // Expired sessions disappear on their own.
 sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });

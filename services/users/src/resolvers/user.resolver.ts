@@ -1,5 +1,22 @@
-import { DateTimeScalar, requireIdentity } from '@psa/shared';
+import {
+  callerObjectId,
+  DateTimeScalar,
+  ForbiddenError,
+  hasRole,
+  requireIdentity,
+  toObjectId,
+  UnauthenticatedError,
+  type Identity,
+} from '@psa/shared';
+import type { Types } from 'mongoose';
 import type { Resolvers } from '../generated/resolvers-types';
+
+/** The caller's session id as stored; a token whose `sid` is no session id is not one of ours. */
+function callerSessionId(caller: Identity): Types.ObjectId {
+  const id = toObjectId(caller.sessionId);
+  if (!id) throw new UnauthenticatedError('Invalid access token');
+  return id;
+}
 
 /** GraphQL resolvers of the users subgraph: they check who asks and delegate to the domain. */
 export const userResolvers: Resolvers = {
@@ -25,6 +42,43 @@ export const userResolvers: Resolvers = {
       const result = await ctx.domain.login(input.login, input.password);
       ctx.signedInUserId = result.user._id.toHexString();
       return result;
+    },
+    refreshSession: async (_parent, { refreshToken }, ctx) => {
+      const result = await ctx.sessions.refresh(refreshToken);
+      ctx.signedInUserId = result.user._id.toHexString();
+      return result;
+    },
+    logout: async (_parent, _args, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      await ctx.sessions.end(callerObjectId(caller), callerSessionId(caller));
+      return true;
+    },
+    logoutAll: async (_parent, _args, ctx) => {
+      await ctx.sessions.endAll(callerObjectId(requireIdentity(ctx.caller)));
+      return true;
+    },
+    updateProfile: (_parent, { input }, ctx) =>
+      ctx.domain.updateProfile(callerObjectId(requireIdentity(ctx.caller)), input),
+    changePassword: async (_parent, { input }, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      await ctx.domain.changePassword(
+        callerObjectId(caller),
+        callerSessionId(caller),
+        input.currentPassword,
+        input.newPassword,
+      );
+      return true;
+    },
+    deleteAccount: async (_parent, { password }, ctx) => {
+      await ctx.domain.deleteAccount(callerObjectId(requireIdentity(ctx.caller)), password);
+      return true;
+    },
+    setUserRole: (_parent, { input }, ctx) => {
+      // The gateway refuses non-admins already; a direct call must meet the same rule.
+      if (!hasRole(requireIdentity(ctx.caller).role, 'ADMIN')) {
+        throw new ForbiddenError('Only an admin can change roles');
+      }
+      return ctx.domain.setUserRole(input.userId, input.role);
     },
   },
   User: {
