@@ -8,6 +8,55 @@ import {
   loadConfig,
 } from '@psa/shared';
 
+/** A rate: at most `points` operations per `durationSeconds`, per key. */
+export interface Rate {
+  points: number;
+  durationSeconds: number;
+}
+
+const UNIT_SECONDS: Record<string, number> = {
+  s: 1,
+  sec: 1,
+  second: 1,
+  m: 60,
+  min: 60,
+  minute: 60,
+  h: 3_600,
+  hour: 3_600,
+  d: 86_400,
+  day: 86_400,
+};
+
+const RATE = /^(\d+)\s*\/\s*(\d*)\s*([a-z]+)$/i;
+
+/** Parses `20/min`, `10/hour`, `5/15min`, `100/30s` (units s, sec, second, m, min, minute, h, hour, d, day). */
+export function parseRate(text: string): Rate | null {
+  const match = RATE.exec(text.trim());
+  if (!match) return null;
+  const [, points, count, unit] = match;
+  const name = (unit ?? '').toLowerCase();
+  // Plurals (`hours`), but not `ms`: milliseconds are no unit here.
+  const seconds =
+    UNIT_SECONDS[name] ?? (name.length > 2 ? UNIT_SECONDS[name.replace(/s$/, '')] : 0);
+  const durationSeconds = (count ? Number(count) : 1) * (seconds ?? 0);
+  if (!Number(points) || !durationSeconds) return null;
+  return { points: Number(points), durationSeconds };
+}
+
+const rate = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      const parsed = parseRate(value);
+      if (parsed) return parsed;
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be a rate like 20/min, 10/hour or 5/15min (a positive count per duration)',
+      });
+      return z.NEVER;
+    });
+
 const schema = z.object({
   ...commonEnv,
   ...authEnv,
@@ -25,14 +74,56 @@ const schema = z.object({
     .transform((v) => (v === undefined ? undefined : v === 'true' || v === '1')),
   /** Timeout of one subgraph call, ms. */
   SUBGRAPH_TIMEOUT_MS: envVar.positiveInt(10_000),
+  /** Deepest field nesting an operation may select (introspection fields aside). */
+  MAX_QUERY_DEPTH: envVar.positiveInt(12),
+  /**
+   * Highest cost an operation may have: each field costs 1, and a field with a `first` argument
+   * (or a list field outside a connection) multiplies what it selects by `first` (default 20).
+   */
+  MAX_QUERY_COST: envVar.positiveInt(10_000),
+  /** `login` attempts per client address. */
+  LOGIN_RATE_PER_IP: rate('20/min'),
+  /** `login` attempts per account (the `login` argument, lower-cased). */
+  LOGIN_RATE_PER_ACCOUNT: rate('10/min'),
+  /** `signUp` calls per client address. */
+  SIGNUP_RATE_PER_IP: rate('10/hour'),
+  /** Prefix of the rate-limit keys in Redis (tests give each gateway its own). */
+  RATE_LIMIT_KEY_PREFIX: z.string().min(1).default('psa:rate-limit:'),
+  /**
+   * Reverse proxies in front of the gateway whose `X-Forwarded-For` entries are trusted. 0 (the
+   * default): the client address is the socket's and the header is ignored. Behind one ingress: 1.
+   */
+  TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;
 
-/** The gateway configuration from the environment; throws ConfigError listing every problem. */
+/** The users service's JWKS document, next to its GraphQL endpoint. */
+export const jwksUrlOf = (usersUrl: string): string =>
+  new URL('/.well-known/jwks.json', usersUrl).href;
+
+/**
+ * The gateway configuration from the environment; throws ConfigError listing every problem.
+ *
+ * JWKS_URL: as given; in production, when not given, the users service's
+ * `/.well-known/jwks.json` (derived from USERS_URL) so key rotations are followed without a
+ * restart. Outside production it is never derived: without JWKS_URL and JWT_PUBLIC_KEYS the
+ * verifier falls back to the development key file (JWT_KEYS_DIR), which works whether or not the
+ * users service serves a JWKS yet.
+ */
 export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const config = loadConfig(schema, env);
+  const parsed = loadConfig(schema, env);
+  const production = parsed.NODE_ENV === 'production';
+  const config: GatewayConfig = {
+    ...parsed,
+    JWKS_URL: parsed.JWKS_URL ?? (production ? jwksUrlOf(parsed.USERS_URL) : undefined),
+  };
   const problems = authConfigProblems(config, false);
+  if (production && !config.REDIS_URL) {
+    problems.push(
+      'REDIS_URL: required in production (revoked sessions and rate limits are shared through Redis)',
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

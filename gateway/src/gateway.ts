@@ -10,22 +10,44 @@ import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/dis
 import { GraphQLError, OperationTypeNode } from 'graphql';
 import {
   createErrorFormatter,
+  createRedisClient,
+  createVerifierKeySet,
+  InMemoryRevocationStore,
+  isRedisReady,
+  RedisRevocationStore,
   requestLoggingPlugin,
   startGraphQLServer,
+  type KeySet,
   type Logger,
-  type RequestContextBase,
+  type RevocationStore,
   type RunningServer,
 } from '@psa/shared';
+import { accessRulesFromSupergraph } from './access-rules';
+import { authorizationPlugin, type AuthorizationContext } from './authorization.plugin';
+import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
 import { keepAliveFetcher } from './keep-alive-fetcher';
+import { LoginRateLimits } from './login-rate-limits';
 import { SUPERGRAPH_PATH, type SubgraphName } from './supergraph';
 
-export { loadGatewayConfig, type GatewayConfig } from './config';
+export { loadGatewayConfig, parseRate, type GatewayConfig, type Rate } from './config';
+export { accessRulesFromSupergraph, AccessRules } from './access-rules';
 
-/** Per-request context at the gateway. */
-export interface GatewayContext extends RequestContextBase {
-  /** The caller's `Authorization` header, forwarded as is to the subgraphs. */
-  authorization: string | undefined;
+/**
+ * Per-request context at the gateway. `authorization` is forwarded as is to the subgraphs, unless
+ * the authorization plugin cleared it because the gateway refused the token.
+ */
+export type GatewayContext = AuthorizationContext;
+
+/** What the gateway can be given instead of building it from the configuration. */
+export interface GatewayDeps {
+  /**
+   * Where revoked sessions are looked up. Default: Redis when REDIS_URL is set, else an in-memory
+   * store (which only helps when the users service in the same process writes to the same one).
+   */
+  revocations?: RevocationStore;
+  /** The keys access tokens are verified with. Default: `createVerifierKeySet(config)`. */
+  keySet?: KeySet;
 }
 
 /**
@@ -72,8 +94,16 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-/** Starts the gateway from the checked-in supergraph. Resolves once it listens. */
-export async function startGateway(config: GatewayConfig, logger: Logger): Promise<Gateway> {
+/**
+ * Starts the gateway from the checked-in supergraph. Resolves once it listens. Rejects when the
+ * supergraph carries no `@auth` rules or the server cannot listen (a Redis client it opened is
+ * closed again).
+ */
+export async function startGateway(
+  config: GatewayConfig,
+  logger: Logger,
+  deps: GatewayDeps = {},
+): Promise<Gateway> {
   const urls: Record<SubgraphName, string> = {
     users: config.USERS_URL,
     projects: config.PROJECTS_URL,
@@ -83,14 +113,32 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const fetcher = keepAliveFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
+  const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
+  // Built before anything starts: a supergraph without @auth must not be served at all.
+  let rules = accessRulesFromSupergraph(supergraphSdl);
   const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(SUPERGRAPH_PATH, 'utf8'),
+    supergraphSdl,
     logger,
     buildService: ({ name, url }) =>
       new ForwardingDataSource({ url: urls[name as SubgraphName] ?? url, fetcher }),
   });
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(() => (loaded = true));
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+    rules = accessRulesFromSupergraph(coreSupergraphSdl);
+    loaded = true;
+  });
+  const keySet = deps.keySet ?? createVerifierKeySet(config, logger);
+  // One client for revocations and rate limits; it fails commands fast while Redis is down.
+  const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL, logger, 'gateway') : null;
+  const revocations =
+    deps.revocations ?? (redis ? new RedisRevocationStore(redis) : new InMemoryRevocationStore());
+  const rateLimits = new LoginRateLimits({
+    redis,
+    keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
+    loginPerIp: config.LOGIN_RATE_PER_IP,
+    loginPerAccount: config.LOGIN_RATE_PER_ACCOUNT,
+    signUpPerIp: config.SIGNUP_RATE_PER_IP,
+  });
   const development = config.NODE_ENV !== 'production';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
@@ -101,6 +149,15 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     plugins: [
       requestLoggingPlugin<GatewayContext>(),
       refuseHttpSubscriptions,
+      authorizationPlugin({
+        rules: () => rules,
+        keySet,
+        revocations,
+        tokenSettings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxCost: config.MAX_QUERY_COST,
+        rateLimits,
+      }),
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
@@ -115,16 +172,23 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       corsOrigins: config.CORS_ORIGINS,
-      readiness: () => ({ supergraph: loaded }),
-      context: async ({ headers, requestId, logger: requestLogger }) => ({
+      readiness: () => ({
+        supergraph: loaded,
+        revocations: revocations.isReady(),
+        ...(redis ? { redis: isRedisReady(redis) } : {}),
+      }),
+      context: async ({ headers, requestId, logger: requestLogger, ip }) => ({
         requestId,
         logger: requestLogger,
         authorization:
           typeof headers.authorization === 'string' ? headers.authorization : undefined,
+        clientAddress: clientAddress(ip, headers['x-forwarded-for'], config.TRUST_PROXY_HOPS),
+        identity: null,
       }),
     });
   } catch (error) {
     agent.destroy();
+    redis?.disconnect();
     throw error;
   }
   return {
@@ -133,6 +197,7 @@ export async function startGateway(config: GatewayConfig, logger: Logger): Promi
     stop: async () => {
       await server.stop();
       agent.destroy();
+      redis?.disconnect();
     },
   };
 }

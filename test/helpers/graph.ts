@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadDocumentsConfig, startDocumentsService } from '@psa/documents-service';
-import { loadGatewayConfig, startGateway } from '@psa/gateway';
+import { loadGatewayConfig, startGateway, type Gateway, type GatewayDeps } from '@psa/gateway';
 import { loadProjectsConfig, startProjectsService } from '@psa/projects-service';
 import { loadOrCreateDevSigningKey, silentLogger, type SigningKey } from '@psa/shared';
 import { graphqlRequest, type GraphQLResponse } from '@psa/shared/testing';
@@ -22,7 +22,16 @@ export const ADMIN = {
 export interface Graph {
   gatewayUrl: string;
   subgraphUrls: { users: string; projects: string; tasks: string; documents: string };
+  /** The database each subgraph uses in MONGO_URL. */
+  databases: { users: string; projects: string; tasks: string; documents: string };
   signingKey: SigningKey;
+  /** The environment the gateway was configured from (subgraph URLs included). */
+  gatewayEnv: NodeJS.ProcessEnv;
+  /**
+   * Starts another gateway in front of the same subgraphs, configured from `gatewayEnv` with
+   * `env` on top (its own rate-limit counters unless `env` names a prefix); `stop()` stops it.
+   */
+  startGateway(env?: NodeJS.ProcessEnv, deps?: GatewayDeps): Promise<Gateway>;
   /** Runs an operation through the gateway. */
   query<T = Record<string, unknown>>(
     query: string,
@@ -32,12 +41,43 @@ export interface Graph {
   stop(): Promise<void>;
 }
 
+export interface GraphOptions {
+  /** Gateway variables on top of the test defaults (e.g. low rate limits). */
+  gatewayEnv?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Every test request comes from 127.0.0.1 and test files share one Redis: each gateway gets its
+ * own rate-limit keys and limits no test file reaches, unless a test sets them.
+ */
+const gatewayTestEnv = (): NodeJS.ProcessEnv => ({
+  RATE_LIMIT_KEY_PREFIX: `psa:test:${randomBytes(6).toString('hex')}:`,
+  LOGIN_RATE_PER_IP: '10000/min',
+  LOGIN_RATE_PER_ACCOUNT: '10000/min',
+  SIGNUP_RATE_PER_IP: '10000/min',
+});
+
+/**
+ * Resolves once the gateway's `/readyz` reports its supergraph loaded and its Redis client
+ * connected (rate limits counted before that would go to the in-memory insurance limiter).
+ * Other checks (e.g. a revocation store a test made unavailable) are not waited for.
+ */
+async function gatewayConnected(gateway: Gateway): Promise<void> {
+  const readyz = gateway.url.replace(/\/graphql$/, '/readyz');
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const { checks } = (await (await fetch(readyz)).json()) as { checks: Record<string, boolean> };
+    if (checks.supergraph && checks.redis !== false) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error(`gateway at ${gateway.url} did not connect within 5 s`);
+}
+
 /**
  * Boots the real graph for a test file: the four subgraphs and the gateway on free ports, each
  * subgraph on its own fresh databases in the test MongoDB (MONGO_URL from global setup), with a
  * throwaway signing key and the admin seeded.
  */
-export async function startGraph(): Promise<Graph> {
+export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
   const keysDir = mkdtempSync(path.join(os.tmpdir(), 'psa-keys-'));
   const suffix = randomBytes(4).toString('hex');
   const env: NodeJS.ProcessEnv = {
@@ -76,18 +116,19 @@ export async function startGraph(): Promise<Graph> {
     started.push(tasks);
     const documents = await startDocumentsService(loadDocumentsConfig(env), logger);
     started.push(documents);
-    const gateway = await startGateway(
-      loadGatewayConfig({
-        ...env,
-        USERS_URL: users.url,
-        PROJECTS_URL: projects.url,
-        TASKS_URL: tasks.url,
-        DOCUMENTS_URL: documents.url,
-      }),
-      logger,
-    );
+    const gatewayEnv: NodeJS.ProcessEnv = {
+      ...env,
+      ...gatewayTestEnv(),
+      USERS_URL: users.url,
+      PROJECTS_URL: projects.url,
+      TASKS_URL: tasks.url,
+      DOCUMENTS_URL: documents.url,
+      ...options.gatewayEnv,
+    };
+    const gateway = await startGateway(loadGatewayConfig(gatewayEnv), logger);
     started.push(gateway);
     await Promise.all([
+      gatewayConnected(gateway),
       users.whenReady(),
       projects.whenReady(),
       tasks.whenReady(),
@@ -101,7 +142,24 @@ export async function startGraph(): Promise<Graph> {
         tasks: tasks.url,
         documents: documents.url,
       },
+      databases: {
+        users: env.USERS_DB ?? '',
+        projects: env.PROJECTS_DB ?? '',
+        tasks: env.TASKS_DB ?? '',
+        documents: env.DOCUMENTS_DB ?? '',
+      },
       signingKey: loadOrCreateDevSigningKey(keysDir),
+      gatewayEnv,
+      startGateway: async (extraEnv = {}, deps = {}) => {
+        const extra = await startGateway(
+          loadGatewayConfig({ ...gatewayEnv, ...gatewayTestEnv(), ...extraEnv }),
+          logger,
+          deps,
+        );
+        started.push(extra);
+        await gatewayConnected(extra);
+        return extra;
+      },
       query: (query, variables, headers) => graphqlRequest(gateway.url, query, variables, headers),
       stop,
     };
