@@ -9,7 +9,13 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '@psa/embedded-mongo';
 import { loadDocumentsConfig, startDocumentsService } from '@psa/documents-service';
 import { loadGatewayConfig, startGateway } from '@psa/gateway';
 import { loadProjectsConfig, startProjectsService } from '@psa/projects-service';
-import { ConfigError, createLogger, runUntilSignal, type Stoppable } from '@psa/shared';
+import {
+  ConfigError,
+  createLogger,
+  InMemoryRevocationStore,
+  runUntilSignal,
+  type Stoppable,
+} from '@psa/shared';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
 
@@ -46,8 +52,18 @@ async function startStack(): Promise<Stoppable> {
       stoppables.push(mongo);
       env.MONGO_URL = mongo.uri;
     }
-    const users = await startUsersService(loadUsersConfig(env), logger.child({ service: 'users' }));
+    // Without Redis, logouts reach the gateway through one in-process store both share.
+    const revocations = env.REDIS_URL ? undefined : new InMemoryRevocationStore();
+    const users = await startUsersService(
+      loadUsersConfig(env),
+      logger.child({ service: 'users' }),
+      {
+        revocations,
+      },
+    );
     stoppables.push(users);
+    // Everyone verifies tokens with the keys the users service publishes, as in production.
+    env.JWKS_URL ??= users.url.replace(/\/graphql$/, '/.well-known/jwks.json');
     const services = await Promise.all([
       startProjectsService(loadProjectsConfig(env), logger.child({ service: 'projects' })),
       startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' })),
@@ -63,6 +79,7 @@ async function startStack(): Promise<Stoppable> {
         ...env,
       }),
       logger.child({ service: 'gateway' }),
+      { revocations },
     );
     stoppables.push(gateway);
     await users.whenReady();

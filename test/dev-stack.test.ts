@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { graphqlRequest as graphql } from '@psa/shared/testing';
+import { bearer, graphqlRequest as graphql } from '@psa/shared/testing';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -73,11 +73,23 @@ describe('npm start (the dev stack)', () => {
       'mutation { login(input: {login: "admin", password: "change me in production please"}) { user { role } } }',
     );
     expect(login.body.data?.login.user.role).toBe('ADMIN');
-    const signUp = await graphql(
+    const signUp = await graphql<{ signUp: { accessToken: string } }>(
       url,
-      'mutation { signUp(input: {username: "devuser", email: "dev@example.com", password: "a long enough password"}) { user { id } } }',
+      'mutation { signUp(input: {username: "devuser", email: "dev@example.com", password: "a long enough password"}) { accessToken } }',
     );
     expect(signUp.body.errors).toBeUndefined();
+    // Tokens verify through the users service's JWKS, and a logout reaches the gateway at once
+    // (one in-process revocation store: this stack runs without Redis).
+    const auth = bearer(signUp.body.data?.signUp.accessToken ?? '');
+    expect((await graphql(url, '{ me { username } }', {}, auth)).body.data).toEqual({
+      me: { username: 'devuser' },
+    });
+    expect((await graphql(url, 'mutation { logout }', {}, auth)).body.data).toEqual({
+      logout: true,
+    });
+    expect(
+      (await graphql(url, '{ me { username } }', {}, auth)).body.errors?.[0]?.extensions?.code,
+    ).toBe('UNAUTHENTICATED');
 
     // SIGTERM to npm itself stops the whole stack (the script execs node, so npm's signal reaches it).
     const exited = new Promise<number | null>((resolve) => first.child.once('exit', resolve));
