@@ -103,3 +103,13 @@ export {
   type SubgraphServiceOptions,
 } from './http/subgraph-service';
 export { subgraphEnv } from './config/subgraph-env';
+export {
+  InProcessEventBus,
+  RedisEventBus,
+  type Consumer,
+  type ConsumerOptions,
+  type DomainEvent,
+  type EventBus,
+  type EventHandler,
+  type RedisEventBusOptions,
+} from './events/event-bus';
