@@ -7,21 +7,12 @@ import { bearer, graphqlRequest as graphql } from '@psa/shared/testing';
 const ROOT = path.resolve(__dirname, '..');
 
 /**
- * Starts the dev stack on free ports with its own data dir, through `npm start` itself or its
- * script directly; resolves with the gateway URL.
+ * Starts the dev stack through `npm start` on free ports with its own data dir, in a process
+ * group of its own (as a terminal runs it); resolves with the gateway URL.
  */
-function startDevStack(
-  dataDir: string,
-  via: 'npm' | 'node',
-): { child: ChildProcess; gatewayUrl: Promise<string> } {
-  const [command, args] =
-    via === 'npm'
-      ? ['npm', ['start', '--silent']]
-      : [
-          process.execPath,
-          ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'scripts', 'start-dev.ts')],
-        ];
-  const child = spawn(command, args, {
+function startDevStack(dataDir: string): { child: ChildProcess; gatewayUrl: Promise<string> } {
+  const child = spawn('npm', ['start', '--silent'], {
+    detached: true,
     cwd: ROOT,
     env: {
       ...process.env,
@@ -60,12 +51,12 @@ describe('npm start (the dev stack)', () => {
   });
 
   afterAll(() => {
-    if (child && child.exitCode === null) child.kill('SIGKILL');
+    if (child?.pid && child.exitCode === null) process.kill(-child.pid, 'SIGKILL');
     rmSync(dataDir, { recursive: true, force: true });
   });
 
   it('serves the graph with the admin seeded, stops on SIGTERM, and keeps data across restarts', async () => {
-    const first = startDevStack(dataDir, 'npm');
+    const first = startDevStack(dataDir);
     child = first.child;
     const url = await first.gatewayUrl;
     const login = await graphql<{ login: { user: { role: string } } }>(
@@ -97,15 +88,16 @@ describe('npm start (the dev stack)', () => {
     expect(await exited).toBe(0);
     await expect(fetch(url)).rejects.toThrow();
 
-    const second = startDevStack(dataDir, 'node');
+    const second = startDevStack(dataDir);
     child = second.child;
     const again = await graphql(
       await second.gatewayUrl,
       'mutation { login(input: {login: "devuser", password: "a long enough password"}) { user { username } } }',
     );
     expect(again.body.data).toEqual({ login: { user: { username: 'devuser' } } });
+    // Ctrl-C: SIGINT to the whole process group (npm forwards it to node once more).
     const exitedAgain = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
-    second.child.kill('SIGINT');
+    process.kill(-(second.child.pid ?? 0), 'SIGINT');
     expect(await exitedAgain).toBe(0);
   }, 60_000);
 });

@@ -6,18 +6,21 @@ export interface Stoppable {
 }
 
 /**
- * Starts a process's servers and stops them on SIGTERM or SIGINT (a second signal forces exit).
- * A failed start exits with status 1; a clean stop exits 0.
+ * Starts a process's servers and stops them on SIGTERM or SIGINT. Pressing Ctrl-C again a second
+ * or more later forces exit. Signals repeated at once are ignored: `npm start` forwards the
+ * terminal's SIGINT that the process already got, and supervisors such as `timeout` deliver
+ * SIGTERM twice, and the graceful stop must still finish. A failed start exits 1; a clean stop 0.
  */
 export function runUntilSignal(logger: Logger, start: () => Promise<Stoppable>): void {
   let running: Stoppable | null = null;
-  let stopping = false;
+  let stoppingSince: number | null = null;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      logger.warn({ signal }, 'second signal: exiting now');
+    if (stoppingSince !== null) {
+      if (signal !== 'SIGINT' || Date.now() - stoppingSince < 1_000) return;
+      logger.warn({ signal }, 'interrupted again: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    stoppingSince = Date.now();
     logger.info({ signal }, 'shutting down');
     (running?.stop() ?? Promise.resolve()).then(
       () => process.exit(0),
@@ -32,7 +35,7 @@ export function runUntilSignal(logger: Logger, start: () => Promise<Stoppable>):
   start().then(
     (started) => {
       running = started;
-      if (stopping) void started.stop().then(() => process.exit(0));
+      if (stoppingSince !== null) void started.stop().then(() => process.exit(0));
     },
     (error: unknown) => {
       logger.fatal({ err: error }, 'failed to start');
