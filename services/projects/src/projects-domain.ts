@@ -1,20 +1,32 @@
 import {
+  BadUserInputError,
   callerObjectId,
+  ForbiddenError,
   NotFoundError,
   oneOf,
   optionalText,
+  pageSize,
+  paginate,
+  requiredId,
   requiredText,
+  toObjectId,
+  type Connection,
+  type ConnectionArgs,
   type Identity,
 } from '@psa/shared';
+import { trusted, type QueryFilter, type Types } from 'mongoose';
 import {
   PROJECT_STATUSES,
   type ProjectModel,
   type ProjectRecord,
   type ProjectStatus,
 } from './models/project.model';
+import type { StatusUpdateModel, StatusUpdateRecord } from './models/status-update.model';
 
 const NAME_MAX = 200;
 const DESCRIPTION_MAX = 10_000;
+const MESSAGE_MAX = 5_000;
+const SEARCH_MAX = 100;
 
 export interface CreateProjectInput {
   name: string;
@@ -22,21 +34,79 @@ export interface CreateProjectInput {
   status?: ProjectStatus | null;
 }
 
-/** Who may see a project: an admin, its manager or a member. */
+/** Absent fields are left alone; `description: null` clears it. */
+export interface UpdateProjectInput {
+  id: string;
+  name?: string | null;
+  description?: string | null;
+  status?: ProjectStatus | null;
+}
+
+export interface ProjectFilter {
+  status?: ProjectStatus | null;
+  managerId?: string | null;
+  search?: string | null;
+}
+
+export interface PostStatusUpdateInput {
+  projectId: string;
+  message: string;
+  status?: ProjectStatus | null;
+}
+
+const sameId = (id: Types.ObjectId, userId: string): boolean =>
+  id.toHexString() === userId.toLowerCase();
+
+/** Who may see a project: an admin, its manager or a member (a CLIENT member included). */
 export function canReadProject(caller: Identity, project: ProjectRecord): boolean {
   return (
     caller.role === 'ADMIN' ||
-    project.managerId.toHexString() === caller.userId.toLowerCase() ||
-    project.memberIds.some((id) => id.toHexString() === caller.userId.toLowerCase())
+    sameId(project.managerId, caller.userId) ||
+    project.memberIds.some((id) => sameId(id, caller.userId))
   );
+}
+
+/** Who may change a project, its members and its status updates: an admin or its manager. */
+export function canManageProject(caller: Identity, project: ProjectRecord): boolean {
+  return caller.role === 'ADMIN' || sameId(project.managerId, caller.userId);
+}
+
+const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Projects `userId` manages or belongs to. */
+const involving = (userId: Types.ObjectId): QueryFilter<ProjectRecord> => ({
+  $or: [{ managerId: userId }, { memberIds: userId }],
+});
+
+/** All of `filters` (an empty list matches everything). */
+const allOf = (filters: QueryFilter<ProjectRecord>[]): QueryFilter<ProjectRecord> => {
+  const nonEmpty = filters.filter((filter) => Object.keys(filter).length > 0);
+  if (nonEmpty.length === 0) return {};
+  if (nonEmpty.length === 1) return nonEmpty[0] ?? {};
+  return { $and: nonEmpty };
+};
+
+/** A connection with nothing in it, once `args` are known to be valid. */
+function emptyConnection<T>(args: ConnectionArgs): Connection<T> {
+  pageSize(args.first);
+  return {
+    edges: [],
+    pageInfo: { hasNextPage: false, endCursor: null },
+    totalCount: () => Promise.resolve(0),
+  };
 }
 
 /**
  * The projects service's rules, apart from GraphQL. Every input is validated before anything is
- * written; roles are checked by the caller of these methods (the resolvers).
+ * written. Methods that take a project id enforce who may do what themselves: a project the caller
+ * may not see is NOT_FOUND (never revealing that it exists), one they see but may not change is
+ * FORBIDDEN.
  */
 export class ProjectsDomain {
-  constructor(private readonly projects: ProjectModel) {}
+  constructor(
+    private readonly projects: ProjectModel,
+    private readonly statusUpdates: StatusUpdateModel,
+  ) {}
 
   /** Creates a project managed by `caller`, with no members yet. Throws BAD_USER_INPUT naming the field. */
   async createProject(caller: Identity, input: CreateProjectInput): Promise<ProjectRecord> {
@@ -60,5 +130,184 @@ export class ProjectsDomain {
   visibleProject(caller: Identity, project: ProjectRecord | null): ProjectRecord {
     if (project && canReadProject(caller, project)) return project;
     throw new NotFoundError('Project not found');
+  }
+
+  /**
+   * The projects `caller` may see matching `filter`, in the stable order. Throws BAD_USER_INPUT
+   * for a malformed `filter.managerId`, a `filter.search` over 100 characters, or bad paging.
+   */
+  listProjects(
+    caller: Identity,
+    filter: ProjectFilter | null | undefined,
+    args: ConnectionArgs,
+  ): Promise<Connection<ProjectRecord>> {
+    const conditions: QueryFilter<ProjectRecord>[] = [this.visibleTo(caller)];
+    if (filter?.status !== null && filter?.status !== undefined) {
+      conditions.push({ status: oneOf(filter.status, PROJECT_STATUSES, 'filter.status') });
+    }
+    if (filter?.managerId !== null && filter?.managerId !== undefined) {
+      conditions.push({ managerId: requiredId(filter.managerId, 'filter.managerId') });
+    }
+    const search = filter?.search?.trim();
+    if (search) {
+      if ([...search].length > SEARCH_MAX) {
+        throw new BadUserInputError(
+          `search must be at most ${SEARCH_MAX} characters`,
+          'filter.search',
+        );
+      }
+      conditions.push({ name: trusted(new RegExp(escapeRegex(search), 'i')) });
+    }
+    return paginate(this.projects, allOf(conditions), args);
+  }
+
+  /**
+   * Projects `userId` manages (`managedOnly`) or manages or belongs to, limited to those `caller`
+   * may see. An id that names no user has none.
+   */
+  userProjects(
+    caller: Identity,
+    userId: string,
+    managedOnly: boolean,
+    args: ConnectionArgs,
+  ): Promise<Connection<ProjectRecord>> {
+    const user = toObjectId(userId);
+    if (!user) return Promise.resolve(emptyConnection(args));
+    const own: QueryFilter<ProjectRecord> = managedOnly ? { managerId: user } : involving(user);
+    return paginate(this.projects, allOf([own, this.visibleTo(caller)]), args);
+  }
+
+  /** Changes a project's name, description or status (manager or admin). */
+  async updateProject(caller: Identity, input: UpdateProjectInput): Promise<ProjectRecord> {
+    const id = requiredId(input.id, 'input.id');
+    const changes: Partial<Pick<ProjectRecord, 'name' | 'description' | 'status'>> = {};
+    if (input.name !== undefined) {
+      if (input.name === null) throw new BadUserInputError('name cannot be null', 'input.name');
+      changes.name = requiredText(input.name, 'input.name', NAME_MAX);
+    }
+    if (input.description !== undefined) {
+      changes.description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
+    }
+    if (input.status !== undefined) {
+      if (input.status === null) {
+        throw new BadUserInputError('status cannot be null', 'input.status');
+      }
+      changes.status = oneOf(input.status, PROJECT_STATUSES, 'input.status');
+    }
+    const project = await this.manageableProject(caller, id);
+    if (Object.keys(changes).length === 0) return project;
+    return this.updated(id, { $set: changes });
+  }
+
+  /** Deletes a project (manager or admin) and its status updates. */
+  async deleteProject(caller: Identity, rawId: string): Promise<boolean> {
+    const id = requiredId(rawId, 'id');
+    await this.manageableProject(caller, id);
+    const { deletedCount } = await this.projects.deleteOne({ _id: id }).exec();
+    if (deletedCount === 0) throw new NotFoundError('Project not found');
+    // The project goes first: should this stop halfway, the updates left behind are unreadable,
+    // since a status update is visible only through its project.
+    await this.statusUpdates.deleteMany({ projectId: id }).exec();
+    return true;
+  }
+
+  /** Adds a member (manager or admin). Adding an existing member or the manager changes nothing. */
+  async addMember(
+    caller: Identity,
+    input: { projectId: string; userId: string },
+  ): Promise<ProjectRecord> {
+    const id = requiredId(input.projectId, 'input.projectId');
+    const userId = requiredId(input.userId, 'input.userId');
+    const project = await this.manageableProject(caller, id);
+    if (project.managerId.equals(userId) || project.memberIds.some((m) => m.equals(userId))) {
+      return project;
+    }
+    return this.updated(id, { $addToSet: { memberIds: userId } });
+  }
+
+  /** Removes a member (manager or admin). Removing a non-member changes nothing. */
+  async removeMember(
+    caller: Identity,
+    input: { projectId: string; userId: string },
+  ): Promise<ProjectRecord> {
+    const id = requiredId(input.projectId, 'input.projectId');
+    const userId = requiredId(input.userId, 'input.userId');
+    const project = await this.manageableProject(caller, id);
+    if (!project.memberIds.some((m) => m.equals(userId))) return project;
+    return this.updated(id, { $pull: { memberIds: userId } });
+  }
+
+  /**
+   * Posts a status update as `caller` (manager or admin); with a `status`, sets the project's
+   * status first, so an update that says it changed the status never exists without the change.
+   */
+  async postStatusUpdate(
+    caller: Identity,
+    input: PostStatusUpdateInput,
+  ): Promise<StatusUpdateRecord> {
+    const projectId = requiredId(input.projectId, 'input.projectId');
+    const message = requiredText(input.message, 'input.message', MESSAGE_MAX);
+    const status =
+      input.status === null || input.status === undefined
+        ? null
+        : oneOf(input.status, PROJECT_STATUSES, 'input.status');
+    const authorId = callerObjectId(caller);
+    await this.manageableProject(caller, projectId);
+    // No transactions (a standalone MongoDB has none): record the update first, then change the
+    // project, and take the update back if that fails, so neither is left without the other.
+    const created = await this.statusUpdates.create({
+      projectId,
+      authorId,
+      message,
+      status,
+      automatic: false,
+    });
+    if (status) {
+      try {
+        await this.updated(projectId, { $set: { status } });
+      } catch (error) {
+        await this.statusUpdates.deleteOne({ _id: created._id }).exec();
+        throw error;
+      }
+    }
+    return created.toObject<StatusUpdateRecord>();
+  }
+
+  /** A page of a project's status updates, oldest first (createdAt, then id). */
+  listStatusUpdates(
+    projectId: Types.ObjectId,
+    args: ConnectionArgs,
+  ): Promise<Connection<StatusUpdateRecord>> {
+    return paginate(this.statusUpdates, { projectId }, args);
+  }
+
+  /** What a non-admin may list: the projects they manage or belong to. */
+  private visibleTo(caller: Identity): QueryFilter<ProjectRecord> {
+    return caller.role === 'ADMIN' ? {} : involving(callerObjectId(caller));
+  }
+
+  /** The project, when `caller` may change it: NOT_FOUND when they may not see it, else FORBIDDEN. */
+  private async manageableProject(caller: Identity, id: Types.ObjectId): Promise<ProjectRecord> {
+    const project = this.visibleProject(
+      caller,
+      await this.projects.findById(id).lean<ProjectRecord>().exec(),
+    );
+    if (!canManageProject(caller, project)) {
+      throw new ForbiddenError('Only the project manager or an admin can do this');
+    }
+    return project;
+  }
+
+  // The project may have been deleted since it was checked: then it is NOT_FOUND, not recreated.
+  private async updated(
+    id: Types.ObjectId,
+    update: Record<string, unknown>,
+  ): Promise<ProjectRecord> {
+    const project = await this.projects
+      .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' })
+      .lean<ProjectRecord>()
+      .exec();
+    if (!project) throw new NotFoundError('Project not found');
+    return project;
   }
 }

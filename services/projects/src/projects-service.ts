@@ -9,6 +9,7 @@ import {
 import type { ProjectsConfig } from './config';
 import type { ProjectsContext } from './context';
 import { projectModel } from './models/project.model';
+import { statusUpdateModel } from './models/status-update.model';
 import { ProjectsDomain } from './projects-domain';
 import { projectResolvers } from './resolvers/project.resolver';
 
@@ -34,10 +35,18 @@ export function startProjectsService(
     logger,
     setup: (connection) => {
       const projects = projectModel(connection);
-      const domain = new ProjectsDomain(projects);
+      const statusUpdates = statusUpdateModel(connection);
+      const domain = new ProjectsDomain(projects, statusUpdates);
       return {
-        models: [projects],
-        context: (base) => ({ ...base, loaders: { project: createByIdLoader(projects) }, domain }),
+        models: [projects, statusUpdates],
+        context: (base) => ({
+          ...base,
+          loaders: {
+            project: createByIdLoader(projects),
+            statusUpdate: createByIdLoader(statusUpdates),
+          },
+          domain,
+        }),
       };
     },
   });

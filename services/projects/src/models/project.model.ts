@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { Connection as Page, Edge } from '@psa/shared';
 
 export const PROJECT_STATUSES = ['PLANNED', 'ACTIVE', 'ON_HOLD', 'COMPLETED', 'CANCELLED'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
@@ -10,7 +11,7 @@ export interface ProjectRecord {
   description: string | null;
   status: ProjectStatus;
   managerId: Types.ObjectId;
-  /** Members other than the manager (who is one only when added). */
+  /** Members other than the manager (adding the manager is a no-op: they are never listed). */
   memberIds: Types.ObjectId[];
   createdAt: Date;
   updatedAt: Date;
@@ -27,15 +28,33 @@ const projectSchema = new Schema<ProjectRecord>(
   { timestamps: true, collection: 'projects' },
 );
 
-// projects(first, after): the stable page order.
+// Every list is paged in the stable order (createdAt, _id); each index ends with it so a filter and
+// the sort are served together.
+// projects(first, after) for an admin, unfiltered.
 projectSchema.index({ createdAt: 1, _id: 1 });
-// User.managedProjects and projects(filter: {managerId}), in page order.
+// projects(filter: {status}) for an admin (for anyone else the visibility branches below select,
+// and status narrows them).
+projectSchema.index({ status: 1, createdAt: 1, _id: 1 });
+// User.managedProjects, projects(filter: {managerId}), and the "manages it" branch of the
+// visibility `$or` (non-admins see what they manage or belong to).
 projectSchema.index({ managerId: 1, createdAt: 1, _id: 1 });
-// User.projects (multikey: one entry per member), in page order.
+// User.projects and the "belongs to it" branch of the visibility `$or` (multikey: one entry per
+// member).
 projectSchema.index({ memberIds: 1, createdAt: 1, _id: 1 });
+// filter.search is a case-insensitive substring, which no index serves: it narrows what one of the
+// indexes above selects.
 
 export type ProjectModel = Model<ProjectRecord>;
 
 /** The Project model on the service's own connection. */
 export const projectModel = (connection: Connection): ProjectModel =>
   connection.models.Project ?? connection.model<ProjectRecord>('Project', projectSchema);
+
+/** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
+export type ProjectConnectionRecord = Page<ProjectRecord>;
+export type ProjectEdgeRecord = Edge<ProjectRecord>;
+
+/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
+export interface UserReference {
+  id: string;
+}

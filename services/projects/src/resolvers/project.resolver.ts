@@ -13,6 +13,8 @@ export const projectResolvers: Resolvers = {
       const caller = requireIdentity(ctx.caller);
       return ctx.domain.visibleProject(caller, await ctx.loaders.project.load(id));
     },
+    projects: (_parent, { first, after, filter }, ctx) =>
+      ctx.domain.listProjects(requireIdentity(ctx.caller), filter, { first, after }),
   },
   Mutation: {
     createProject: (_parent, { input }, ctx) => {
@@ -23,6 +25,16 @@ export const projectResolvers: Resolvers = {
       }
       return ctx.domain.createProject(caller, input);
     },
+    updateProject: (_parent, { input }, ctx) =>
+      ctx.domain.updateProject(requireIdentity(ctx.caller), input),
+    deleteProject: (_parent, { id }, ctx) =>
+      ctx.domain.deleteProject(requireIdentity(ctx.caller), id),
+    addProjectMember: (_parent, { input }, ctx) =>
+      ctx.domain.addMember(requireIdentity(ctx.caller), input),
+    removeProjectMember: (_parent, { input }, ctx) =>
+      ctx.domain.removeMember(requireIdentity(ctx.caller), input),
+    postStatusUpdate: (_parent, { input }, ctx) =>
+      ctx.domain.postStatusUpdate(requireIdentity(ctx.caller), input),
   },
   Project: {
     // References come from other subgraphs' entities (a task's project): the same visibility holds.
@@ -33,5 +45,40 @@ export const projectResolvers: Resolvers = {
     id: (project) => project._id.toHexString(),
     manager: (project) => userRef(project.managerId),
     members: (project) => project.memberIds.map(userRef),
+    // The parent project was checked as visible to the caller: its updates are too.
+    statusUpdates: (project, { first, after }, ctx) =>
+      ctx.domain.listStatusUpdates(project._id, { first, after }),
+  },
+  StatusUpdate: {
+    // A status update is visible exactly when its project is.
+    __resolveReference: async (reference, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      const update = await ctx.loaders.statusUpdate.load(reference.id);
+      const project = update
+        ? await ctx.loaders.project.load(update.projectId.toHexString())
+        : null;
+      // Throws NOT_FOUND for a missing update as for a hidden project: one cannot tell them apart.
+      ctx.domain.visibleProject(caller, project);
+      return update;
+    },
+    id: (update) => update._id.toHexString(),
+    project: async (update, _args, ctx) =>
+      ctx.domain.visibleProject(
+        requireIdentity(ctx.caller),
+        await ctx.loaders.project.load(update.projectId.toHexString()),
+      ),
+    author: (update) => userRef(update.authorId),
+    timestamp: (update) => update.createdAt,
+  },
+  User: {
+    // The users subgraph owns users: here a reference is its id, and the fields below build on it.
+    __resolveReference: (reference, ctx) => {
+      requireIdentity(ctx.caller);
+      return { id: reference.id };
+    },
+    projects: (user, { first, after }, ctx) =>
+      ctx.domain.userProjects(requireIdentity(ctx.caller), user.id, false, { first, after }),
+    managedProjects: (user, { first, after }, ctx) =>
+      ctx.domain.userProjects(requireIdentity(ctx.caller), user.id, true, { first, after }),
   },
 };
