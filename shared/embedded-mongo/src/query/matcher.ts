@@ -16,6 +16,7 @@ import {
   type Document,
 } from '../bson/values';
 import { ErrorCode, fail, MongoServerError } from '../errors';
+import { MISSING, valuesAtPath } from './paths';
 
 /** Operators the engine refuses by name rather than answering wrongly. */
 const UNSUPPORTED_OPERATORS = new Set([
@@ -51,27 +52,13 @@ const $type: typeof queryOperators.$type = (selector, value) => {
   });
   const matchesType = (v: unknown): boolean => wanted.includes(bsonTypeName(v));
   return (doc: unknown) => {
-    const found: unknown[] = [];
-    collectAtPath(exactSourceOf(doc), selector.split('.'), 0, found);
+    const found = valuesAtPath(exactSourceOf(doc), selector).filter((v) => v !== MISSING);
     return found.some(
       (v) => matchesType(v) || (Array.isArray(v) && v.some((element) => matchesType(element))),
     );
   };
 };
 
-function collectAtPath(value: unknown, segments: string[], i: number, out: unknown[]): void {
-  if (i === segments.length) {
-    out.push(value);
-    return;
-  }
-  const segment = segments[i] as string;
-  if (Array.isArray(value)) {
-    if (/^\d+$/.test(segment)) collectAtPath(value[Number(segment)], segments, i + 1, out);
-    else for (const element of value) collectAtPath(element, segments, i, out);
-  } else if (isPlainObject(value) && segment in value) {
-    collectAtPath(value[segment], segments, i + 1, out);
-  }
-}
 
 // Stages that write elsewhere or run server-side JavaScript are left out on purpose.
 const { $out: _out, $merge: _merge, ...readOnlyStages } = pipelineOperators;
