@@ -23,7 +23,7 @@ function nonNegative(command: Document, field: string): number | undefined {
 }
 
 /** Materializes query results as cursor items, projected when a projection is given. */
-export function projectRecords(
+function projectRecords(
   records: StoredRecord[],
   projection: unknown,
   filter: Document,
