@@ -59,7 +59,6 @@ const $type: typeof queryOperators.$type = (selector, value) => {
   };
 };
 
-
 // Stages that write elsewhere or run server-side JavaScript are left out on purpose.
 const { $out: _out, $merge: _merge, ...readOnlyStages } = pipelineOperators;
 
