@@ -1,17 +1,13 @@
 import type {
   Collection,
   CommandSucceededEvent,
-  Db,
   Document,
   MongoClient,
   MongoServerError,
 } from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, startEngine } from './helpers/engine';
+import { type Doc, connect, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let db: Db;
+const engine = useEngineDatabase('aggregation');
 let sales: Collection<Doc>;
 let products: Collection<Doc>;
 
@@ -25,11 +21,8 @@ const SALES = [
 ];
 
 beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-  db = client.db('aggregation');
-  sales = db.collection<Doc>('sales');
-  products = db.collection<Doc>('products');
+  sales = engine.db.collection<Doc>('sales');
+  products = engine.db.collection<Doc>('products');
   await sales.insertMany(SALES);
   await products.insertMany([
     { _id: 'apple', color: 'red', origin: 'NO' },
@@ -37,8 +30,6 @@ beforeAll(async () => {
     { _id: 'kale', color: 'green', origin: 'DK' },
   ]);
 });
-
-afterAll(cleanup);
 
 describe('aggregation pipeline', () => {
   it('$match then $group with every common accumulator', async () => {
@@ -307,7 +298,7 @@ describe('aggregation pipeline', () => {
 
   it('aggregating a missing collection yields nothing', async () => {
     expect(
-      await db
+      await engine.db
         .collection<Doc>('nothing_here')
         .aggregate([{ $match: {} }])
         .toArray(),
@@ -332,9 +323,9 @@ describe('aggregate cursors', () => {
   const succeeded: CommandSucceededEvent[] = [];
 
   beforeAll(async () => {
-    big = db.collection<Doc>('big');
+    big = engine.db.collection<Doc>('big');
     await big.insertMany(Array.from({ length: 235 }, (_, i) => ({ _id: i, even: i % 2 === 0 })));
-    monitored = await connect(server.uri, { monitorCommands: true });
+    monitored = await connect(engine.server.uri, { monitorCommands: true });
     monitored.on('commandSucceeded', (event) => succeeded.push(event));
   });
 
@@ -347,7 +338,7 @@ describe('aggregate cursors', () => {
 
   it('batchSize splits the result into batches fetched with getMore', async () => {
     const docs = await monitored
-      .db(db.databaseName)
+      .db(engine.db.databaseName)
       .collection<Doc>('big')
       .aggregate([{ $match: { even: true } }, { $sort: { _id: 1 } }], { batchSize: 20 })
       .toArray();
@@ -360,7 +351,7 @@ describe('aggregate cursors', () => {
 
   it('without batchSize the first batch holds 101 documents', async () => {
     const docs = await monitored
-      .db(db.databaseName)
+      .db(engine.db.databaseName)
       .collection<Doc>('big')
       .aggregate([{ $sort: { _id: -1 } }])
       .toArray();

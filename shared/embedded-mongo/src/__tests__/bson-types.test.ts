@@ -11,23 +11,11 @@ import {
   Timestamp,
   UUID,
   type Collection,
-  type Db,
   type Document,
-  type MongoClient,
 } from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, startEngine } from './helpers/engine';
+import { type Doc, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let db: Db;
-let counter = 0;
-
-/** A collection no other test uses. */
-function fresh(): Collection<Doc> {
-  counter += 1;
-  return db.collection<Doc>(`b${counter}`);
-}
+const { fresh } = useEngineDatabase('bson', 'b');
 
 /** Reads one document back with numeric types unpromoted (Int32, Double, Long stay wrapped). */
 async function raw(coll: Collection<Doc>, filter: Document = {}): Promise<Document> {
@@ -39,14 +27,6 @@ async function raw(coll: Collection<Doc>, filter: Document = {}): Promise<Docume
 /** The BSON type name of a value read with promoteValues: false. */
 const bsonType = (value: unknown): string =>
   (value as { _bsontype?: string } | null)?._bsontype ?? typeof value;
-
-beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-  db = client.db('bson');
-});
-
-afterAll(cleanup);
 
 describe('BSON round trip', () => {
   const oid = new ObjectId('65a1b2c3d4e5f60718293a4b');

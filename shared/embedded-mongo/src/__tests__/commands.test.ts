@@ -1,36 +1,21 @@
-import type { Db, Document, MongoClient } from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
+import type { Db, Document } from 'mongodb';
+import { type Doc, rejection, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let counter = 0;
-
-/** A database no other test uses. */
-function freshDb(): Db {
-  counter += 1;
-  return client.db(`cmd${counter}`);
-}
+const engine = useEngineDatabase('cmd');
+const { freshDb } = engine;
 
 async function collectionNames(db: Db): Promise<string[]> {
   return (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name).sort();
 }
 
-beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-});
-
-afterAll(cleanup);
-
 describe('handshake and diagnostics', () => {
   it('ping', async () => {
-    expect(await client.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
-    expect(await client.db('admin').admin().ping()).toMatchObject({ ok: 1 });
+    expect(await engine.client.db('admin').command({ ping: 1 })).toMatchObject({ ok: 1 });
+    expect(await engine.client.db('admin').admin().ping()).toMatchObject({ ok: 1 });
   });
 
   it('hello describes a writable standalone speaking wire version 21', async () => {
-    const hello = await client.db('admin').command({ hello: 1 });
+    const hello = await engine.client.db('admin').command({ hello: 1 });
     expect(hello).toMatchObject({
       ok: 1,
       isWritablePrimary: true,
@@ -47,12 +32,12 @@ describe('handshake and diagnostics', () => {
     // A standalone: no replica set name, no hosts list.
     expect(hello.setName).toBeUndefined();
     expect(hello.hosts).toBeUndefined();
-    const legacy = await client.db('admin').command({ isMaster: 1 });
+    const legacy = await engine.client.db('admin').command({ isMaster: 1 });
     expect(legacy).toMatchObject({ ok: 1, ismaster: true, maxWireVersion: 21 });
   });
 
   it('buildInfo reports a 7.0.x server', async () => {
-    const info = await client.db('admin').admin().buildInfo();
+    const info = await engine.client.db('admin').admin().buildInfo();
     expect(info.ok).toBe(1);
     expect(info.version).toMatch(/^7\.0\.\d+$/);
     expect(info.versionArray.slice(0, 2)).toEqual([7, 0]);
@@ -60,13 +45,13 @@ describe('handshake and diagnostics', () => {
   });
 
   it('whatsmyuri returns the client address', async () => {
-    const reply = await client.db('admin').command({ whatsmyuri: 1 });
+    const reply = await engine.client.db('admin').command({ whatsmyuri: 1 });
     expect(reply.ok).toBe(1);
     expect(reply.you).toMatch(/^127\.0\.0\.1:\d+$/);
   });
 
   it('serverStatus reports version, uptime and connections', async () => {
-    const status = await client.db('admin').command({ serverStatus: 1 });
+    const status = await engine.client.db('admin').command({ serverStatus: 1 });
     expect(status.ok).toBe(1);
     expect(status.version).toMatch(/^7\.0\.\d+$/);
     expect(typeof status.uptime).toBe('number');
@@ -80,7 +65,7 @@ describe('databases', () => {
     const b = freshDb();
     await a.collection<Doc>('x').insertOne({ n: 1 });
     await b.collection<Doc>('y').insertMany([{ n: 1 }, { n: 2 }]);
-    const admin = client.db('admin').admin();
+    const admin = engine.client.db('admin').admin();
     const listed = await admin.listDatabases();
     const byName = new Map(listed.databases.map((d) => [d.name, d]));
     expect(byName.get(a.databaseName)).toMatchObject({ name: a.databaseName, empty: false });
@@ -100,10 +85,10 @@ describe('databases', () => {
     expect(await db.dropDatabase()).toBe(true);
     expect(await collectionNames(db)).toEqual([]);
     expect(await db.collection<Doc>('one').countDocuments()).toBe(0);
-    const listed = await client.db('admin').admin().listDatabases({ nameOnly: true });
+    const listed = await engine.client.db('admin').admin().listDatabases({ nameOnly: true });
     expect(listed.databases.map((d) => d.name)).not.toContain(db.databaseName);
     // Dropping a database that does not exist is fine.
-    expect(await client.db('never_existed_db').dropDatabase()).toBe(true);
+    expect(await engine.client.db('never_existed_db').dropDatabase()).toBe(true);
   });
 
   it('dbStats counts collections, objects and indexes', async () => {
@@ -228,7 +213,7 @@ describe('collections', () => {
   it('renameCollection of a missing source is NamespaceNotFound (26)', async () => {
     const db = freshDb();
     const error = await rejection(
-      client.db('admin').command({
+      engine.client.db('admin').command({
         renameCollection: `${db.databaseName}.nothing`,
         to: `${db.databaseName}.other`,
       }),
@@ -240,7 +225,7 @@ describe('collections', () => {
     const from = freshDb();
     const to = freshDb();
     await from.collection<Doc>('c').insertMany([{ _id: 1 }, { _id: 2 }]);
-    await client.db('admin').command({
+    await engine.client.db('admin').command({
       renameCollection: `${from.databaseName}.c`,
       to: `${to.databaseName}.moved`,
     });

@@ -4,31 +4,13 @@ import {
   type Collection,
   type CommandStartedEvent,
   type CommandSucceededEvent,
-  type Db,
   type Document,
   type MongoClient,
 } from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
+import { type Doc, connect, rejection, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let db: Db;
-let counter = 0;
-
-/** A collection no other test uses. */
-function fresh(): Collection<Doc> {
-  counter += 1;
-  return db.collection<Doc>(`c${counter}`);
-}
-
-beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-  db = client.db('crud');
-});
-
-afterAll(cleanup);
+const engine = useEngineDatabase('crud', 'c');
+const { fresh } = engine;
 
 describe('insertOne / insertMany', () => {
   it('insertOne generates an ObjectId _id and the document reads back', async () => {
@@ -289,7 +271,7 @@ describe('cursors', () => {
   beforeAll(async () => {
     coll = fresh();
     await coll.insertMany(Array.from({ length: 250 }, (_, i) => ({ _id: i, n: i })));
-    monitored = await connect(server.uri, { monitorCommands: true });
+    monitored = await connect(engine.server.uri, { monitorCommands: true });
     monitored.on('commandStarted', (event) => started.push(event));
     monitored.on('commandSucceeded', (event) => succeeded.push(event));
   });
@@ -300,7 +282,7 @@ describe('cursors', () => {
   });
 
   const mcoll = (): Collection<Doc> =>
-    monitored.db(db.databaseName).collection<Doc>(coll.collectionName);
+    monitored.db(engine.db.databaseName).collection<Doc>(coll.collectionName);
   const replies = (name: string): Document[] =>
     succeeded.filter((e) => e.commandName === name).map((e) => e.reply as Document);
 
@@ -325,7 +307,7 @@ describe('cursors', () => {
     await cursor.close();
     expect(started.some((e) => e.commandName === 'killCursors')).toBe(true);
     const error = await rejection(
-      db.command({ getMore: id, collection: coll.collectionName, batchSize: 10 }),
+      engine.db.command({ getMore: id, collection: coll.collectionName, batchSize: 10 }),
     );
     expect(error).toBeInstanceOf(MongoServerError);
     expect(error.code).toBe(43);
@@ -358,8 +340,8 @@ describe('cursors', () => {
   });
 
   it('find on a collection that does not exist returns nothing', async () => {
-    expect(await db.collection<Doc>('never_created').find({ a: 1 }).toArray()).toEqual([]);
-    expect(await db.collection<Doc>('never_created').findOne()).toBeNull();
+    expect(await engine.db.collection<Doc>('never_created').find({ a: 1 }).toArray()).toEqual([]);
+    expect(await engine.db.collection<Doc>('never_created').findOne()).toBeNull();
   });
 });
 
@@ -599,8 +581,8 @@ describe('counting and distinct', () => {
     expect(await coll.countDocuments({}, { skip: 2 })).toBe(3);
     expect(await coll.countDocuments({}, { skip: 1, limit: 2 })).toBe(2);
     expect(await coll.estimatedDocumentCount()).toBe(5);
-    expect(await db.collection<Doc>('never_created').countDocuments()).toBe(0);
-    expect(await db.collection<Doc>('never_created').estimatedDocumentCount()).toBe(0);
+    expect(await engine.db.collection<Doc>('never_created').countDocuments()).toBe(0);
+    expect(await engine.db.collection<Doc>('never_created').estimatedDocumentCount()).toBe(0);
   });
 
   it('distinct flattens arrays and dedupes', async () => {
@@ -615,7 +597,7 @@ describe('counting and distinct', () => {
     expect([...(await coll.distinct('addr.city'))].sort()).toEqual(['Bergen', 'Oslo']);
     const numbers = await coll.distinct('n');
     expect([...numbers].sort((a, b) => a - b)).toEqual([1, 2, 2.5, 3]);
-    expect(await db.collection<Doc>('never_created').distinct('k')).toEqual([]);
+    expect(await engine.db.collection<Doc>('never_created').distinct('k')).toEqual([]);
   });
 });
 

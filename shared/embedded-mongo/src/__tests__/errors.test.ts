@@ -1,37 +1,13 @@
-import {
-  Long,
-  MongoServerError,
-  type Collection,
-  type Db,
-  type Document,
-  type MongoClient,
-} from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
+import { Long, MongoServerError, type Collection, type Document } from 'mongodb';
+import { type Doc, rejection, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let db: Db;
-let counter = 0;
-
-/** A collection no other test uses. */
-function fresh(): Collection<Doc> {
-  counter += 1;
-  return db.collection<Doc>(`e${counter}`);
-}
-
-beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-  db = client.db('errors');
-});
-
-afterAll(cleanup);
+const engine = useEngineDatabase('errors', 'e');
+const { fresh } = engine;
 
 describe('transactions on a standalone server', () => {
   it('withTransaction fails: IllegalOperation (20), surfaced by the driver as its retryable-writes message', async () => {
     const coll = fresh();
-    const session = client.startSession();
+    const session = engine.client.startSession();
     try {
       const error = await rejection(
         session.withTransaction(async () => {
@@ -57,7 +33,7 @@ describe('transactions on a standalone server', () => {
   it('a command carrying txnNumber is IllegalOperation (20) and does nothing', async () => {
     const coll = fresh();
     const error = await rejection(
-      db.command({
+      engine.db.command({
         insert: coll.collectionName,
         documents: [{ a: 1 }],
         txnNumber: Long.fromNumber(1),
@@ -74,7 +50,7 @@ describe('transactions on a standalone server', () => {
 
 describe('command and document errors', () => {
   it('an unknown command is CommandNotFound (59)', async () => {
-    const error = await rejection(db.command({ frobnicate: 1 }));
+    const error = await rejection(engine.db.command({ frobnicate: 1 }));
     expect(error.code).toBe(59);
     expect(error.codeName).toBe('CommandNotFound');
     expect(error.message).toBe("no such command: 'frobnicate'");
@@ -133,7 +109,7 @@ describe('command and document errors', () => {
     const coll = fresh();
     await coll.insertOne({ _id: 1, a: 1 });
     const error = await rejection(
-      db
+      engine.db
         .command({
           update: coll.collectionName,
           updates: [{ q: { _id: 1 }, u: { $set: { a: 2 }, b: 1 } }],
@@ -263,7 +239,7 @@ describe('query errors', () => {
   it('a sort direction other than 1 or -1 is refused (15975)', async () => {
     // The driver checks sort directions itself; the raw command reaches the server.
     const error = await rejection(
-      db.command({ find: coll.collectionName, filter: {}, sort: { a: 2 } }),
+      engine.db.command({ find: coll.collectionName, filter: {}, sort: { a: 2 } }),
     );
     expect(error.code).toBe(15975);
     expect(error.message).toBe(
@@ -273,7 +249,7 @@ describe('query errors', () => {
 
   it('a getMore on a cursor that never existed is CursorNotFound (43)', async () => {
     const error = await rejection(
-      db.command({ getMore: Long.fromNumber(123456789), collection: coll.collectionName }),
+      engine.db.command({ getMore: Long.fromNumber(123456789), collection: coll.collectionName }),
     );
     expect(error.code).toBe(43);
   });

@@ -1,35 +1,12 @@
-import {
-  MongoServerError,
-  type Collection,
-  type Db,
-  type Document,
-  type MongoClient,
-} from 'mongodb';
-import type { EmbeddedMongo } from '../index';
-import { type Doc, cleanup, connect, rejection, startEngine } from './helpers/engine';
+import { MongoServerError, type Collection, type Document } from 'mongodb';
+import { type Doc, connect, rejection, useEngineDatabase } from './helpers/engine';
 
-let server: EmbeddedMongo;
-let client: MongoClient;
-let db: Db;
-let counter = 0;
-
-/** A collection no other test uses. */
-function fresh(): Collection<Doc> {
-  counter += 1;
-  return db.collection<Doc>(`i${counter}`);
-}
+const engine = useEngineDatabase('indexes', 'i');
+const { fresh } = engine;
 
 async function indexNames(coll: Collection<Doc>): Promise<string[]> {
   return (await coll.listIndexes().toArray()).map((index) => index.name as string);
 }
-
-beforeAll(async () => {
-  server = await startEngine();
-  client = await connect(server.uri);
-  db = client.db('indexes');
-});
-
-afterAll(cleanup);
 
 describe('unique indexes', () => {
   it('refuses a duplicate on a single field with a mongod-style E11000 error', async () => {
@@ -99,13 +76,13 @@ describe('unique indexes', () => {
   it('20 clients racing to insert the same 50 keys store each key exactly once', async () => {
     const coll = fresh();
     await coll.createIndex({ key: 1 }, { unique: true });
-    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(server.uri)));
+    const clients = await Promise.all(Array.from({ length: 20 }, () => connect(engine.server.uri)));
     const keys = Array.from({ length: 50 }, (_, i) => `k${i}`);
     const outcomes = await Promise.allSettled(
       clients.flatMap((c, clientIndex) =>
         keys.map((key) =>
           c
-            .db(db.databaseName)
+            .db(engine.db.databaseName)
             .collection<Doc>(coll.collectionName)
             .insertOne({ key, clientIndex }),
         ),
@@ -209,7 +186,7 @@ describe('index management', () => {
     const coll = fresh();
     expect(await coll.createIndex({ a: 1, b: -1 })).toBe('a_1_b_-1');
     expect(await coll.createIndex({ a: 1, b: -1 })).toBe('a_1_b_-1');
-    const reply = await db.command({
+    const reply = await engine.db.command({
       createIndexes: coll.collectionName,
       indexes: [{ key: { a: 1, b: -1 }, name: 'a_1_b_-1' }],
     });
@@ -220,7 +197,7 @@ describe('index management', () => {
 
   it('createIndexes on a missing collection creates it', async () => {
     const coll = fresh();
-    const reply = await db.command({
+    const reply = await engine.db.command({
       createIndexes: coll.collectionName,
       indexes: [{ key: { x: 1 }, name: 'x_1' }],
     });
@@ -230,7 +207,9 @@ describe('index management', () => {
       numIndexesAfter: 2,
       createdCollectionAutomatically: true,
     });
-    const names = (await db.listCollections({}, { nameOnly: true }).toArray()).map((c) => c.name);
+    const names = (await engine.db.listCollections({}, { nameOnly: true }).toArray()).map(
+      (c) => c.name,
+    );
     expect(names).toContain(coll.collectionName);
   });
 
@@ -240,7 +219,7 @@ describe('index management', () => {
     await coll.createIndex({ b: 1 });
     await coll.dropIndex('a_1');
     expect(await indexNames(coll)).toEqual(['_id_', 'b_1']);
-    await db.command({ dropIndexes: coll.collectionName, index: { b: 1 } });
+    await engine.db.command({ dropIndexes: coll.collectionName, index: { b: 1 } });
     expect(await indexNames(coll)).toEqual(['_id_']);
   });
 
@@ -248,7 +227,7 @@ describe('index management', () => {
     const coll = fresh();
     await coll.createIndexes([{ key: { a: 1 } }, { key: { b: 1 } }, { key: { c: 1 } }]);
     expect(await indexNames(coll)).toEqual(['_id_', 'a_1', 'b_1', 'c_1']);
-    const reply = await db.command({ dropIndexes: coll.collectionName, index: '*' });
+    const reply = await engine.db.command({ dropIndexes: coll.collectionName, index: '*' });
     expect(reply).toMatchObject({ ok: 1, nIndexesWas: 4 });
     expect(await indexNames(coll)).toEqual(['_id_']);
     await coll.createIndex({ a: 1 });
@@ -307,13 +286,13 @@ describe('index management', () => {
       { _id: 'no-date', createdAt: 'yesterday' },
       { _id: 'missing' },
     ]);
-    expect(server.removeExpiredDocuments()).toBe(1);
+    expect(engine.server.removeExpiredDocuments()).toBe(1);
     expect((await coll.find().sort({ _id: 1 }).toArray()).map((d) => d._id)).toEqual([
       'missing',
       'new',
       'no-date',
     ]);
-    expect(server.removeExpiredDocuments()).toBe(0);
+    expect(engine.server.removeExpiredDocuments()).toBe(0);
   });
 
   it('TTL on an array of dates expires on the earliest date', async () => {
@@ -324,7 +303,7 @@ describe('index management', () => {
       { _id: 1, at: [new Date(now), new Date(now - 3600 * 1000)] },
       { _id: 2, at: [new Date(now), new Date(now + 1000)] },
     ]);
-    server.removeExpiredDocuments();
+    engine.server.removeExpiredDocuments();
     expect((await coll.find().toArray()).map((d) => d._id)).toEqual([2]);
   });
 });
@@ -335,7 +314,7 @@ describe('index use (serverStatus metrics.queryExecutor)', () => {
   /** Index keys (`scanned`) and documents (`scannedObjects`) examined while `run` runs. */
   async function examined(run: () => Promise<unknown>): Promise<{ keys: number; docs: number }> {
     const read = async (): Promise<{ keys: number; docs: number }> => {
-      const status = await db.admin().command({ serverStatus: 1 });
+      const status = await engine.db.admin().command({ serverStatus: 1 });
       const executor = status.metrics.queryExecutor as {
         scanned: unknown;
         scannedObjects: unknown;

@@ -1,5 +1,7 @@
 import {
   MongoClient,
+  type Collection,
+  type Db,
   type Document,
   type MongoClientOptions,
   type MongoServerError,
@@ -35,6 +37,64 @@ export async function connect(uri: string, options: MongoClientOptions = {}): Pr
   }).connect();
   onCleanup(() => client.close());
   return client;
+}
+
+/** What {@link useEngineDatabase} hands a test file; read its fields inside tests or hooks. */
+export interface EngineDatabase {
+  readonly server: EmbeddedMongo;
+  readonly client: MongoClient;
+  /** The database named by `dbName`. */
+  readonly db: Db;
+  /** A collection no other test uses: `${collectionPrefix}1`, `${collectionPrefix}2`, ... in `db`. */
+  fresh(): Collection<Doc>;
+  /** A database no other test uses: `${dbName}1`, `${dbName}2`, ... */
+  freshDb(): Db;
+}
+
+/**
+ * One engine per test file: registers a beforeAll that starts it, connects a client and picks
+ * `dbName`, and an afterAll that runs {@link cleanup}.
+ */
+export function useEngineDatabase(
+  dbName: string,
+  collectionPrefix = 'c',
+  options: EmbeddedMongoOptions = {},
+): EngineDatabase {
+  let started: { server: EmbeddedMongo; client: MongoClient; db: Db } | undefined;
+  let collections = 0;
+  let databases = 0;
+
+  beforeAll(async () => {
+    const server = await startEngine(options);
+    const client = await connect(server.uri);
+    started = { server, client, db: client.db(dbName) };
+  });
+  afterAll(cleanup);
+
+  const get = (): { server: EmbeddedMongo; client: MongoClient; db: Db } => {
+    if (!started) throw new Error('the engine is not started yet (use it inside a test or hook)');
+    return started;
+  };
+
+  return {
+    get server() {
+      return get().server;
+    },
+    get client() {
+      return get().client;
+    },
+    get db() {
+      return get().db;
+    },
+    fresh: () => {
+      collections += 1;
+      return get().db.collection<Doc>(`${collectionPrefix}${collections}`);
+    },
+    freshDb: () => {
+      databases += 1;
+      return get().client.db(`${dbName}${databases}`);
+    },
+  };
 }
 
 /** Test documents: any fields; `_id` a number, a string or an ObjectId (the driver's default is ObjectId only). */
