@@ -5,6 +5,13 @@ import type { DocumentsDomain } from './documents-domain';
 
 /** Per-request context of the documents subgraph. */
 export interface DocumentsContext extends SubgraphContextBase {
-  loaders: { document: DataLoader<string, DocumentRecord | null> };
+  loaders: {
+    document: DataLoader<string, DocumentRecord | null>;
+    /**
+     * Records a VIEW of a document (by id) by the caller. Batched: every document read in one tick
+     * of a request (a list, `_entities`) is recorded with one insert, and each once per request.
+     */
+    view: DataLoader<string, true>;
+  };
   domain: DocumentsDomain;
 }

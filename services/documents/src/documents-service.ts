@@ -1,13 +1,17 @@
 import path from 'node:path';
+import DataLoader from 'dataloader';
+import { Types } from 'mongoose';
 import {
   createByIdLoader,
   createVerifierKeySet,
+  requireIdentity,
   startSubgraphService,
   type Logger,
   type SubgraphService,
 } from '@psa/shared';
 import type { DocumentsConfig } from './config';
 import type { DocumentsContext } from './context';
+import { accessLogModel } from './models/access-log.model';
 import { documentModel } from './models/document.model';
 import { DocumentsDomain } from './documents-domain';
 import { documentResolvers } from './resolvers/document.resolver';
@@ -34,14 +38,26 @@ export function startDocumentsService(
     logger,
     setup: (connection) => {
       const documents = documentModel(connection);
-      const domain = new DocumentsDomain(documents, {
+      const accessLogs = accessLogModel(connection);
+      const domain = new DocumentsDomain(documents, accessLogs, {
         allowHttpUrls: config.NODE_ENV !== 'production',
       });
       return {
-        models: [documents],
+        models: [documents, accessLogs],
         context: (base) => ({
           ...base,
-          loaders: { document: createByIdLoader(documents) },
+          loaders: {
+            document: createByIdLoader(documents),
+            view: new DataLoader<string, true>(async (ids) => {
+              const caller = requireIdentity(base.caller);
+              await domain.record(
+                caller,
+                ids.map((id) => new Types.ObjectId(id)),
+                'VIEW',
+              );
+              return ids.map(() => true as const);
+            }),
+          },
           domain,
         }),
       };

@@ -11,11 +11,9 @@ import {
   type AuthHeaders,
   type GraphQLBody,
 } from '@psa/shared/testing';
-import mongoose, { Types } from 'mongoose';
 import {
   loadDocumentsConfig,
   startDocumentsService,
-  type DocumentsConfig,
   type SubgraphService,
 } from '../documents-service';
 
@@ -32,7 +30,6 @@ interface DocumentView {
 
 const cleanup = new Cleanup();
 let service: SubgraphService;
-let config: DocumentsConfig;
 let signingKey: SigningKey;
 // Unset until the first service made it: later ones reuse it.
 let keysDir: string | undefined;
@@ -71,7 +68,7 @@ const startDocuments = (env: NodeJS.ProcessEnv = {}) =>
   });
 
 beforeAll(async () => {
-  ({ service, config, signingKey, keysDir, auth } = await startDocuments());
+  ({ service, signingKey, keysDir, auth } = await startDocuments());
 });
 
 afterAll(() => cleanup.run());
@@ -241,17 +238,13 @@ describe('document(id)', () => {
 
   it('is readable by a user it is shared with', async () => {
     const readerId = randomId();
-    // No mutation shares yet (shareDocument comes later): share in the database directly.
-    const connection = await mongoose
-      .createConnection(config.MONGO_URL, { dbName: config.DOCUMENTS_DB })
-      .asPromise();
-    cleanup.add(() => connection.close());
-    await connection
-      .collection('documents')
-      .updateOne(
-        { _id: new Types.ObjectId(documentId) },
-        { $set: { sharedWithIds: [new Types.ObjectId(readerId)] } },
-      );
+    const { body: shared } = await graphqlRequest(
+      service.url,
+      'mutation ($input: ShareDocumentInput!) { shareDocument(input: $input) { id } }',
+      { input: { documentId, userId: readerId } },
+      auth('MEMBER', ownerId),
+    );
+    expect(shared.errors).toBeUndefined();
     const { body } = await graphqlRequest<{ document: DocumentView }>(
       service.url,
       READ,

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { Connection as Page, Edge } from '@psa/shared';
 
 /**
  * A document as stored (lean). Users and projects are referenced by id only: they live in the
@@ -27,17 +28,37 @@ const documentSchema = new Schema<DocumentRecord>(
   { timestamps: true, collection: 'documents' },
 );
 
-// documents(first, after): the stable page order.
+// Every list is paged in the stable order (createdAt, _id); each index ends with it so a filter and
+// the sort are served together.
+// documents(first, after) for an admin, unfiltered.
 documentSchema.index({ createdAt: 1, _id: 1 });
-// Project.documents and documents(filter: {projectId}), in page order.
+// documents(filter: {projectId}) (for an admin; for anyone else the visibility branches below
+// select and projectId narrows them), and later Project.documents.
 documentSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
-// User.documents: what a user owns, in page order.
+// User.documents and the "owns it" branch of the visibility `$or` (non-admins see what they own or
+// what is shared with them).
 documentSchema.index({ ownerId: 1, createdAt: 1, _id: 1 });
-// What is shared with a user (multikey: one entry per user), in page order.
+// The "shared with them" branch of both (multikey: one entry per user).
 documentSchema.index({ sharedWithIds: 1, createdAt: 1, _id: 1 });
+// filter.search is a case-insensitive substring, which no index serves: it narrows what one of the
+// indexes above selects.
 
 export type DocumentModel = Model<DocumentRecord>;
 
 /** The Document model on the service's own connection. */
 export const documentModel = (connection: Connection): DocumentModel =>
   connection.models.Document ?? connection.model<DocumentRecord>('Document', documentSchema);
+
+/** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
+export type DocumentConnectionRecord = Page<DocumentRecord>;
+export type DocumentEdgeRecord = Edge<DocumentRecord>;
+
+/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
+export interface UserReference {
+  id: string;
+}
+
+/** A project as this subgraph knows one: by id (the projects subgraph owns the rest). */
+export interface ProjectReference {
+  id: string;
+}

@@ -1,6 +1,8 @@
 import { DateTimeScalar, requireIdentity } from '@psa/shared';
 import type { Types } from 'mongoose';
+import type { DocumentsContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
+import type { DocumentConnectionRecord, DocumentRecord } from '../models/document.model';
 
 // Users and projects live in other subgraphs: the gateway resolves these references there.
 const userRef = (id: Types.ObjectId) => ({ __typename: 'User' as const, id: id.toHexString() });
@@ -9,28 +11,102 @@ const projectRef = (id: Types.ObjectId) => ({
   id: id.toHexString(),
 });
 
+/** Records a VIEW of `document` by the caller (batched per request), then hands it on. */
+async function viewed(document: DocumentRecord, ctx: DocumentsContext): Promise<DocumentRecord> {
+  await ctx.loaders.view.load(document._id.toHexString());
+  return document;
+}
+
+/** Records a VIEW of every document on `page` by the caller, in one insert. */
+async function viewedPage(
+  page: Promise<DocumentConnectionRecord>,
+  ctx: DocumentsContext,
+): Promise<DocumentConnectionRecord> {
+  const connection = await page;
+  const results = await ctx.loaders.view.loadMany(
+    connection.edges.map((edge) => edge.node._id.toHexString()),
+  );
+  const failure = results.find((result) => result instanceof Error);
+  if (failure) throw failure;
+  return connection;
+}
+
 /** GraphQL resolvers of the documents subgraph: they check who asks and delegate to the domain. */
 export const documentResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     document: async (_parent, { id }, ctx) => {
       const caller = requireIdentity(ctx.caller);
-      return ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(id));
+      return viewed(ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(id)), ctx);
     },
+    documents: (_parent, { first, after, filter }, ctx) =>
+      viewedPage(
+        ctx.domain.listDocuments(requireIdentity(ctx.caller), filter, { first, after }),
+        ctx,
+      ),
   },
   Mutation: {
     createDocument: (_parent, { input }, ctx) =>
       ctx.domain.createDocument(requireIdentity(ctx.caller), input),
+    updateDocument: (_parent, { input }, ctx) =>
+      ctx.domain.updateDocument(requireIdentity(ctx.caller), input),
+    shareDocument: (_parent, { input }, ctx) =>
+      ctx.domain.shareDocument(requireIdentity(ctx.caller), input),
+    unshareDocument: (_parent, { input }, ctx) =>
+      ctx.domain.unshareDocument(requireIdentity(ctx.caller), input),
+    deleteDocument: (_parent, { id }, ctx) =>
+      ctx.domain.deleteDocument(requireIdentity(ctx.caller), id),
   },
   Document: {
-    // The same visibility holds when another subgraph's entity points here.
+    // The same visibility holds when another subgraph's entity points here, and it is a read.
     __resolveReference: async (reference, ctx) => {
       const caller = requireIdentity(ctx.caller);
-      return ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(reference.id));
+      return viewed(
+        ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(reference.id)),
+        ctx,
+      );
     },
     id: (document) => document._id.toHexString(),
     owner: (document) => userRef(document.ownerId),
     project: (document) => (document.projectId ? projectRef(document.projectId) : null),
     sharedWith: (document) => document.sharedWithIds.map(userRef),
+    accessLog: (document, { first, after }, ctx) =>
+      ctx.domain.accessLog(requireIdentity(ctx.caller), document, { first, after }),
+  },
+  AccessLog: {
+    id: (entry) => entry._id.toHexString(),
+    user: (entry) => userRef(entry.userId),
+    // Reached only through Document.accessLog, whose document the caller may change: the same one.
+    document: async (entry, _args, ctx) =>
+      ctx.domain.visibleDocument(
+        requireIdentity(ctx.caller),
+        await ctx.loaders.document.load(entry.documentId.toHexString()),
+      ),
+    accessTime: (entry) => entry.createdAt,
+  },
+  Project: {
+    // The projects subgraph owns projects and checks who may see one; here a reference is its id,
+    // and its documents are limited to those the caller may read.
+    __resolveReference: (reference, ctx) => {
+      requireIdentity(ctx.caller);
+      return { id: reference.id };
+    },
+    documents: (project, { first, after }, ctx) =>
+      viewedPage(
+        ctx.domain.projectDocuments(requireIdentity(ctx.caller), project.id, { first, after }),
+        ctx,
+      ),
+  },
+  User: {
+    // The users subgraph owns users: here a reference is its id, and the fields below build on it.
+    __resolveReference: (reference, ctx) => {
+      requireIdentity(ctx.caller);
+      return { id: reference.id };
+    },
+    documents: (user, { first, after }, ctx) =>
+      viewedPage(
+        ctx.domain.userDocuments(requireIdentity(ctx.caller), user.id, { first, after }),
+        ctx,
+      ),
   },
 };
