@@ -37,6 +37,7 @@ export {
   DEFAULT_PAGE_SIZE,
   MAX_PAGE_SIZE,
   decodeCursor,
+  emptyConnection,
   encodeCursor,
   pageSize,
   paginate,
@@ -113,3 +114,4 @@ export {
   type EventHandler,
   type RedisEventBusOptions,
 } from './events/event-bus';
+export { allOf, escapeRegex } from './mongo/query-filters';

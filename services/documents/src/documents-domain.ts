@@ -4,7 +4,6 @@ import {
   ForbiddenError,
   NotFoundError,
   optionalId,
-  pageSize,
   paginate,
   requiredId,
   requiredText,
@@ -12,6 +11,9 @@ import {
   type Connection,
   type ConnectionArgs,
   type Identity,
+  allOf,
+  emptyConnection,
+  escapeRegex,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import type { AccessAction, AccessLogModel, AccessLogRecord } from './models/access-log.model';
@@ -84,30 +86,10 @@ export function canChangeDocument(caller: Identity, document: DocumentRecord): b
   return caller.role === 'ADMIN' || document.ownerId.toHexString() === caller.userId.toLowerCase();
 }
 
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** Documents `userId` owns or that are shared with them. */
 const readableBy = (userId: Types.ObjectId): QueryFilter<DocumentRecord> => ({
   $or: [{ ownerId: userId }, { sharedWithIds: userId }],
 });
-
-/** All of `filters` (an empty list matches everything). */
-const allOf = (filters: QueryFilter<DocumentRecord>[]): QueryFilter<DocumentRecord> => {
-  const nonEmpty = filters.filter((filter) => Object.keys(filter).length > 0);
-  if (nonEmpty.length === 0) return {};
-  if (nonEmpty.length === 1) return nonEmpty[0] ?? {};
-  return { $and: nonEmpty };
-};
-
-/** A connection with nothing in it, once `args` are known to be valid. */
-function emptyConnection<T>(args: ConnectionArgs): Connection<T> {
-  pageSize(args.first);
-  return {
-    edges: [],
-    pageInfo: { hasNextPage: false, endCursor: null },
-    totalCount: () => Promise.resolve(0),
-  };
-}
 
 /** The documents service's rules, apart from GraphQL. Every input is validated before anything is written. */
 export class DocumentsDomain {

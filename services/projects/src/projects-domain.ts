@@ -5,7 +5,6 @@ import {
   NotFoundError,
   oneOf,
   optionalText,
-  pageSize,
   paginate,
   requiredId,
   requiredText,
@@ -13,6 +12,9 @@ import {
   type Connection,
   type ConnectionArgs,
   type Identity,
+  allOf,
+  emptyConnection,
+  escapeRegex,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import {
@@ -71,30 +73,10 @@ export function canManageProject(caller: Identity, project: ProjectRecord): bool
   return caller.role === 'ADMIN' || sameId(project.managerId, caller.userId);
 }
 
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /** Projects `userId` manages or belongs to. */
 const involving = (userId: Types.ObjectId): QueryFilter<ProjectRecord> => ({
   $or: [{ managerId: userId }, { memberIds: userId }],
 });
-
-/** All of `filters` (an empty list matches everything). */
-const allOf = (filters: QueryFilter<ProjectRecord>[]): QueryFilter<ProjectRecord> => {
-  const nonEmpty = filters.filter((filter) => Object.keys(filter).length > 0);
-  if (nonEmpty.length === 0) return {};
-  if (nonEmpty.length === 1) return nonEmpty[0] ?? {};
-  return { $and: nonEmpty };
-};
-
-/** A connection with nothing in it, once `args` are known to be valid. */
-function emptyConnection<T>(args: ConnectionArgs): Connection<T> {
-  pageSize(args.first);
-  return {
-    edges: [],
-    pageInfo: { hasNextPage: false, endCursor: null },
-    totalCount: () => Promise.resolve(0),
-  };
-}
 
 /**
  * The projects service's rules, apart from GraphQL. Every input is validated before anything is

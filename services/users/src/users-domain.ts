@@ -11,6 +11,7 @@ import {
   type ConnectionArgs,
   type Logger,
   type Role,
+  escapeRegex,
 } from '@psa/shared';
 import { trusted, type Types } from 'mongoose';
 import type { UserModel, UserRecord } from './models/user.model';
@@ -74,8 +75,6 @@ export function checkPassword(password: string, field: string): void {
     );
   }
 }
-
-const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * The users service's rules, apart from GraphQL: accounts, passwords and sessions.

@@ -114,3 +114,13 @@ export async function paginate<T extends Paged>(
     totalCount: () => model.countDocuments(filter).exec(),
   };
 }
+
+/** A connection with nothing in it; `first` is still validated as for a real page. */
+export function emptyConnection<T>(args: ConnectionArgs): Connection<T> {
+  pageSize(args.first);
+  return {
+    edges: [],
+    pageInfo: { hasNextPage: false, endCursor: null },
+    totalCount: () => Promise.resolve(0),
+  };
+}
