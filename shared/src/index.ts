@@ -112,6 +112,39 @@ export {
   type DomainEvent,
   type EventBus,
   type EventHandler,
+  type PublishedEvent,
   type RedisEventBusOptions,
 } from './events/event-bus';
+export {
+  allTasksDone,
+  consumerName,
+  createEventBus,
+  GROUPS,
+  payloadOf,
+  projectAccessChanged,
+  STREAMS,
+  userDeleted,
+  type AllTasksDone,
+  type EventBusConfig,
+  type ProjectAccessSnapshot,
+  type UserDeleted,
+} from './events/domain-events';
+export {
+  Outbox,
+  outboxModel,
+  type OutboxModel,
+  type OutboxOptions,
+  type OutboxRecord,
+  type OutboxRelay,
+  type OutgoingEvent,
+} from './events/outbox';
+export {
+  canManageProject,
+  canReadProject,
+  isOnProject,
+  ProjectAccess,
+  projectAccessModel,
+  type ProjectAccessModel,
+  type ProjectAccessRecord,
+} from './events/project-access';
 export { allOf, escapeRegex } from './mongo/query-filters';

@@ -1,5 +1,11 @@
 import { Redis } from 'ioredis';
-import { RedisEventBus, silentLogger, type DomainEvent, type EventHandler } from '../index';
+import {
+  InProcessEventBus,
+  RedisEventBus,
+  silentLogger,
+  type DomainEvent,
+  type EventHandler,
+} from '../index';
 import { Cleanup, randomId } from '../testing';
 
 const cleanup = new Cleanup();
@@ -14,6 +20,7 @@ function connect(): Redis {
 function bus(options: { claimIdleMs?: number } = {}): RedisEventBus {
   return new RedisEventBus(connect(), connect, {
     logger: silentLogger(),
+    prefix: 'test:',
     blockMs: 100,
     retryDelayMs: 50,
     ...options,
@@ -94,7 +101,7 @@ describe('RedisEventBus', () => {
     await received.all;
     expect(failures).toBe(2);
     expect(received.events.map((e) => e.data.n)).toEqual([1, 2]);
-    const pending = (await connect().xpending(stream, 'tasks')) as [number, ...unknown[]];
+    const pending = (await connect().xpending(`test:${stream}`, 'tasks')) as [number, ...unknown[]];
     expect(pending[0]).toBe(0);
   });
 
@@ -121,5 +128,41 @@ describe('RedisEventBus', () => {
     cleanup.add(() => consumer.stop());
     await rescued.all;
     expect(rescued.events[0]?.data).toEqual({ userId: 'u1' });
+  });
+});
+
+describe('handledBy', () => {
+  it('resolves once every named group handled the event, and only then', async () => {
+    const events = bus();
+    const stream = `events:${randomId()}`;
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    const consumers = await Promise.all([
+      events.consume({ stream, group: 'tasks', consumer: 'one', handler: async () => undefined }),
+      events.consume({ stream, group: 'documents', consumer: 'one', handler: () => slow }),
+    ]);
+    cleanup.add(() => Promise.all(consumers.map((c) => c.stop())));
+    const event = await events.publish(stream, 'project.access-changed', {});
+    expect(await events.handledBy(event, ['tasks', 'documents'], 300)).toBe(false);
+    expect(await events.handledBy(event, ['tasks'], 2_000)).toBe(true);
+    release();
+    expect(await events.handledBy(event, ['tasks', 'documents'], 2_000)).toBe(true);
+  });
+
+  it('does not wait for a group that does not exist yet (it will start from the beginning)', async () => {
+    const events = bus();
+    const event = await events.publish(`events:${randomId()}`, 'user.deleted', {});
+    expect(await events.handledBy(event, ['users'], 1_000)).toBe(true);
+  });
+
+  it('works the same inside one process', async () => {
+    const events = new InProcessEventBus(silentLogger());
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => (release = resolve));
+    await events.consume({ stream: 's', group: 'tasks', consumer: 'one', handler: () => slow });
+    const event = await events.publish('s', 'project.access-changed', {});
+    expect(await events.handledBy(event, ['tasks'], 100)).toBe(false);
+    release();
+    expect(await events.handledBy(event, ['tasks'], 1_000)).toBe(true);
   });
 });

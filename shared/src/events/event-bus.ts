@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 
@@ -30,14 +29,30 @@ export interface Consumer {
   stop(): Promise<void>;
 }
 
+/** An event as stored: `position` orders it within its stream. */
+export interface PublishedEvent extends DomainEvent {
+  stream: string;
+  position: string;
+}
+
 /**
  * Durable domain events with at-least-once delivery: an event published while a consumer is
  * down is processed when it comes back, and one whose handler failed is delivered again.
  */
 export interface EventBus {
   /** Appends an event to `stream`; resolves once stored. Returns the event. */
-  publish(stream: string, type: string, data: Record<string, unknown>): Promise<DomainEvent>;
+  publish(stream: string, type: string, data: Record<string, unknown>): Promise<PublishedEvent>;
   consume(options: ConsumerOptions): Promise<Consumer>;
+  /**
+   * Resolves true once every group in `groups` that exists has handled `event` (its handler
+   * resolved), false when `timeoutMs` passed first. Writers use it to read their own writes
+   * through another service's read model.
+   */
+  handledBy(event: PublishedEvent, groups: readonly string[], timeoutMs: number): Promise<boolean>;
+  /** True while events can be published and consumed. */
+  isReady(): boolean;
+  /** Stops the consumers this bus started and closes its connections. */
+  close(): Promise<void>;
 }
 
 const newEvent = (type: string, data: Record<string, unknown>): DomainEvent => ({
@@ -49,6 +64,8 @@ const newEvent = (type: string, data: Record<string, unknown>): DomainEvent => (
 
 export interface RedisEventBusOptions {
   logger: Logger;
+  /** Prepended to every stream name (deployments, or test runs, sharing one Redis). Default `psa:events:`. */
+  prefix?: string;
   /** Approximate number of events kept per stream. Default 100,000. */
   maxLength?: number;
   /** How long a read waits for new events, ms. Default 1,000. */
@@ -61,14 +78,29 @@ export interface RedisEventBusOptions {
 
 type StreamEntry = [id: string, fields: string[]];
 
+/** Compares stream entry ids (`<ms>-<seq>`) numerically. */
+function comparePositions(a: string, b: string): number {
+  const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
+  const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
+  if (aMs !== bMs) return aMs < bMs ? -1 : 1;
+  if (aSeq !== bSeq) return aSeq < bSeq ? -1 : 1;
+  return 0;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
 /**
  * Events in Redis Streams with consumer groups. Each consumer first replays what it took and never
  * acknowledged (it crashed), then takes over events a dead consumer left behind, then reads new
- * ones; an event is acknowledged only after its handler resolved.
+ * ones; an event is acknowledged only after its handler resolved. A handler that keeps failing
+ * is retried (pausing between attempts) until it succeeds: the events behind it wait rather than
+ * one being lost while, say, the database is away.
  */
 export class RedisEventBus implements EventBus {
+  private readonly consumers = new Set<Consumer>();
+
   /**
-   * @param redis commands and publishing (may be shared)
+   * @param redis commands and publishing; closed by `close()`
    * @param createReader a dedicated connection per consumer: blocking reads hold their connection
    */
   constructor(
@@ -77,10 +109,18 @@ export class RedisEventBus implements EventBus {
     private readonly options: RedisEventBusOptions,
   ) {}
 
-  async publish(stream: string, type: string, data: Record<string, unknown>): Promise<DomainEvent> {
+  private key(stream: string): string {
+    return `${this.options.prefix ?? 'psa:events:'}${stream}`;
+  }
+
+  async publish(
+    stream: string,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<PublishedEvent> {
     const event = newEvent(type, data);
-    await this.redis.xadd(
-      stream,
+    const position = await this.redis.xadd(
+      this.key(stream),
       'MAXLEN',
       '~',
       String(this.options.maxLength ?? 100_000),
@@ -88,26 +128,84 @@ export class RedisEventBus implements EventBus {
       'event',
       JSON.stringify(event),
     );
-    return event;
+    if (position === null) throw new Error(`event not stored in stream ${stream}`);
+    return { ...event, stream, position };
+  }
+
+  async handledBy(
+    event: PublishedEvent,
+    groups: readonly string[],
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    const key = this.key(event.stream);
+    let waiting = [...groups];
+    for (;;) {
+      const infos = (await this.redis.xinfo('GROUPS', key)) as unknown[][];
+      const delivered = new Map(
+        infos.map((fields) => {
+          const get = (name: string) => fields[fields.indexOf(name) + 1];
+          return [String(get('name')), String(get('last-delivered-id'))];
+        }),
+      );
+      const behind: string[] = [];
+      for (const group of waiting) {
+        const last = delivered.get(group);
+        // A group that does not exist yet has no read model to be behind: it starts from the beginning.
+        if (last === undefined) continue;
+        if (comparePositions(last, event.position) < 0) {
+          behind.push(group);
+          continue;
+        }
+        const pending = (await this.redis.xpending(
+          key,
+          group,
+          event.position,
+          event.position,
+          1,
+        )) as unknown[];
+        if (pending.length > 0) behind.push(group);
+      }
+      waiting = behind;
+      if (waiting.length === 0) return true;
+      if (Date.now() >= deadline) return false;
+      await sleep(2);
+    }
+  }
+
+  isReady(): boolean {
+    return this.redis.status === 'ready';
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
+    this.redis.disconnect();
   }
 
   async consume(options: ConsumerOptions): Promise<Consumer> {
     const reader = this.createReader();
-    try {
-      await reader.xgroup('CREATE', options.stream, options.group, '0', 'MKSTREAM');
-    } catch (error) {
-      if (!String(error).includes('BUSYGROUP')) {
-        reader.disconnect();
-        throw error;
+    const stream = this.key(options.stream);
+    let grouped = false;
+    // Created at the start of the stream, a new group first processes every event kept.
+    const ensureGroup = async (): Promise<void> => {
+      if (grouped) return;
+      try {
+        await reader.xgroup('CREATE', stream, options.group, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!String(error).includes('BUSYGROUP')) throw error;
       }
-    }
+      grouped = true;
+    };
+    // Made now when Redis is there, so writers waiting for this group find it; else by the loop.
+    await ensureGroup().catch(() => undefined);
     let stopped = false;
     const loop = (async () => {
       // '0' replays this consumer's own unacknowledged events; '>' reads new ones.
       let cursor = '0';
       while (!stopped) {
         try {
-          if (cursor === '>') await this.claimAbandoned(reader, options);
+          await ensureGroup();
+          if (cursor === '>') await this.claimAbandoned(reader, stream, options);
           const reply = (await reader.xreadgroup(
             'GROUP',
             options.group,
@@ -117,38 +215,44 @@ export class RedisEventBus implements EventBus {
             'BLOCK',
             String(this.options.blockMs ?? 1_000),
             'STREAMS',
-            options.stream,
+            stream,
             cursor,
           )) as [string, StreamEntry[]][] | null;
           const entries = reply?.[0]?.[1] ?? [];
           if (cursor === '0' && entries.length === 0) cursor = '>';
           for (const entry of entries) {
             if (stopped) break;
-            await this.handle(reader, options, entry);
+            await this.handle(reader, stream, options, entry);
           }
         } catch (error) {
           if (stopped) break;
+          // Redis lost the stream (restarted without persistence): the group is made again.
+          if (String(error).includes('NOGROUP')) grouped = false;
           // Redis down or a handler failed: pause, then replay what is still pending.
           this.options.logger.warn(
             { err: error, stream: options.stream, group: options.group },
             'event consumer paused',
           );
           cursor = '0';
-          await new Promise((resolve) => setTimeout(resolve, this.options.retryDelayMs ?? 1_000));
+          await sleep(this.options.retryDelayMs ?? 1_000);
         }
       }
     })();
-    return {
+    const consumer: Consumer = {
       stop: async () => {
+        this.consumers.delete(consumer);
         stopped = true;
         reader.disconnect();
         await loop;
       },
     };
+    this.consumers.add(consumer);
+    return consumer;
   }
 
   private async handle(
     reader: Redis,
+    stream: string,
     options: ConsumerOptions,
     [id, fields]: StreamEntry,
   ): Promise<void> {
@@ -160,13 +264,17 @@ export class RedisEventBus implements EventBus {
       event = null;
     }
     if (event) await options.handler(event);
-    else this.options.logger.error({ stream: options.stream, id }, 'dropping a malformed event');
-    await reader.xack(options.stream, options.group, id);
+    else this.options.logger.error({ stream, id }, 'dropping a malformed event');
+    await reader.xack(stream, options.group, id);
   }
 
-  private async claimAbandoned(reader: Redis, options: ConsumerOptions): Promise<void> {
+  private async claimAbandoned(
+    reader: Redis,
+    stream: string,
+    options: ConsumerOptions,
+  ): Promise<void> {
     const [, entries] = (await reader.xautoclaim(
-      options.stream,
+      stream,
       options.group,
       options.consumer,
       String(this.options.claimIdleMs ?? 30_000),
@@ -174,7 +282,7 @@ export class RedisEventBus implements EventBus {
       'COUNT',
       '100',
     )) as [string, StreamEntry[]];
-    for (const entry of entries) if (entry) await this.handle(reader, options, entry);
+    for (const entry of entries) if (entry) await this.handle(reader, stream, options, entry);
   }
 }
 
@@ -184,34 +292,81 @@ export class RedisEventBus implements EventBus {
  * nothing survives a restart.
  */
 export class InProcessEventBus implements EventBus {
-  private readonly emitter = new EventEmitter().setMaxListeners(0);
+  private readonly consumers = new Map<string, Set<{ group: string; deliver: EventHandler }>>();
+  /** What each published event's consumers are still doing, by event id. */
+  private readonly inFlight = new Map<string, { group: string; done: Promise<void> }[]>();
+  private sequence = 0;
 
   constructor(private readonly logger: Logger) {}
 
-  async publish(stream: string, type: string, data: Record<string, unknown>): Promise<DomainEvent> {
-    const event = newEvent(type, data);
-    queueMicrotask(() => this.emitter.emit(stream, event));
+  async publish(
+    stream: string,
+    type: string,
+    data: Record<string, unknown>,
+  ): Promise<PublishedEvent> {
+    const event = { ...newEvent(type, data), stream, position: `${Date.now()}-${this.sequence++}` };
+    const deliveries = [...(this.consumers.get(stream) ?? [])].map(({ group, deliver }) => ({
+      group,
+      done: deliver(event),
+    }));
+    this.inFlight.set(event.id, deliveries);
+    void Promise.all(deliveries.map((d) => d.done)).then(() => this.inFlight.delete(event.id));
     return event;
   }
 
   async consume(options: ConsumerOptions): Promise<Consumer> {
     let chain = Promise.resolve();
-    const listener = (event: DomainEvent): void => {
-      chain = chain
-        .then(() => options.handler(event))
-        .catch((error: unknown) =>
-          this.logger.error(
-            { err: error, stream: options.stream, type: event.type },
-            'event handler failed',
-          ),
-        );
+    const consumer = {
+      group: options.group,
+      deliver: (event: DomainEvent): Promise<void> => {
+        chain = chain
+          .then(() => options.handler(event))
+          .catch((error: unknown) =>
+            this.logger.error(
+              { err: error, stream: options.stream, type: event.type },
+              'event handler failed',
+            ),
+          );
+        return chain;
+      },
     };
-    this.emitter.on(options.stream, listener);
+    let consumers = this.consumers.get(options.stream);
+    if (!consumers) this.consumers.set(options.stream, (consumers = new Set()));
+    const own = consumers;
+    own.add(consumer);
     return {
       stop: async () => {
-        this.emitter.off(options.stream, listener);
+        own.delete(consumer);
         await chain;
       },
     };
+  }
+
+  async handledBy(
+    event: PublishedEvent,
+    groups: readonly string[],
+    timeoutMs: number,
+  ): Promise<boolean> {
+    const pending = (this.inFlight.get(event.id) ?? []).filter((d) => groups.includes(d.group));
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    try {
+      return await Promise.race([
+        Promise.all(pending.map((d) => d.done)).then(() => true),
+        timeout,
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  isReady(): boolean {
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.consumers.clear();
   }
 }

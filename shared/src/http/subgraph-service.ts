@@ -1,8 +1,11 @@
 import type { Connection } from 'mongoose';
+import { consumerName } from '../events/domain-events';
+import type { EventBus, EventHandler } from '../events/event-bus';
+import type { Outbox } from '../events/outbox';
 import { callerFrom, type Caller } from '../auth/request-identity';
 import type { KeySet } from '../auth/key-set';
 import type { Logger } from '../logging/logger';
-import { connectMongo } from '../mongo/mongo-connection';
+import { connectMongo, type MongoHandle } from '../mongo/mongo-connection';
 import { loadTypeDefs } from '../graphql/type-defs';
 import type { RequestContextBase, Route } from './graphql-server';
 import { startSubgraph } from './subgraph';
@@ -34,6 +37,10 @@ export interface ServiceParts<TContext extends SubgraphContextBase> {
   readiness?(): Record<string, boolean>;
   /** Releases what the parts hold (e.g. a Redis client); runs on stop, after the server closed. */
   dispose?(): Promise<void>;
+  /** Domain event handlers by stream; the service consumes each stream as its own group. */
+  consumers?: Record<string, EventHandler>;
+  /** Delivers what writes left undelivered, in the background, once ready. */
+  outbox?: Outbox;
 }
 
 export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
@@ -54,6 +61,8 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
   dbName: string;
   /** Keys access tokens are verified with. */
   keySet: KeySet;
+  /** Domain events in and out; closed when the service stops. */
+  events: EventBus;
   /** Root fields served without a token (e.g. signUp, login); everything else needs one. */
   publicRootFields?: readonly string[];
   logger: Logger;
@@ -74,9 +83,14 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
   const mongo = connectMongo({ url: config.MONGO_URL, dbName: options.dbName, logger });
   const parts = options.setup(mongo.connection);
   const tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
+  const { events } = options;
   const ready = mongo.whenConnected().then(async () => {
     await Promise.all(parts.models.map((model) => model.init()));
     await parts.initialize?.();
+    for (const [stream, handler] of Object.entries(parts.consumers ?? {})) {
+      await events.consume({ stream, group: options.name, consumer: consumerName(), handler });
+    }
+    parts.outbox?.start();
   });
   ready.catch((error: unknown) =>
     logger.error({ err: error }, `${options.name} service failed to initialize`),
@@ -92,8 +106,12 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       development: config.NODE_ENV !== 'production',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
-      readiness: () => ({ mongodb: mongo.isReady(), ...parts.readiness?.() }),
-      routes: options.routes,
+      readiness: () => ({
+        mongodb: mongo.isReady(),
+        events: events.isReady(),
+        ...parts.readiness?.(),
+      }),
+      routes: { ...options.routes, '/metrics': metricsRoute(options.name, mongo) },
       plugins: [tokenGuardPlugin<TContext>(options.publicRootFields ?? [])],
       context: async ({ headers, requestId, logger: requestLogger }) =>
         parts.context({
@@ -108,13 +126,37 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       whenReady: () => ready,
       stop: async () => {
         await server.stop();
+        await parts.outbox?.stop();
+        await events.close();
         await mongo.close();
         await parts.dispose?.();
       },
     };
   } catch (error) {
+    await events.close();
     await mongo.close();
     await parts.dispose?.();
     throw error;
   }
+}
+
+/**
+ * `/metrics` in the Prometheus text format: the database commands the service sent, by command and
+ * collection (how many queries a request costs shows here).
+ */
+function metricsRoute(service: string, mongo: MongoHandle): Route {
+  return (_req, res) => {
+    const lines = [
+      '# HELP psa_mongodb_commands_total Database commands sent, by command and collection.',
+      '# TYPE psa_mongodb_commands_total counter',
+    ];
+    for (const [key, count] of mongo.commandCounts()) {
+      const [command = '', collection = ''] = key.split(' ');
+      lines.push(
+        `psa_mongodb_commands_total{service="${service}",command="${command}",collection="${collection}"} ${count}`,
+      );
+    }
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+    res.end(`${lines.join('\n')}\n`);
+  };
 }

@@ -26,8 +26,13 @@ export interface MongoHandle {
   isReady(): boolean;
   /** Resolves once connected for the first time (tests and seeding wait for it). */
   whenConnected(): Promise<void>;
+  /** Commands sent to the database since start, by `command collection` (e.g. `find tasks`). */
+  commandCounts(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
+
+// Connection upkeep, not work done for a request: left out of the counts.
+const HOUSEKEEPING = new Set(['hello', 'ismaster', 'isMaster', 'ping', 'endSessions', 'buildInfo']);
 
 /**
  * Opens a mongoose connection to the service's own database with `strictQuery` and
@@ -44,6 +49,7 @@ export function connectMongo(options: MongoOptions): MongoHandle {
   let attempt = 0;
   let resolveConnected: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
+  const counts = new Map<string, number>();
 
   connection.on('connected', () => logger.info({ dbName }, 'mongodb connected'));
   connection.on('disconnected', () => !closed && logger.warn({ dbName }, 'mongodb disconnected'));
@@ -57,6 +63,14 @@ export function connectMongo(options: MongoOptions): MongoHandle {
           serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
           heartbeatFrequencyMS: options.heartbeatFrequencyMS ?? 5_000,
           autoIndex: true,
+          monitorCommands: true,
+        });
+        connection.getClient().on('commandStarted', (event) => {
+          if (HOUSEKEEPING.has(event.commandName)) return;
+          const target: unknown = event.command[event.commandName];
+          const key =
+            typeof target === 'string' ? `${event.commandName} ${target}` : event.commandName;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
         });
         resolveConnected();
         return;
@@ -77,6 +91,7 @@ export function connectMongo(options: MongoOptions): MongoHandle {
     connection,
     isReady: () => connection.readyState === mongoose.ConnectionStates.connected,
     whenConnected: () => connected,
+    commandCounts: () => counts,
     close: async () => {
       closed = true;
       await connection.close();

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { Role } from '../auth/access-token';
 import { loadOrCreateDevSigningKey, type SigningKey } from '../auth/signing-keys';
 import type { SubgraphService } from '../http/subgraph-service';
+import { createEventBus } from '../events/domain-events';
+import type { EventBus } from '../events/event-bus';
 import { silentLogger, type Logger } from '../logging/logger';
 import { bearer, mintAccessToken, randomId, type Cleanup } from './test-kit';
 
@@ -49,6 +51,11 @@ export interface ServiceUnderTest<C extends TokenConfig = TokenConfig> {
   keysDir: string;
   /** Headers with a token the service trusts, unless another `key` is given. */
   auth: AuthHeaders;
+  /**
+   * The service's domain event streams (its own Redis prefix): tests publish what other services
+   * would (`events.publish(...)`, then `events.handledBy(...)` to wait for the service).
+   */
+  events: EventBus;
 }
 
 /**
@@ -78,19 +85,29 @@ export async function startServiceUnderTest<C extends TokenConfig>(
     MONGO_URL: process.env.MONGO_URL,
     [`${prefix}_DB`]: `psa_${name}_${randomId()}`,
     JWT_KEYS_DIR: keysDir,
+    REDIS_URL: process.env.REDIS_URL,
+    EVENT_STREAM_PREFIX: `psa:test:${randomId()}:`,
     ...options.env,
   };
   const config = options.load(env);
   const tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
-  const service = await options.start(config, options.logger ?? silentLogger());
+  const logger = options.logger ?? silentLogger();
+  const service = await options.start(config, logger);
   cleanup.add(() => service.stop());
   await service.whenReady();
+  const events = createEventBus(
+    { REDIS_URL: env.REDIS_URL, EVENT_STREAM_PREFIX: env.EVENT_STREAM_PREFIX ?? '' },
+    logger,
+    `${name}-test`,
+  );
+  cleanup.add(() => events.close());
   return {
     service,
     config,
     env,
     signingKey,
     keysDir,
+    events,
     auth: (role, userId, key = signingKey) =>
       bearer(mintAccessToken(key, tokenSettings, role, userId)),
   };

@@ -1,0 +1,113 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
+import { createRedisClient } from '../redis/redis-client';
+import { InProcessEventBus, RedisEventBus, type DomainEvent, type EventBus } from './event-bus';
+
+/**
+ * The domain events services exchange: one stream per publishing service, one consumer group per
+ * consuming service. Payloads are validated on receipt: a malformed one is logged and skipped.
+ */
+export const STREAMS = { projects: 'projects', tasks: 'tasks', users: 'users' } as const;
+
+/** Consumer groups: the services, each processing every event of a stream once. */
+export const GROUPS = {
+  users: 'users',
+  projects: 'projects',
+  tasks: 'tasks',
+  documents: 'documents',
+} as const;
+
+const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/);
+
+/**
+ * `project.access-changed` (stream `projects`): who may see a project now. Published after every
+ * change to its manager or members and when it is deleted (`deleted: true`, final). `version`
+ * grows with every change, so a consumer keeps the newest snapshot whatever the delivery order.
+ */
+export const projectAccessChanged = {
+  type: 'project.access-changed',
+  stream: STREAMS.projects,
+  schema: z.object({
+    projectId: objectIdHex,
+    managerId: objectIdHex.nullable(),
+    memberIds: z.array(objectIdHex),
+    version: z.number().int().nonnegative(),
+    deleted: z.boolean(),
+  }),
+} as const;
+export type ProjectAccessSnapshot = z.infer<typeof projectAccessChanged.schema>;
+
+/**
+ * `project.all-tasks-done` (stream `tasks`): the last open task of a project became DONE.
+ * `completion` numbers the completions of one project, so each is announced once.
+ */
+export const allTasksDone = {
+  type: 'project.all-tasks-done',
+  stream: STREAMS.tasks,
+  schema: z.object({
+    projectId: objectIdHex,
+    total: z.number().int().positive(),
+    completion: z.number().int().positive(),
+    /** The user whose change completed the project. */
+    actorId: objectIdHex,
+  }),
+} as const;
+export type AllTasksDone = z.infer<typeof allTasksDone.schema>;
+
+/** `user.deleted` (stream `users`): an account is gone. */
+export const userDeleted = {
+  type: 'user.deleted',
+  stream: STREAMS.users,
+  schema: z.object({ userId: objectIdHex }),
+} as const;
+export type UserDeleted = z.infer<typeof userDeleted.schema>;
+
+interface EventKind<T> {
+  type: string;
+  schema: z.ZodType<T>;
+}
+
+/** The payload of `event` when it is of `kind` and well-formed; null otherwise (logged when malformed). */
+export function payloadOf<T>(kind: EventKind<T>, event: DomainEvent, logger: Logger): T | null {
+  if (event.type !== kind.type) return null;
+  const parsed = kind.schema.safeParse(event.data);
+  if (parsed.success) return parsed.data;
+  logger.error({ type: event.type, eventId: event.id }, 'skipping a malformed event');
+  return null;
+}
+
+export interface EventBusConfig {
+  REDIS_URL?: string;
+  EVENT_STREAM_PREFIX: string;
+}
+
+/**
+ * The event bus a service uses: Redis Streams when `REDIS_URL` is set, else `inProcess` (the
+ * single-process dev stack shares one among its services) or a bus of its own.
+ */
+export function createEventBus(
+  config: EventBusConfig,
+  logger: Logger,
+  name: string,
+  inProcess?: EventBus,
+): EventBus {
+  if (!config.REDIS_URL) return inProcess ?? new InProcessEventBus(logger);
+  const url = config.REDIS_URL;
+  // Commands wait for the connection while it is being made (a service's first publish, a
+  // consumer's first read) and fail once a reconnection attempt failed too.
+  const client = (role: string): Redis => {
+    const redis = createRedisClient(url, logger, `${name}-${role}`);
+    redis.options.enableOfflineQueue = true;
+    return redis;
+  };
+  // A consumer's blocking reads hold their connection: each consumer gets one.
+  return new RedisEventBus(client('events'), () => client('events-reader'), {
+    logger,
+    prefix: config.EVENT_STREAM_PREFIX,
+  });
+}
+
+/** This process's name within a consumer group. */
+export const consumerName = (): string => `${hostname()}-${process.pid}`;
