@@ -15,8 +15,15 @@ import {
   allOf,
   emptyConnection,
   escapeRegex,
+  GROUPS,
+  isDuplicateKeyError,
+  projectAccessChanged,
+  type AllTasksDone,
+  type Outbox,
+  type OutgoingEvent,
+  type ProjectAccessSnapshot,
 } from '@psa/shared';
-import { trusted, type QueryFilter, type Types } from 'mongoose';
+import { trusted, Types, type QueryFilter } from 'mongoose';
 import {
   PROJECT_STATUSES,
   type ProjectModel,
@@ -42,6 +49,7 @@ export interface UpdateProjectInput {
   name?: string | null;
   description?: string | null;
   status?: ProjectStatus | null;
+  managerId?: string | null;
 }
 
 export interface ProjectFilter {
@@ -73,6 +81,15 @@ export function canManageProject(caller: Identity, project: ProjectRecord): bool
   return caller.role === 'ADMIN' || sameId(project.managerId, caller.userId);
 }
 
+/** The outbox topic of access changes: the relay announces the project's current access. */
+export const ACCESS_TOPIC = 'project.access';
+
+/** The services whose read models a caller must find current once an access change returns. */
+const ACCESS_READERS = [GROUPS.users, GROUPS.tasks, GROUPS.documents];
+
+/** A deleted project's final snapshot: no later version can exist, so nothing brings it back. */
+const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
+
 /** Projects `userId` manages or belongs to. */
 const involving = (userId: Types.ObjectId): QueryFilter<ProjectRecord> => ({
   $or: [{ managerId: userId }, { memberIds: userId }],
@@ -88,21 +105,124 @@ export class ProjectsDomain {
   constructor(
     private readonly projects: ProjectModel,
     private readonly statusUpdates: StatusUpdateModel,
+    private readonly outbox: Outbox,
   ) {}
 
-  /** Creates a project managed by `caller`, with no members yet. Throws BAD_USER_INPUT naming the field. */
+  /**
+   * Creates a project managed by `caller`, with no members yet; returns once the other services
+   * know it (bounded wait), so a task can be created in it at once. Throws BAD_USER_INPUT naming
+   * the field.
+   */
   async createProject(caller: Identity, input: CreateProjectInput): Promise<ProjectRecord> {
     const name = requiredText(input.name, 'input.name', NAME_MAX);
     const description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
     const status = oneOf(input.status ?? 'PLANNED', PROJECT_STATUSES, 'input.status');
-    const created = await this.projects.create({
-      name,
-      description,
-      status,
-      managerId: callerObjectId(caller),
-      memberIds: [],
+    const managerId = callerObjectId(caller);
+    const _id = new Types.ObjectId();
+    return this.changingAccess(_id, async () => {
+      const created = await this.projects.create({
+        _id,
+        name,
+        description,
+        status,
+        managerId,
+        memberIds: [],
+        accessVersion: 1,
+      });
+      return created.toObject<ProjectRecord>();
     });
-    return created.toObject<ProjectRecord>();
+  }
+
+  /**
+   * What other services must know of a project now (the `project.access` outbox relay). A project
+   * that is gone is announced deleted, and its leftover status updates are removed.
+   */
+  async announceAccess(data: Record<string, unknown>): Promise<OutgoingEvent[]> {
+    const projectId = new Types.ObjectId(String(data.projectId));
+    const project = await this.projects.findById(projectId).lean<ProjectRecord>().exec();
+    let snapshot: ProjectAccessSnapshot;
+    if (project) {
+      snapshot = {
+        projectId: projectId.toHexString(),
+        managerId: project.managerId.toHexString(),
+        memberIds: project.memberIds.map((id) => id.toHexString()),
+        version: project.accessVersion ?? 1,
+        deleted: false,
+      };
+    } else {
+      await this.statusUpdates.deleteMany({ projectId }).exec();
+      snapshot = {
+        projectId: projectId.toHexString(),
+        managerId: null,
+        memberIds: [],
+        version: DELETED_VERSION,
+        deleted: true,
+      };
+    }
+    return [
+      {
+        stream: projectAccessChanged.stream,
+        type: projectAccessChanged.type,
+        data: snapshot,
+        awaitGroups: ACCESS_READERS,
+      },
+    ];
+  }
+
+  /**
+   * Announces the projects made before access was announced (data from an older version), once.
+   */
+  async announceUnversioned(): Promise<void> {
+    const legacy = await this.projects
+      .find({ accessVersion: trusted({ $exists: false }) })
+      .select({ _id: 1 })
+      .lean<Pick<ProjectRecord, '_id'>[]>()
+      .exec();
+    for (const { _id } of legacy) {
+      await this.changingAccess(_id, () =>
+        this.projects.updateOne({ _id }, { $set: { accessVersion: 1 } }).exec(),
+      );
+    }
+  }
+
+  /**
+   * Posts the automatic "All N tasks are done" update for a completion the tasks service
+   * announced; a completion already posted, or of a project that is gone, changes nothing.
+   */
+  async postCompletion(event: AllTasksDone): Promise<void> {
+    const projectId = new Types.ObjectId(event.projectId);
+    const project = await this.projects.findById(projectId).lean<ProjectRecord>().exec();
+    if (!project) return;
+    const tasks = event.total === 1 ? 'task is' : 'tasks are';
+    try {
+      await this.statusUpdates.create({
+        projectId,
+        authorId: new Types.ObjectId(event.actorId),
+        message: `All ${event.total} ${tasks} done`,
+        status: null,
+        automatic: true,
+        automationKey: `${event.projectId}:${event.completion}`,
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+
+  /** Takes a deleted user out of every project they were a member of. */
+  async removeDeletedUser(rawUserId: string): Promise<void> {
+    const userId = new Types.ObjectId(rawUserId);
+    const projects = await this.projects
+      .find({ memberIds: userId })
+      .select({ _id: 1 })
+      .lean<Pick<ProjectRecord, '_id'>[]>()
+      .exec();
+    for (const { _id } of projects) {
+      await this.changingAccess(_id, () =>
+        this.projects
+          .updateOne({ _id }, { $pull: { memberIds: userId }, $inc: { accessVersion: 1 } })
+          .exec(),
+      );
+    }
   }
 
   /**
@@ -159,9 +279,19 @@ export class ProjectsDomain {
     return paginate(this.projects, allOf([own, this.visibleTo(caller)]), args);
   }
 
-  /** Changes a project's name, description or status (manager or admin). */
+  /**
+   * Changes a project's name, description or status (manager or admin), or hands it to another
+   * manager (admin only).
+   */
   async updateProject(caller: Identity, input: UpdateProjectInput): Promise<ProjectRecord> {
     const id = requiredId(input.id, 'input.id');
+    let managerId: Types.ObjectId | null = null;
+    if (input.managerId !== undefined) {
+      if (input.managerId === null) {
+        throw new BadUserInputError('managerId cannot be null', 'input.managerId');
+      }
+      managerId = requiredId(input.managerId, 'input.managerId');
+    }
     const changes: Partial<Pick<ProjectRecord, 'name' | 'description' | 'status'>> = {};
     if (input.name !== undefined) {
       if (input.name === null) throw new BadUserInputError('name cannot be null', 'input.name');
@@ -177,19 +307,37 @@ export class ProjectsDomain {
       changes.status = oneOf(input.status, PROJECT_STATUSES, 'input.status');
     }
     const project = await this.manageableProject(caller, id);
+    if (managerId && !project.managerId.equals(managerId)) {
+      if (caller.role !== 'ADMIN') {
+        throw new ForbiddenError('Only an admin can give a project another manager');
+      }
+      const newManager = managerId;
+      return this.changingAccess(id, () =>
+        this.updated(id, {
+          $set: { ...changes, managerId: newManager },
+          $pull: { memberIds: newManager },
+          $inc: { accessVersion: 1 },
+        }),
+      );
+    }
     if (Object.keys(changes).length === 0) return project;
     return this.updated(id, { $set: changes });
   }
 
-  /** Deletes a project (manager or admin) and its status updates. */
+  /**
+   * Deletes a project (manager or admin) and its status updates; its tasks and documents follow
+   * through the `deleted` snapshot, which the tasks and documents services have handled when this
+   * returns (bounded wait).
+   */
   async deleteProject(caller: Identity, rawId: string): Promise<boolean> {
     const id = requiredId(rawId, 'id');
     await this.manageableProject(caller, id);
-    const { deletedCount } = await this.projects.deleteOne({ _id: id }).exec();
-    if (deletedCount === 0) throw new NotFoundError('Project not found');
-    // The project goes first: should this stop halfway, the updates left behind are unreadable,
-    // since a status update is visible only through its project.
-    await this.statusUpdates.deleteMany({ projectId: id }).exec();
+    // The project goes first: should this stop halfway, the updates left behind are unreadable
+    // (a status update is visible only through its project), and the relay removes them.
+    await this.changingAccess(id, async () => {
+      const { deletedCount } = await this.projects.deleteOne({ _id: id }).exec();
+      if (deletedCount === 0) throw new NotFoundError('Project not found');
+    });
     return true;
   }
 
@@ -204,7 +352,9 @@ export class ProjectsDomain {
     if (project.managerId.equals(userId) || project.memberIds.some((m) => m.equals(userId))) {
       return project;
     }
-    return this.updated(id, { $addToSet: { memberIds: userId } });
+    return this.changingAccess(id, () =>
+      this.updated(id, { $addToSet: { memberIds: userId }, $inc: { accessVersion: 1 } }),
+    );
   }
 
   /** Removes a member (manager or admin). Removing a non-member changes nothing. */
@@ -216,7 +366,9 @@ export class ProjectsDomain {
     const userId = requiredId(input.userId, 'input.userId');
     const project = await this.manageableProject(caller, id);
     if (!project.memberIds.some((m) => m.equals(userId))) return project;
-    return this.updated(id, { $pull: { memberIds: userId } });
+    return this.changingAccess(id, () =>
+      this.updated(id, { $pull: { memberIds: userId }, $inc: { accessVersion: 1 } }),
+    );
   }
 
   /**
@@ -261,6 +413,20 @@ export class ProjectsDomain {
     args: ConnectionArgs,
   ): Promise<Connection<StatusUpdateRecord>> {
     return paginate(this.statusUpdates, { projectId }, args);
+  }
+
+  /**
+   * Runs a write that changes who may see project `id`, announced through the outbox: the intent
+   * is stored first, so the change is announced even if this process dies right after the write;
+   * the announcement is delivered (whatever the write's outcome) before this returns.
+   */
+  private async changingAccess<T>(id: Types.ObjectId, write: () => Promise<T>): Promise<T> {
+    const entry = await this.outbox.record(ACCESS_TOPIC, { projectId: id.toHexString() });
+    try {
+      return await write();
+    } finally {
+      await this.outbox.deliver(entry);
+    }
   }
 
   /** What a non-admin may list: the projects they manage or belong to. */

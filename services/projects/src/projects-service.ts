@@ -1,8 +1,17 @@
 import path from 'node:path';
 import {
+  allTasksDone,
   createByIdLoader,
+  createEventBus,
+  Outbox,
+  outboxModel,
+  payloadOf,
+  STREAMS,
+  userDeleted,
   createVerifierKeySet,
   startSubgraphService,
+  type EventBus,
+  type OutboxRelay,
   type Logger,
   type SubgraphService,
 } from '@psa/shared';
@@ -10,11 +19,17 @@ import type { ProjectsConfig } from './config';
 import type { ProjectsContext } from './context';
 import { projectModel } from './models/project.model';
 import { statusUpdateModel } from './models/status-update.model';
-import { ProjectsDomain } from './projects-domain';
+import { ACCESS_TOPIC, ProjectsDomain } from './projects-domain';
 import { projectResolvers } from './resolvers/project.resolver';
 
 export { loadProjectsConfig, type ProjectsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
+
+/** What the projects service can be given instead of building it from configuration. */
+export interface ProjectsServiceDeps {
+  /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
+  events?: EventBus;
+}
 
 /**
  * Starts the projects subgraph: connects to its database (in the background, retrying) and serves
@@ -23,7 +38,9 @@ export type { SubgraphService } from '@psa/shared';
 export function startProjectsService(
   config: ProjectsConfig,
   logger: Logger,
+  deps: ProjectsServiceDeps = {},
 ): Promise<SubgraphService> {
+  const events = createEventBus(config, logger, 'projects', deps.events);
   return startSubgraphService<ProjectsContext>({
     name: 'projects',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -32,13 +49,35 @@ export function startProjectsService(
     port: config.PROJECTS_PORT,
     dbName: config.PROJECTS_DB,
     keySet: createVerifierKeySet(config, logger),
+    events,
     logger,
     setup: (connection) => {
       const projects = projectModel(connection);
       const statusUpdates = statusUpdateModel(connection);
-      const domain = new ProjectsDomain(projects, statusUpdates);
+      const outboxEntries = outboxModel(connection);
+      // The domain and the outbox need each other: the relay reads the project's current state.
+      const relays: Record<string, OutboxRelay> = {
+        [ACCESS_TOPIC]: (data) => domain.announceAccess(data),
+      };
+      const outbox = new Outbox(outboxEntries, events, relays, {
+        logger,
+        ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS,
+      });
+      const domain: ProjectsDomain = new ProjectsDomain(projects, statusUpdates, outbox);
       return {
-        models: [projects, statusUpdates],
+        models: [projects, statusUpdates, outboxEntries],
+        initialize: () => domain.announceUnversioned(),
+        outbox,
+        consumers: {
+          [STREAMS.tasks]: async (event) => {
+            const completion = payloadOf(allTasksDone, event, logger);
+            if (completion) await domain.postCompletion(completion);
+          },
+          [STREAMS.users]: async (event) => {
+            const deleted = payloadOf(userDeleted, event, logger);
+            if (deleted) await domain.removeDeletedUser(deleted.userId);
+          },
+        },
         context: (base) => ({
           ...base,
           loaders: {

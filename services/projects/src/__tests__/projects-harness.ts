@@ -6,7 +6,9 @@ import {
   type AuthHeaders,
   type Cleanup,
   type GraphQLBody,
+  type ServiceUnderTest,
 } from '@psa/shared/testing';
+import type { EventBus } from '@psa/shared';
 import { loadProjectsConfig, startProjectsService } from '../projects-service';
 
 export interface ProjectView {
@@ -66,6 +68,10 @@ export const uniqueName = (prefix: string): string => `${prefix} ${randomId().sl
 /** A projects service under test, and shorthand to talk to it. */
 export interface ProjectsHarness {
   auth: AuthHeaders;
+  /** The service's domain event streams: what other services would publish, and what it publishes. */
+  events: EventBus;
+  /** The service as started (its `env` names its database). */
+  started: ServiceUnderTest;
   /** Runs an operation; the body. */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -83,12 +89,13 @@ export interface ProjectsHarness {
 
 /** Starts a projects service for one test file; stopping it is added to `cleanup`. */
 export async function startProjects(cleanup: Cleanup): Promise<ProjectsHarness> {
-  const { service, auth } = await startServiceUnderTest({
+  const started = await startServiceUnderTest({
     name: 'projects',
     load: loadProjectsConfig,
     start: startProjectsService,
     cleanup,
   });
+  const { service, auth, events } = started;
   const gql = async <T>(
     query: string,
     variables: Record<string, unknown>,
@@ -100,6 +107,8 @@ export async function startProjects(cleanup: Cleanup): Promise<ProjectsHarness> 
   };
   return {
     auth,
+    events,
+    started,
     gql,
     createProject: async (input, headers) =>
       ok(await gql<{ createProject: ProjectView }>(CREATE, { input }, headers)).createProject,

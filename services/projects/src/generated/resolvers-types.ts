@@ -39,7 +39,7 @@ export type Mutation = {
   addProjectMember: Project;
   /** Creates a project managed by the caller. */
   createProject: Project;
-  /** Deletes the project and its status updates. */
+  /** Deletes the project; its status updates, tasks and documents go with it. */
   deleteProject: Scalars['Boolean']['output'];
   /** Posts a status update as the caller; with a status, sets the project's status too. */
   postStatusUpdate: StatusUpdate;
@@ -211,6 +211,8 @@ export type UpdateProjectInput = {
   /** At most 10,000 characters; null or blank clears it. */
   description?: InputMaybe<Scalars['String']['input']>;
   id: Scalars['ID']['input'];
+  /** Hands the project to another manager (admins only); a member who becomes manager leaves the members. */
+  managerId?: InputMaybe<Scalars['ID']['input']>;
   /** 1–200 characters (trimmed). */
   name?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ProjectStatus>;

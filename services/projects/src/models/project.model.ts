@@ -13,6 +13,11 @@ export interface ProjectRecord {
   managerId: Types.ObjectId;
   /** Members other than the manager (adding the manager is a no-op: they are never listed). */
   memberIds: Types.ObjectId[];
+  /**
+   * Grows with every change to who may see the project (manager, members): other services keep
+   * the newest `project.access-changed` snapshot by it.
+   */
+  accessVersion: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,6 +29,7 @@ const projectSchema = new Schema<ProjectRecord>(
     status: { type: String, enum: PROJECT_STATUSES, required: true, default: 'PLANNED' },
     managerId: { type: Schema.Types.ObjectId, required: true },
     memberIds: { type: [Schema.Types.ObjectId], default: [] },
+    accessVersion: { type: Number, required: true, default: 1 },
   },
   { timestamps: true, collection: 'projects' },
 );

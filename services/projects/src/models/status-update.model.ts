@@ -13,6 +13,8 @@ export interface StatusUpdateRecord {
   status: ProjectStatus | null;
   /** True for updates the system posted. */
   automatic: boolean;
+  /** For automatic updates, what they announce (`<projectId>:<completion>`), so each is posted once. */
+  automationKey: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -24,6 +26,7 @@ const statusUpdateSchema = new Schema<StatusUpdateRecord>(
     message: { type: String, required: true },
     status: { type: String, enum: PROJECT_STATUSES, default: null },
     automatic: { type: Boolean, required: true, default: false },
+    automationKey: { type: String, default: null },
   },
   { timestamps: true, collection: 'status_updates' },
 );
@@ -31,6 +34,11 @@ const statusUpdateSchema = new Schema<StatusUpdateRecord>(
 // Project.statusUpdates(first, after): one project's updates in the stable page order (oldest
 // first); also serves deleting a project's updates.
 statusUpdateSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
+// One automatic update per announced completion, however often the event is delivered.
+statusUpdateSchema.index(
+  { automationKey: 1 },
+  { unique: true, partialFilterExpression: { automationKey: { $type: 'string' } } },
+);
 
 export type StatusUpdateModel = Model<StatusUpdateRecord>;
 
