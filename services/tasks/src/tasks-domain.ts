@@ -1,19 +1,39 @@
+import type DataLoader from 'dataloader';
 import {
+  allOf,
   BadUserInputError,
   callerObjectId,
+  canManageProject,
+  canReadProject,
+  ConflictError,
+  emptyConnection,
+  ForbiddenError,
+  isOnProject,
   NotFoundError,
   oneOf,
   optionalId,
   optionalText,
+  paginate,
   requiredId,
   requiredText,
+  toObjectId,
+  type Connection,
+  type ConnectionArgs,
   type Identity,
+  type Outbox,
+  type ProjectAccess,
+  type ProjectAccessRecord,
 } from '@psa/shared';
+import { trusted, type QueryFilter, type Types } from 'mongoose';
+import { PROJECT_COMPLETION } from './project-completion';
+import type { TaskProgressModel } from './models/task-progress.model';
 import {
   TASK_PRIORITIES,
+  TASK_STATUSES,
   type TaskModel,
   type TaskPriority,
   type TaskRecord,
+  type TaskStatus,
 } from './models/task.model';
 
 const TITLE_MAX = 200;
@@ -28,10 +48,66 @@ export interface CreateTaskInput {
   priority?: TaskPriority | null;
 }
 
-function checkDueDate(dueDate: Date | null | undefined): Date | null {
+/** Absent fields are left alone. */
+export interface UpdateTaskInput {
+  id: string;
+  title?: string | null;
+  description?: string | null;
+  dueDate?: Date | null;
+  priority?: TaskPriority | null;
+}
+
+export interface AssignTaskInput {
+  taskId: string;
+  /** Null unassigns. */
+  assigneeId?: string | null;
+}
+
+export interface SetTaskStatusInput {
+  taskId: string;
+  status: TaskStatus;
+}
+
+export interface TaskFilter {
+  status?: TaskStatus | null;
+  assigneeId?: string | null;
+  overdue?: boolean | null;
+  dueBefore?: Date | null;
+}
+
+export interface TaskSummary {
+  total: number;
+  todo: number;
+  inProgress: number;
+  blocked: number;
+  done: number;
+  overdue: number;
+  percentComplete: number;
+}
+
+/** The workflow: where a task may move from each status (DONE → TODO for managers only). */
+export const TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  TODO: ['IN_PROGRESS', 'BLOCKED'],
+  IN_PROGRESS: ['DONE', 'BLOCKED'],
+  BLOCKED: ['TODO', 'IN_PROGRESS'],
+  DONE: ['TODO'],
+};
+
+/** Per-request lookup of who may see a project, by project id (hex). */
+export type ProjectAccessLoader = DataLoader<string, ProjectAccessRecord | null>;
+
+/** What the domain works on, shared by every request. */
+export interface TaskStores {
+  tasks: TaskModel;
+  progress: TaskProgressModel;
+  access: ProjectAccess;
+  outbox: Outbox;
+}
+
+function checkDueDate(dueDate: Date | null | undefined, field: string): Date | null {
   if (dueDate === null || dueDate === undefined) return null;
   if (!(dueDate instanceof Date) || Number.isNaN(dueDate.getTime())) {
-    throw new BadUserInputError('dueDate must be a valid date-time', 'input.dueDate');
+    throw new BadUserInputError('dueDate must be a valid date-time', field);
   }
   return dueDate;
 }
@@ -41,22 +117,59 @@ export function isOverdue(task: Pick<TaskRecord, 'dueDate' | 'status'>, now = ne
   return task.dueDate !== null && task.dueDate.getTime() < now.getTime() && task.status !== 'DONE';
 }
 
+/** May `caller` change `task`'s fields and status? The project's manager, an admin, its assignee. */
+export function canChangeTask(
+  caller: Identity,
+  task: TaskRecord,
+  access: ProjectAccessRecord | null,
+): boolean {
+  if (canManageProject(caller, access)) return true;
+  return (
+    caller.role !== 'CLIENT' &&
+    task.assigneeId !== null &&
+    task.assigneeId.toHexString() === caller.userId.toLowerCase()
+  );
+}
+
+/** Tasks due before `now` and not DONE. */
+const overdueFilter = (now: Date): QueryFilter<TaskRecord> => ({
+  $and: [{ dueDate: trusted({ $lt: now }) }, { status: trusted({ $ne: 'DONE' }) }],
+});
+
+/** Every task {@link overdueFilter} leaves out. */
+const notOverdueFilter = (now: Date): QueryFilter<TaskRecord> => ({
+  $or: [{ dueDate: null }, { dueDate: trusted({ $gte: now }) }, { status: 'DONE' }],
+});
+
+const round1 = (value: number): number => Math.round(value * 10) / 10;
+
 /**
- * The tasks service's rules, apart from GraphQL. Every input is validated before anything is
- * written. Project membership is not checked yet: any signed-in caller may create and read tasks.
+ * The tasks service's rules, apart from GraphQL, for one request. Who may see a project comes from
+ * the project access read model (through the request's DataLoader); every input is validated
+ * before anything is written. A caller who may not see a project gets NOT_FOUND for it and its
+ * tasks; one who may see it but not make a change gets FORBIDDEN.
  */
 export class TasksDomain {
-  constructor(private readonly tasks: TaskModel) {}
+  constructor(
+    private readonly stores: TaskStores,
+    private readonly accessOf: ProjectAccessLoader,
+  ) {}
 
-  /** Creates a TODO task created by `caller`. Throws BAD_USER_INPUT naming the field at fault. */
+  /**
+   * Creates a TODO task created by `caller` (the project's manager or an admin). Throws
+   * BAD_USER_INPUT naming the field at fault, NOT_FOUND for a project the caller may not see,
+   * FORBIDDEN for one they may not manage.
+   */
   async createTask(caller: Identity, input: CreateTaskInput): Promise<TaskRecord> {
     const projectId = requiredId(input.projectId, 'input.projectId');
     const title = requiredText(input.title, 'input.title', TITLE_MAX);
     const description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
-    const dueDate = checkDueDate(input.dueDate);
+    const dueDate = checkDueDate(input.dueDate, 'input.dueDate');
     const assigneeId = optionalId(input.assigneeId, 'input.assigneeId');
     const priority = oneOf(input.priority ?? 'MEDIUM', TASK_PRIORITIES, 'input.priority');
-    const created = await this.tasks.create({
+    const access = await this.managedProject(caller, projectId);
+    this.checkAssignee(access, assigneeId);
+    const created = await this.stores.tasks.create({
       projectId,
       title,
       description,
@@ -67,12 +180,306 @@ export class TasksDomain {
       createdById: callerObjectId(caller),
       completedAt: null,
     });
-    return created.toObject<TaskRecord>();
+    await this.reopened(projectId);
+    return this.withCurrentAssignee(created.toObject<TaskRecord>());
   }
 
-  /** `task`, or NOT_FOUND when it does not exist. */
-  existingTask(task: TaskRecord | null): TaskRecord {
-    if (task) return task;
+  /**
+   * `task` when `caller` may see its project. Throws NOT_FOUND when it is missing or hidden, so a
+   * task one may not see is indistinguishable from one that does not exist.
+   */
+  async visibleTask(caller: Identity, task: TaskRecord | null): Promise<TaskRecord> {
+    if (task && canReadProject(caller, await this.accessOf.load(task.projectId.toHexString()))) {
+      return task;
+    }
     throw new NotFoundError('Task not found');
+  }
+
+  /**
+   * Changes a task's title, description, due date or priority (manager, admin, or its assignee
+   * unless a CLIENT). `null` clears the description and the due date; a null title or priority
+   * is BAD_USER_INPUT.
+   */
+  async updateTask(caller: Identity, input: UpdateTaskInput): Promise<TaskRecord> {
+    const id = requiredId(input.id, 'input.id');
+    const changes: Partial<Pick<TaskRecord, 'title' | 'description' | 'dueDate' | 'priority'>> = {};
+    if (input.title !== undefined) {
+      if (input.title === null) throw new BadUserInputError('title cannot be null', 'input.title');
+      changes.title = requiredText(input.title, 'input.title', TITLE_MAX);
+    }
+    if (input.description !== undefined) {
+      changes.description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
+    }
+    if (input.dueDate !== undefined) {
+      changes.dueDate = checkDueDate(input.dueDate, 'input.dueDate');
+    }
+    if (input.priority !== undefined) {
+      if (input.priority === null) {
+        throw new BadUserInputError('priority cannot be null', 'input.priority');
+      }
+      changes.priority = oneOf(input.priority, TASK_PRIORITIES, 'input.priority');
+    }
+    const task = await this.changeableTask(caller, id);
+    if (Object.keys(changes).length === 0) return task;
+    return this.updated({ _id: id }, { $set: changes });
+  }
+
+  /**
+   * Assigns a task to the project's manager or a member, or unassigns it (`assigneeId` null), as
+   * the project's manager or an admin.
+   */
+  async assignTask(caller: Identity, input: AssignTaskInput): Promise<TaskRecord> {
+    const id = requiredId(input.taskId, 'input.taskId');
+    const assigneeId = optionalId(input.assigneeId, 'input.assigneeId');
+    const task = await this.managedTask(caller, id);
+    this.checkAssignee(await this.accessOf.load(task.projectId.toHexString()), assigneeId);
+    if (assigneeId === null ? task.assigneeId === null : task.assigneeId?.equals(assigneeId)) {
+      return task;
+    }
+    return this.withCurrentAssignee(await this.updated({ _id: id }, { $set: { assigneeId } }));
+  }
+
+  /**
+   * `task`, unassigned if its assignee left the project while it was being written: the removal's
+   * clean-up may have run between the membership check and the write, and would not run again.
+   */
+  private async withCurrentAssignee(task: TaskRecord): Promise<TaskRecord> {
+    if (task.assigneeId === null) return task;
+    const access = await this.stores.access.find(task.projectId);
+    if (access && !access.deleted && isOnProject(access, task.assigneeId)) return task;
+    const unassigned = await this.stores.tasks
+      .findOneAndUpdate(
+        { _id: task._id, assigneeId: task.assigneeId },
+        { $set: { assigneeId: null } },
+        { returnDocument: 'after' },
+      )
+      .lean<TaskRecord>()
+      .exec();
+    return unassigned ?? task;
+  }
+
+  /**
+   * Moves a task along the workflow ({@link TRANSITIONS}); setting the status it has changes
+   * nothing. Throws BAD_USER_INPUT for a move the workflow does not allow, FORBIDDEN when a DONE
+   * task is reopened by anyone but the manager or an admin, CONFLICT when the task changed status
+   * meanwhile. The last open task of a project becoming DONE is announced (`project.all-tasks-done`).
+   */
+  async setTaskStatus(caller: Identity, input: SetTaskStatusInput): Promise<TaskRecord> {
+    const id = requiredId(input.taskId, 'input.taskId');
+    const status = oneOf(input.status, TASK_STATUSES, 'input.status');
+    const task = await this.changeableTask(caller, id);
+    const from = task.status;
+    if (from === status) return task;
+    const allowed = TRANSITIONS[from];
+    if (!allowed.includes(status)) {
+      throw new BadUserInputError(
+        `Cannot move a task from ${from} to ${status}; allowed: ${allowed.join(', ')}`,
+        'input.status',
+      );
+    }
+    if (from === 'DONE') {
+      const access = await this.accessOf.load(task.projectId.toHexString());
+      if (!canManageProject(caller, access)) {
+        throw new ForbiddenError('Only the project manager or an admin can reopen a DONE task');
+      }
+    }
+    const completedAt = status === 'DONE' ? new Date() : null;
+    // The intent is recorded before the write, so a crash right after it still gets announced.
+    const entry =
+      status === 'DONE'
+        ? await this.stores.outbox.record(PROJECT_COMPLETION, {
+            projectId: task.projectId.toHexString(),
+            actorId: callerObjectId(caller).toHexString(),
+          })
+        : null;
+    try {
+      const updated = await this.stores.tasks
+        .findOneAndUpdate(
+          { _id: id, status: from },
+          { $set: { status, completedAt } },
+          { returnDocument: 'after' },
+        )
+        .lean<TaskRecord>()
+        .exec();
+      if (!updated) {
+        const exists = await this.stores.tasks.exists({ _id: id }).exec();
+        if (!exists) throw new NotFoundError('Task not found');
+        throw new ConflictError('The task changed meanwhile; reload it');
+      }
+      if (from === 'DONE') await this.reopened(task.projectId);
+      return updated;
+    } finally {
+      // The relay computes from the current state: delivering after a failed write announces nothing.
+      if (entry) await this.stores.outbox.deliver(entry);
+    }
+  }
+
+  /** Deletes a task (the project's manager or an admin). */
+  async deleteTask(caller: Identity, rawId: string): Promise<boolean> {
+    const id = requiredId(rawId, 'id');
+    await this.managedTask(caller, id);
+    const { deletedCount } = await this.stores.tasks.deleteOne({ _id: id }).exec();
+    if (deletedCount === 0) throw new NotFoundError('Task not found');
+    return true;
+  }
+
+  /**
+   * A page of a project's tasks matching `filter`. Throws NOT_FOUND when the caller may not see
+   * the project, BAD_USER_INPUT for a malformed filter or bad paging.
+   */
+  async projectTasks(
+    caller: Identity,
+    projectId: string,
+    filter: TaskFilter | null | undefined,
+    args: ConnectionArgs,
+  ): Promise<Connection<TaskRecord>> {
+    const conditions: QueryFilter<TaskRecord>[] = [];
+    if (filter?.status !== null && filter?.status !== undefined) {
+      conditions.push({ status: oneOf(filter.status, TASK_STATUSES, 'filter.status') });
+    }
+    if (filter?.assigneeId !== null && filter?.assigneeId !== undefined) {
+      conditions.push({ assigneeId: requiredId(filter.assigneeId, 'filter.assigneeId') });
+    }
+    const now = new Date();
+    if (filter?.overdue === true) conditions.push(overdueFilter(now));
+    if (filter?.overdue === false) conditions.push(notOverdueFilter(now));
+    if (filter?.dueBefore !== null && filter?.dueBefore !== undefined) {
+      const dueBefore = checkDueDate(filter.dueBefore, 'filter.dueBefore');
+      conditions.push({ dueDate: trusted({ $lt: dueBefore }) });
+    }
+    const project = await this.readableProject(caller, projectId);
+    return paginate(this.stores.tasks, allOf([{ projectId: project }, ...conditions]), args);
+  }
+
+  /** A project's tasks counted by status, in one aggregation. NOT_FOUND as for the tasks. */
+  async taskSummary(caller: Identity, projectId: string): Promise<TaskSummary> {
+    const project = await this.readableProject(caller, projectId);
+    const count = (condition: unknown) => ({ $sum: { $cond: [condition, 1, 0] } });
+    const isStatus = (status: TaskStatus) => ({ $eq: ['$status', status] });
+    const [row] = await this.stores.tasks
+      .aggregate<Omit<TaskSummary, 'percentComplete'>>([
+        { $match: { projectId: project } },
+        {
+          $group: {
+            _id: null,
+            total: { $sum: 1 },
+            todo: count(isStatus('TODO')),
+            inProgress: count(isStatus('IN_PROGRESS')),
+            blocked: count(isStatus('BLOCKED')),
+            done: count(isStatus('DONE')),
+            // BSON orders null before dates: tasks without a due date are excluded explicitly.
+            overdue: count({
+              $and: [
+                { $ne: [{ $ifNull: ['$dueDate', null] }, null] },
+                { $lt: ['$dueDate', new Date()] },
+                { $ne: ['$status', 'DONE'] },
+              ],
+            }),
+          },
+        },
+      ])
+      .exec();
+    const counts = row ?? { total: 0, todo: 0, inProgress: 0, blocked: 0, done: 0, overdue: 0 };
+    return {
+      total: counts.total,
+      todo: counts.todo,
+      inProgress: counts.inProgress,
+      blocked: counts.blocked,
+      done: counts.done,
+      overdue: counts.overdue,
+      percentComplete: counts.total === 0 ? 0 : round1((counts.done / counts.total) * 100),
+    };
+  }
+
+  /**
+   * A page of the tasks assigned to `userId`, limited to the projects `caller` may see (an admin:
+   * all). An id that names no user has none.
+   */
+  async assignedTasks(
+    caller: Identity,
+    userId: string,
+    args: ConnectionArgs,
+  ): Promise<Connection<TaskRecord>> {
+    const assigneeId = toObjectId(userId);
+    if (!assigneeId) return emptyConnection(args);
+    const conditions: QueryFilter<TaskRecord>[] = [{ assigneeId }];
+    if (caller.role !== 'ADMIN') {
+      const projectIds = await this.stores.access.projectIdsOf(callerObjectId(caller));
+      conditions.push({ projectId: trusted({ $in: projectIds }) });
+    }
+    return paginate(this.stores.tasks, allOf(conditions), args);
+  }
+
+  /** The project's id when `caller` may see it; NOT_FOUND otherwise. */
+  private async readableProject(caller: Identity, projectId: string): Promise<Types.ObjectId> {
+    const id = toObjectId(projectId);
+    if (id && canReadProject(caller, await this.accessOf.load(id.toHexString()))) return id;
+    throw new NotFoundError('Project not found');
+  }
+
+  /** The project's access record when `caller` may manage it: NOT_FOUND when hidden, else FORBIDDEN. */
+  private async managedProject(
+    caller: Identity,
+    projectId: Types.ObjectId,
+  ): Promise<ProjectAccessRecord> {
+    const access = await this.accessOf.load(projectId.toHexString());
+    if (!access || !canReadProject(caller, access)) throw new NotFoundError('Project not found');
+    if (!canManageProject(caller, access)) {
+      throw new ForbiddenError('Only the project manager or an admin can do this');
+    }
+    return access;
+  }
+
+  /** BAD_USER_INPUT unless `assigneeId` (when given) is the project's manager or a member. */
+  private checkAssignee(access: ProjectAccessRecord | null, assigneeId: Types.ObjectId | null) {
+    if (assigneeId === null) return;
+    if (!access || !isOnProject(access, assigneeId)) {
+      throw new BadUserInputError(
+        "assignee must be the project's manager or one of its members",
+        'input.assigneeId',
+      );
+    }
+  }
+
+  private async storedTask(caller: Identity, id: Types.ObjectId): Promise<TaskRecord> {
+    return this.visibleTask(caller, await this.stores.tasks.findById(id).lean<TaskRecord>().exec());
+  }
+
+  /** The task when `caller` may change it: NOT_FOUND when they may not see it, else FORBIDDEN. */
+  private async changeableTask(caller: Identity, id: Types.ObjectId): Promise<TaskRecord> {
+    const task = await this.storedTask(caller, id);
+    if (!canChangeTask(caller, task, await this.accessOf.load(task.projectId.toHexString()))) {
+      throw new ForbiddenError(
+        "Only the project manager, an admin or the task's assignee can change this task",
+      );
+    }
+    return task;
+  }
+
+  /** The task when `caller` may manage its project: NOT_FOUND when they may not see it, else FORBIDDEN. */
+  private async managedTask(caller: Identity, id: Types.ObjectId): Promise<TaskRecord> {
+    const task = await this.storedTask(caller, id);
+    if (!canManageProject(caller, await this.accessOf.load(task.projectId.toHexString()))) {
+      throw new ForbiddenError('Only the project manager or an admin can do this');
+    }
+    return task;
+  }
+
+  /** A task of the project is open (again): its next completion is a new one. */
+  private async reopened(projectId: Types.ObjectId): Promise<void> {
+    await this.stores.progress.updateOne({ _id: projectId }, { $set: { allDone: false } }).exec();
+  }
+
+  // The task may have been deleted since it was checked: then it is NOT_FOUND, not recreated.
+  private async updated(
+    filter: QueryFilter<TaskRecord>,
+    update: Record<string, unknown>,
+  ): Promise<TaskRecord> {
+    const task = await this.stores.tasks
+      .findOneAndUpdate(filter, update, { returnDocument: 'after' })
+      .lean<TaskRecord>()
+      .exec();
+    if (!task) throw new NotFoundError('Task not found');
+    return task;
   }
 }

@@ -1,67 +1,41 @@
+/** createTask, task(id) and Task references: the basics, validation, authentication. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ConfigError, loadOrCreateDevSigningKey } from '@psa/shared';
+import { bearer, Cleanup, randomId, type GraphQLBody } from '@psa/shared/testing';
+import { loadTasksConfig } from '../tasks-service';
 import {
-  bearer,
-  Cleanup,
-  graphqlRequest,
-  randomId,
-  startServiceUnderTest,
-  type AuthHeaders,
-  type GraphQLBody,
-} from '@psa/shared/testing';
-import { loadTasksConfig, startTasksService, type SubgraphService } from '../tasks-service';
-
-interface TaskView {
-  id: string;
-  project: { id: string };
-  title: string;
-  description: string | null;
-  status: string;
-  priority: string;
-  dueDate: string | null;
-  assignee: { id: string } | null;
-  createdBy: { id: string };
-  completedAt: string | null;
-  overdue: boolean;
-  createdAt: string;
-  updatedAt: string;
-}
+  CREATE,
+  DAY,
+  errorOf,
+  READ,
+  startTasks,
+  type ProjectFixture,
+  type TasksHarness,
+  type TaskView,
+} from './tasks-harness';
 
 const cleanup = new Cleanup();
-let service: SubgraphService;
-let auth: AuthHeaders;
-
-const DAY = 86_400_000;
-
-const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
-
-const TASK_FIELDS = `id project { id } title description status priority dueDate assignee { id }
-  createdBy { id } completedAt overdue createdAt updatedAt`;
-const CREATE = `mutation ($input: CreateTaskInput!) { createTask(input: $input) { ${TASK_FIELDS} } }`;
-const READ = `query ($id: ID!) { task(id: $id) { ${TASK_FIELDS} } }`;
+let harness: TasksHarness;
+let project: ProjectFixture;
+let manager: Record<string, string>;
 
 async function createTask(
   input: Record<string, unknown>,
-  headers: Record<string, string>,
+  headers: Record<string, string> = manager,
 ): Promise<GraphQLBody<{ createTask: TaskView }>> {
-  const { body } = await graphqlRequest<{ createTask: TaskView }>(
-    service.url,
+  return harness.gql<{ createTask: TaskView }>(
     CREATE,
-    { input: { projectId: randomId(), ...input } },
+    { input: { projectId: project.id, ...input } },
     headers,
   );
-  return body;
 }
 
 beforeAll(async () => {
-  ({ service, auth } = await startServiceUnderTest({
-    name: 'tasks',
-    load: loadTasksConfig,
-    start: startTasksService,
-    cleanup,
-  }));
+  harness = await startTasks(cleanup);
+  project = await harness.newProject();
+  manager = harness.as(project, 'manager');
 });
 
 afterAll(() => cleanup.run());
@@ -79,50 +53,48 @@ describe('configuration', () => {
 
 describe('createTask', () => {
   it('creates a TODO task by the caller and reads it back', async () => {
-    const creatorId = randomId();
-    const projectId = randomId();
-    const assigneeId = randomId();
-    const headers = auth('MEMBER', creatorId);
-    const created = await createTask(
-      {
-        projectId,
-        title: '  Wireframes ',
-        description: 'Home and pricing',
-        dueDate: '2999-12-01T00:00:00Z',
-        assigneeId,
-        priority: 'HIGH',
-      },
-      headers,
-    );
+    const assigneeId = project.memberIds[0];
+    const created = await createTask({
+      title: '  Wireframes ',
+      description: 'Home and pricing',
+      dueDate: '2999-12-01T00:00:00Z',
+      assigneeId,
+      priority: 'HIGH',
+    });
     expect(created.errors).toBeUndefined();
     const task = created.data?.createTask;
     expect(task).toMatchObject({
-      project: { id: projectId },
+      project: { id: project.id },
       title: 'Wireframes',
       description: 'Home and pricing',
       status: 'TODO',
       priority: 'HIGH',
       dueDate: '2999-12-01T00:00:00.000Z',
       assignee: { id: assigneeId },
-      createdBy: { id: creatorId },
+      createdBy: { id: project.managerId },
       completedAt: null,
       overdue: false,
     });
     expect(task?.id).toMatch(/^[0-9a-f]{24}$/);
     expect(task?.updatedAt).toBe(task?.createdAt);
 
-    const { body: read } = await graphqlRequest<{ task: TaskView }>(
-      service.url,
+    const read = await harness.gql<{ task: TaskView }>(
       READ,
       { id: task?.id },
-      auth('CLIENT'),
+      harness.as(project, 1, 'CLIENT'),
     );
     expect(read.errors).toBeUndefined();
     expect(read.data?.task).toEqual(task);
   });
 
+  it('works right after the project snapshot was handled (read your own project)', async () => {
+    const fresh = await harness.newProject();
+    const task = await harness.createTask(fresh, { assigneeId: fresh.managerId });
+    expect(task.assignee).toEqual({ id: fresh.managerId });
+  });
+
   it('defaults to MEDIUM priority, no assignee, no due date and not overdue', async () => {
-    const created = await createTask({ title: 'Kick-off', description: ' ' }, auth('MEMBER'));
+    const created = await createTask({ title: 'Kick-off', description: ' ' });
     expect(created.errors).toBeUndefined();
     expect(created.data?.createTask).toMatchObject({
       priority: 'MEDIUM',
@@ -135,7 +107,7 @@ describe('createTask', () => {
 
   it('marks a task due in the past as overdue', async () => {
     const dueDate = new Date(Date.now() - DAY).toISOString();
-    const created = await createTask({ title: 'Late', dueDate }, auth('MEMBER'));
+    const created = await createTask({ title: 'Late', dueDate });
     expect(created.data?.createTask).toMatchObject({ dueDate, overdue: true, status: 'TODO' });
   });
 
@@ -150,9 +122,20 @@ describe('createTask', () => {
     ],
     ['a malformed assigneeId', { title: 'Ok', assigneeId: '123' }, 'input.assigneeId'],
   ])('refuses %s with BAD_USER_INPUT naming the field', async (_case, input, field) => {
-    const response = await createTask({ title: 'Ok', ...input }, auth('MEMBER'));
+    const response = await createTask({ title: 'Ok', ...input });
     expect(response.data).toBeNull();
     expect(errorOf(response)).toEqual({ code: 'BAD_USER_INPUT', field });
+  });
+
+  it('refuses an assignee who is not on the project, and writes nothing', async () => {
+    const title = `Outsider ${randomId()}`;
+    const response = await createTask({ title, assigneeId: randomId() });
+    expect(response.data).toBeNull();
+    expect(response.errors?.[0]).toMatchObject({
+      message: "assignee must be the project's manager or one of its members",
+      extensions: { code: 'BAD_USER_INPUT', field: 'input.assigneeId' },
+    });
+    expect(await harness.db.collection('tasks').countDocuments({ title })).toBe(0);
   });
 
   it.each([
@@ -160,20 +143,30 @@ describe('createTask', () => {
     ['a dueDate without a time zone', { dueDate: '2026-12-01T00:00:00' }],
     ['an unknown priority', { priority: 'ASAP' }],
   ])('refuses %s with BAD_USER_INPUT', async (_case, input) => {
-    const response = await createTask({ title: 'Ok', ...input }, auth('MEMBER'));
+    const response = await createTask({ title: 'Ok', ...input });
     expect(response.data ?? null).toBeNull();
     expect(errorOf(response).code).toBe('BAD_USER_INPUT');
+  });
+
+  it('is NOT_FOUND for a project the service has not heard of', async () => {
+    const response = await createTask(
+      { projectId: randomId(), title: 'Ok' },
+      harness.auth('ADMIN'),
+    );
+    expect(response.errors?.[0]).toMatchObject({
+      message: 'Project not found',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   it('is UNAUTHENTICATED without a token, with a foreign token and with garbage', async () => {
     const otherDir = mkdtempSync(path.join(tmpdir(), 'psa-tasks-other-'));
     cleanup.add(() => rmSync(otherDir, { recursive: true, force: true }));
-    const forged = auth('ADMIN', randomId(), loadOrCreateDevSigningKey(otherDir));
+    const forged = harness.auth('ADMIN', randomId(), loadOrCreateDevSigningKey(otherDir));
     for (const headers of [{}, forged, bearer('not.a.token')]) {
-      const { body } = await graphqlRequest(
-        service.url,
+      const body = await harness.gql(
         CREATE,
-        { input: { projectId: randomId(), title: 'x' } },
+        { input: { projectId: project.id, title: 'x' } },
         headers,
       );
       // Refused before execution: no data at all.
@@ -188,7 +181,7 @@ describe('task(id)', () => {
     ['an unknown id', randomId()],
     ['a malformed id', 'not-an-id'],
   ])('is NOT_FOUND for %s', async (_case, id) => {
-    const { body } = await graphqlRequest(service.url, READ, { id }, auth('ADMIN'));
+    const body = await harness.gql(READ, { id }, harness.auth('ADMIN'));
     expect(body.data).toEqual({ task: null });
     expect(body.errors?.[0]).toMatchObject({
       message: 'Task not found',
@@ -197,7 +190,7 @@ describe('task(id)', () => {
   });
 
   it('is UNAUTHENTICATED without a token', async () => {
-    const { body } = await graphqlRequest(service.url, READ, { id: randomId() });
+    const body = await harness.gql(READ, { id: randomId() }, {});
     expect(errorOf(body).code).toBe('UNAUTHENTICATED');
   });
 });
@@ -208,35 +201,45 @@ describe('_entities (federation references)', () => {
   }`;
 
   it('resolves Task references in one request, in order', async () => {
-    const headers = auth('MEMBER');
-    const projectId = randomId();
-    const first = await createTask({ projectId, title: 'First' }, headers);
-    const second = await createTask({ projectId, title: 'Second' }, headers);
-    const ids = [second.data?.createTask.id, first.data?.createTask.id];
-    const { body } = await graphqlRequest<{ _entities: unknown[] }>(
-      service.url,
+    const first = await harness.createTask(project, { title: 'First' });
+    const second = await harness.createTask(project, { title: 'Second' });
+    const ids = [second.id, first.id];
+    const body = await harness.gql<{ _entities: unknown[] }>(
       ENTITIES,
       { representations: ids.map((id) => ({ __typename: 'Task', id })) },
-      headers,
+      harness.as(project, 0),
     );
     expect(body.errors).toBeUndefined();
     expect(body.data?._entities).toEqual([
-      { id: ids[0], title: 'Second', overdue: false, project: { id: projectId } },
-      { id: ids[1], title: 'First', overdue: false, project: { id: projectId } },
+      { id: ids[0], title: 'Second', overdue: false, project: { id: project.id } },
+      { id: ids[1], title: 'First', overdue: false, project: { id: project.id } },
     ]);
+  });
+
+  it('is NOT_FOUND for a task of a project the caller is not on', async () => {
+    const task = await harness.createTask(project, { title: 'Hidden' });
+    const body = await harness.gql<{ _entities: unknown[] }>(
+      ENTITIES,
+      { representations: [{ __typename: 'Task', id: task.id }] },
+      harness.auth('MEMBER'),
+    );
+    expect(body.data?._entities).toEqual([null]);
+    expect(body.errors?.[0]).toMatchObject({
+      message: 'Task not found',
+      extensions: { code: 'NOT_FOUND' },
+    });
   });
 
   it('is NOT_FOUND for an unknown task and UNAUTHENTICATED without a token', async () => {
     const representations = [{ __typename: 'Task', id: randomId() }];
-    const { body: missing } = await graphqlRequest<{ _entities: unknown[] }>(
-      service.url,
+    const missing = await harness.gql<{ _entities: unknown[] }>(
       ENTITIES,
       { representations },
-      auth('ADMIN'),
+      harness.auth('ADMIN'),
     );
     expect(missing.data?._entities).toEqual([null]);
     expect(errorOf(missing).code).toBe('NOT_FOUND');
-    const { body: anonymous } = await graphqlRequest(service.url, ENTITIES, { representations });
+    const anonymous = await harness.gql(ENTITIES, { representations }, {});
     expect(anonymous.data).toBeUndefined();
     expect(errorOf(anonymous).code).toBe('UNAUTHENTICATED');
   });

@@ -1,4 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
+import type { Connection as Page, Edge } from '@psa/shared';
 
 export const TASK_STATUSES = ['TODO', 'IN_PROGRESS', 'BLOCKED', 'DONE'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -41,11 +42,21 @@ const taskSchema = new Schema<TaskRecord>(
   { timestamps: true, collection: 'tasks' },
 );
 
+// Every list is paged in the stable order (createdAt, _id); each index ends with it so a filter and
+// the sort are served together.
 // The stable page order of task lists.
 taskSchema.index({ createdAt: 1, _id: 1 });
-// Project.tasks and Project.taskSummary: a project's tasks, in page order.
+// Project.tasks unfiltered, Project.taskSummary, the automation's counts, and the cascades
+// (project deleted, member removed).
 taskSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
-// User.assignedTasks: a user's tasks, in page order.
+// Project.tasks(filter: {status}); also the automation's count of a project's open tasks.
+taskSchema.index({ projectId: 1, status: 1, createdAt: 1, _id: 1 });
+// Project.tasks(filter: {assigneeId}).
+taskSchema.index({ projectId: 1, assigneeId: 1, createdAt: 1, _id: 1 });
+// Project.tasks(filter: {overdue | dueBefore}): a range on dueDate within the project (the page
+// order is then sorted in memory, over that project's matching tasks only).
+taskSchema.index({ projectId: 1, dueDate: 1 });
+// User.assignedTasks (limited to readable projects), and unassigning a deleted user's tasks.
 taskSchema.index({ assigneeId: 1, createdAt: 1, _id: 1 });
 
 export type TaskModel = Model<TaskRecord>;
@@ -53,3 +64,17 @@ export type TaskModel = Model<TaskRecord>;
 /** The Task model on the service's own connection. */
 export const taskModel = (connection: Connection): TaskModel =>
   connection.models.Task ?? connection.model<TaskRecord>('Task', taskSchema);
+
+/** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
+export type TaskConnectionRecord = Page<TaskRecord>;
+export type TaskEdgeRecord = Edge<TaskRecord>;
+
+/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
+export interface UserReference {
+  id: string;
+}
+
+/** A project as this subgraph knows one: by id (the projects subgraph owns the rest). */
+export interface ProjectReference {
+  id: string;
+}

@@ -14,24 +14,52 @@ const projectRef = (id: Types.ObjectId) => ({
 export const taskResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    task: async (_parent, { id }, ctx) => {
-      requireIdentity(ctx.caller);
-      return ctx.domain.existingTask(await ctx.loaders.task.load(id));
-    },
+    task: async (_parent, { id }, ctx) =>
+      ctx.domain.visibleTask(requireIdentity(ctx.caller), await ctx.loaders.task.load(id)),
   },
   Mutation: {
     createTask: (_parent, { input }, ctx) =>
       ctx.domain.createTask(requireIdentity(ctx.caller), input),
+    updateTask: (_parent, { input }, ctx) =>
+      ctx.domain.updateTask(requireIdentity(ctx.caller), input),
+    assignTask: (_parent, { input }, ctx) =>
+      ctx.domain.assignTask(requireIdentity(ctx.caller), input),
+    setTaskStatus: (_parent, { input }, ctx) =>
+      ctx.domain.setTaskStatus(requireIdentity(ctx.caller), input),
+    deleteTask: (_parent, { id }, ctx) => ctx.domain.deleteTask(requireIdentity(ctx.caller), id),
   },
   Task: {
-    __resolveReference: async (reference, ctx) => {
-      requireIdentity(ctx.caller);
-      return ctx.domain.existingTask(await ctx.loaders.task.load(reference.id));
-    },
+    // The same visibility holds when another subgraph's entity points here.
+    __resolveReference: async (reference, ctx) =>
+      ctx.domain.visibleTask(
+        requireIdentity(ctx.caller),
+        await ctx.loaders.task.load(reference.id),
+      ),
     id: (task) => task._id.toHexString(),
     project: (task) => projectRef(task.projectId),
     assignee: (task) => (task.assigneeId ? userRef(task.assigneeId) : null),
     createdBy: (task) => userRef(task.createdById),
     overdue: (task) => isOverdue(task),
+  },
+  Project: {
+    // The projects subgraph owns projects: here a reference is its id, and the fields below check
+    // that the caller may see the project (through the read model).
+    __resolveReference: (reference, ctx) => {
+      requireIdentity(ctx.caller);
+      return { id: reference.id };
+    },
+    tasks: (project, { first, after, filter }, ctx) =>
+      ctx.domain.projectTasks(requireIdentity(ctx.caller), project.id, filter, { first, after }),
+    taskSummary: (project, _args, ctx) =>
+      ctx.domain.taskSummary(requireIdentity(ctx.caller), project.id),
+  },
+  User: {
+    // The users subgraph owns users: here a reference is its id, and the fields below build on it.
+    __resolveReference: (reference, ctx) => {
+      requireIdentity(ctx.caller);
+      return { id: reference.id };
+    },
+    assignedTasks: (user, { first, after }, ctx) =>
+      ctx.domain.assignedTasks(requireIdentity(ctx.caller), user.id, { first, after }),
   },
 };
