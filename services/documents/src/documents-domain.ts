@@ -12,8 +12,12 @@ import {
   type ConnectionArgs,
   type Identity,
   allOf,
+  canReadProject,
   emptyConnection,
   escapeRegex,
+  type ProjectAccess,
+  type ProjectAccessRecord,
+  type ProjectAccessSnapshot,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import type { AccessAction, AccessLogModel, AccessLogRecord } from './models/access-log.model';
@@ -71,13 +75,25 @@ function checkFileUrl(raw: string, allowHttp: boolean): string {
   throw new BadUserInputError(`fileUrl must be ${allowed}`, 'input.fileUrl');
 }
 
-/** Who may read a document: its owner, an admin or a user it is shared with. */
-export function canReadDocument(caller: Identity, document: DocumentRecord): boolean {
+/**
+ * Who may read a document: its owner, an admin, a user it is shared with, and, for a project's
+ * document, whoever may read the project (its manager and members, clients included). `access` is
+ * the document's project's access record (null when it has none or it is unknown).
+ */
+export function canReadDocument(
+  caller: Identity,
+  document: DocumentRecord,
+  access: ProjectAccessRecord | null,
+): boolean {
   const userId = caller.userId.toLowerCase();
   return (
     caller.role === 'ADMIN' ||
     document.ownerId.toHexString() === userId ||
-    document.sharedWithIds.some((id) => id.toHexString() === userId)
+    document.sharedWithIds.some((id) => id.toHexString() === userId) ||
+    (document.projectId !== null &&
+      access !== null &&
+      access._id.equals(document.projectId) &&
+      canReadProject(caller, access))
   );
 }
 
@@ -91,19 +107,44 @@ const readableBy = (userId: Types.ObjectId): QueryFilter<DocumentRecord> => ({
   $or: [{ ownerId: userId }, { sharedWithIds: userId }],
 });
 
+/** Documents `userId` owns, that are shared with them, or that belong to one of `projectIds`. */
+const readableThrough = (
+  userId: Types.ObjectId,
+  projectIds: Types.ObjectId[],
+): QueryFilter<DocumentRecord> =>
+  projectIds.length === 0
+    ? readableBy(userId)
+    : {
+        $or: [
+          { ownerId: userId },
+          { sharedWithIds: userId },
+          { projectId: trusted({ $in: projectIds }) },
+        ],
+      };
+
 /** The documents service's rules, apart from GraphQL. Every input is validated before anything is written. */
 export class DocumentsDomain {
+  /**
+   * @param access the read model of who may see each project, kept from the projects service's
+   *   `project.access-changed` events (see {@link applyProjectAccess})
+   */
   constructor(
     private readonly documents: DocumentModel,
     private readonly accessLogs: AccessLogModel,
+    private readonly access: ProjectAccess,
     private readonly rules: DocumentsRules,
   ) {}
 
-  /** Creates a document owned by `caller`, shared with no one. Throws BAD_USER_INPUT naming the field. */
+  /**
+   * Creates a document owned by `caller`, shared with no one. Throws BAD_USER_INPUT naming the
+   * field; with a `projectId`, NOT_FOUND when the caller may not read that project and FORBIDDEN
+   * for a CLIENT (clients are read-only).
+   */
   async createDocument(caller: Identity, input: CreateDocumentInput): Promise<DocumentRecord> {
     const title = requiredText(input.title, 'input.title', TITLE_MAX);
     const fileUrl = checkFileUrl(input.fileUrl, this.rules.allowHttpUrls);
     const projectId = optionalId(input.projectId, 'input.projectId');
+    if (projectId) await this.checkCanAddTo(caller, projectId);
     const created = await this.documents.create({
       title,
       fileUrl,
@@ -111,28 +152,48 @@ export class DocumentsDomain {
       projectId,
       sharedWithIds: [],
     });
+    if (projectId && (await this.access.find(projectId))?.deleted) {
+      // The project was deleted while the document was written, after its cascade ran: take it back.
+      await this.documents.deleteOne({ _id: created._id }).exec();
+      throw new NotFoundError('Project not found');
+    }
     return created.toObject<DocumentRecord>();
   }
 
   /**
-   * `document` when `caller` may read it. Throws NOT_FOUND when it is missing or hidden, so a
-   * document one may not see is indistinguishable from one that does not exist.
+   * `document` when `caller` may read it; `access` is its project's access record (null when it
+   * has none). Throws NOT_FOUND when it is missing or hidden, so a document one may not see is
+   * indistinguishable from one that does not exist.
    */
-  visibleDocument(caller: Identity, document: DocumentRecord | null): DocumentRecord {
-    if (document && canReadDocument(caller, document)) return document;
+  visibleDocument(
+    caller: Identity,
+    document: DocumentRecord | null,
+    access: ProjectAccessRecord | null,
+  ): DocumentRecord {
+    if (document && canReadDocument(caller, document, access)) return document;
     throw new NotFoundError('Document not found');
+  }
+
+  /**
+   * Keeps a `project.access-changed` snapshot in the read model (an older or redelivered one
+   * changes nothing) and, when the project as it now stands is deleted, deletes its documents.
+   * Their access logs stay, as {@link deleteDocument} leaves them. Safe to run again.
+   */
+  async applyProjectAccess(snapshot: ProjectAccessSnapshot): Promise<void> {
+    const current = await this.access.apply(snapshot);
+    if (current.deleted) await this.documents.deleteMany({ projectId: current._id }).exec();
   }
 
   /**
    * The documents `caller` may read matching `filter`, in the stable order. Throws BAD_USER_INPUT
    * for a malformed `filter.projectId`, a `filter.search` over 100 characters, or bad paging.
    */
-  listDocuments(
+  async listDocuments(
     caller: Identity,
     filter: DocumentFilter | null | undefined,
     args: ConnectionArgs,
   ): Promise<Connection<DocumentRecord>> {
-    const conditions: QueryFilter<DocumentRecord>[] = [this.visibleTo(caller)];
+    const conditions: QueryFilter<DocumentRecord>[] = [];
     if (filter?.projectId !== null && filter?.projectId !== undefined) {
       conditions.push({ projectId: requiredId(filter.projectId, 'filter.projectId') });
     }
@@ -146,6 +207,7 @@ export class DocumentsDomain {
       }
       conditions.push({ title: trusted(new RegExp(escapeRegex(search), 'i')) });
     }
+    conditions.unshift(await this.visibleTo(caller));
     return paginate(this.documents, allOf(conditions), args);
   }
 
@@ -153,28 +215,34 @@ export class DocumentsDomain {
    * Documents `userId` owns or that are shared with them, limited to those `caller` may read. An
    * id that names no user has none.
    */
-  userDocuments(
+  async userDocuments(
     caller: Identity,
     userId: string,
     args: ConnectionArgs,
   ): Promise<Connection<DocumentRecord>> {
     const user = toObjectId(userId);
-    if (!user) return Promise.resolve(emptyConnection(args));
-    return paginate(this.documents, allOf([readableBy(user), this.visibleTo(caller)]), args);
+    if (!user) return emptyConnection(args);
+    return paginate(this.documents, allOf([readableBy(user), await this.visibleTo(caller)]), args);
   }
 
   /**
-   * A project's documents, limited to those `caller` may read. An id that names no project has
-   * none.
+   * A project's documents: all of them when `caller` may read the project (`access` is its access
+   * record, null when unknown), else those they own or that are shared with them. An id that names
+   * no project has none.
    */
-  projectDocuments(
+  async projectDocuments(
     caller: Identity,
     projectId: string,
+    access: ProjectAccessRecord | null,
     args: ConnectionArgs,
   ): Promise<Connection<DocumentRecord>> {
     const project = toObjectId(projectId);
-    if (!project) return Promise.resolve(emptyConnection(args));
-    return paginate(this.documents, allOf([{ projectId: project }, this.visibleTo(caller)]), args);
+    if (!project) return emptyConnection(args);
+    const wholeProject =
+      access !== null && access._id.equals(project) && canReadProject(caller, access);
+    const visible =
+      wholeProject || caller.role === 'ADMIN' ? {} : readableBy(callerObjectId(caller));
+    return paginate(this.documents, allOf([{ projectId: project }, visible]), args);
   }
 
   /** Changes a document's title or file URL (owner or admin); records an UPDATE when it changed. */
@@ -253,17 +321,31 @@ export class DocumentsDomain {
     );
   }
 
-  /** What a non-admin may list: the documents they own or that are shared with them. */
-  private visibleTo(caller: Identity): QueryFilter<DocumentRecord> {
-    return caller.role === 'ADMIN' ? {} : readableBy(callerObjectId(caller));
+  /**
+   * What a non-admin may list: the documents they own, that are shared with them, or that belong
+   * to a project they manage or are on.
+   */
+  private async visibleTo(caller: Identity): Promise<QueryFilter<DocumentRecord>> {
+    if (caller.role === 'ADMIN') return {};
+    const userId = callerObjectId(caller);
+    return readableThrough(userId, await this.access.projectIdsOf(userId));
+  }
+
+  /** Throws NOT_FOUND unless `caller` may read the project, FORBIDDEN when they are a CLIENT. */
+  private async checkCanAddTo(caller: Identity, projectId: Types.ObjectId): Promise<void> {
+    if (!canReadProject(caller, await this.access.find(projectId))) {
+      throw new NotFoundError('Project not found');
+    }
+    if (caller.role === 'CLIENT') {
+      throw new ForbiddenError('Clients are read-only: they cannot add documents to a project');
+    }
   }
 
   /** The document, when `caller` may change it: NOT_FOUND when they may not read it, else FORBIDDEN. */
   private async changeableDocument(caller: Identity, id: Types.ObjectId): Promise<DocumentRecord> {
-    const document = this.visibleDocument(
-      caller,
-      await this.documents.findById(id).lean<DocumentRecord>().exec(),
-    );
+    const stored = await this.documents.findById(id).lean<DocumentRecord>().exec();
+    const access = stored?.projectId ? await this.access.find(stored.projectId) : null;
+    const document = this.visibleDocument(caller, stored, access);
     if (!canChangeDocument(caller, document)) {
       throw new ForbiddenError("Only the document's owner or an admin can do this");
     }

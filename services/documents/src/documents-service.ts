@@ -3,9 +3,16 @@ import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import {
   createByIdLoader,
+  createEventBus,
   createVerifierKeySet,
+  payloadOf,
+  projectAccessChanged,
+  projectAccessModel,
+  ProjectAccess,
   requireIdentity,
   startSubgraphService,
+  STREAMS,
+  type EventBus,
   type Logger,
   type SubgraphService,
 } from '@psa/shared';
@@ -19,13 +26,21 @@ import { documentResolvers } from './resolvers/document.resolver';
 export { loadDocumentsConfig, type DocumentsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
 
+/** What the documents service can be given instead of building it from configuration. */
+export interface DocumentsServiceDeps {
+  /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
+  events?: EventBus;
+}
+
 /**
- * Starts the documents subgraph: connects to its database (in the background, retrying) and serves
- * GraphQL. Resolves once it listens.
+ * Starts the documents subgraph: connects to its database (in the background, retrying), keeps its
+ * read model of project access from the projects service's events, and serves GraphQL. Resolves
+ * once it listens.
  */
 export function startDocumentsService(
   config: DocumentsConfig,
   logger: Logger,
+  deps: DocumentsServiceDeps = {},
 ): Promise<SubgraphService> {
   return startSubgraphService<DocumentsContext>({
     name: 'documents',
@@ -35,19 +50,29 @@ export function startDocumentsService(
     port: config.DOCUMENTS_PORT,
     dbName: config.DOCUMENTS_DB,
     keySet: createVerifierKeySet(config, logger),
+    events: createEventBus(config, logger, 'documents', deps.events),
     logger,
     setup: (connection) => {
       const documents = documentModel(connection);
       const accessLogs = accessLogModel(connection);
-      const domain = new DocumentsDomain(documents, accessLogs, {
+      const accessRecords = projectAccessModel(connection);
+      const access = new ProjectAccess(accessRecords);
+      const domain = new DocumentsDomain(documents, accessLogs, access, {
         allowHttpUrls: config.NODE_ENV !== 'production',
       });
       return {
-        models: [documents, accessLogs],
+        models: [documents, accessLogs, accessRecords],
+        consumers: {
+          [STREAMS.projects]: async (event) => {
+            const snapshot = payloadOf(projectAccessChanged, event, logger);
+            if (snapshot) await domain.applyProjectAccess(snapshot);
+          },
+        },
         context: (base) => ({
           ...base,
           loaders: {
             document: createByIdLoader(documents),
+            projectAccess: access.createLoader(),
             view: new DataLoader<string, true>(async (ids) => {
               const caller = requireIdentity(base.caller);
               await domain.record(

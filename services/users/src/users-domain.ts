@@ -12,11 +12,14 @@ import {
   type Logger,
   type Role,
   escapeRegex,
+  type Outbox,
+  type ProjectAccess,
 } from '@psa/shared';
 import { trusted, type Types } from 'mongoose';
 import type { UserModel, UserRecord } from './models/user.model';
 import { hashPassword, verifyPassword } from './password';
 import type { AuthResult, SessionsDomain } from './sessions-domain';
+import { USER_DELETED_TOPIC } from './user-deleted.relay';
 
 const USERNAME = /^[a-z0-9_.-]{3,32}$/;
 // Pragmatic address syntax: one @, no spaces, a dot in the domain; the mailbox proves the rest.
@@ -81,9 +84,16 @@ export function checkPassword(password: string, field: string): void {
  * Every input is validated before anything is written.
  */
 export class UsersDomain {
+  /**
+   * @param access which projects each user manages, kept from the projects service's
+   *   `project.access-changed` events
+   * @param outbox announces deleted accounts (`user.deleted`) to the other services
+   */
   constructor(
     private readonly users: UserModel,
     private readonly sessions: SessionsDomain,
+    private readonly access: ProjectAccess,
+    private readonly outbox: Outbox,
     private readonly logger: Logger,
   ) {}
 
@@ -149,7 +159,12 @@ export class UsersDomain {
     await this.sessions.endAll(userId, sessionId);
   }
 
-  /** Deletes the user after checking their password; all their sessions end. */
+  /**
+   * Deletes the user after checking their password; all their sessions end and the other services
+   * hear of it (`user.deleted`: their tasks are unassigned). CONFLICT, changing nothing, for the
+   * last admin and for a user who still manages projects (an admin gives those another manager
+   * first).
+   */
   async deleteAccount(userId: Types.ObjectId, password: string): Promise<void> {
     const user = await this.existingUser(userId);
     if (!(await verifyPassword(password, user.passwordHash))) {
@@ -160,8 +175,19 @@ export class UsersDomain {
         'The last admin cannot delete their account; make another admin first',
       );
     }
+    const managed = await this.access.managedCount(userId);
+    if (managed > 0) {
+      throw new ConflictError(
+        `You manage ${managed} project(s): an admin must give them another manager before this account can be deleted`,
+      );
+    }
+    // Recorded first: if the process dies after the delete, the sweeper still announces it.
+    const announcement = await this.outbox.record(USER_DELETED_TOPIC, {
+      userId: userId.toHexString(),
+    });
     await this.sessions.deleteAll(userId);
     await this.users.deleteOne({ _id: userId }).exec();
+    await this.outbox.deliver(announcement);
   }
 
   /**

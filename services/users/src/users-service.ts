@@ -2,11 +2,20 @@ import path from 'node:path';
 import {
   configuredPublicKeys,
   createByIdLoader,
+  createEventBus,
   createRedisClient,
   InMemoryRevocationStore,
+  Outbox,
+  outboxModel,
+  payloadOf,
+  projectAccessChanged,
+  projectAccessModel,
+  ProjectAccess,
   RedisRevocationStore,
   resolveSigningKey,
   startSubgraphService,
+  STREAMS,
+  type EventBus,
   type Logger,
   type RevocationStore,
   type SubgraphService,
@@ -19,6 +28,7 @@ import { userModel } from './models/user.model';
 import { userResolvers } from './resolvers/user.resolver';
 import { RevocationCheckingKeySet } from './revocation-checking-key-set';
 import { SessionsDomain } from './sessions-domain';
+import { USER_DELETED_TOPIC, userDeletedRelay } from './user-deleted.relay';
 import { UsersDomain } from './users-domain';
 
 export { loadUsersConfig, type UsersConfig } from './config';
@@ -32,12 +42,15 @@ export interface UsersServiceDeps {
    * memory (only right when the gateway runs in the same process and shares the instance).
    */
   revocations?: RevocationStore;
+  /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
+  events?: EventBus;
 }
 
 /**
  * Starts the users subgraph: connects to its database (in the background, retrying), seeds the
- * first admin when configured, serves GraphQL and the JWKS document. Resolves once it listens;
- * `stop()` also closes the Redis client it opened.
+ * first admin when configured, keeps its read model of who manages which project from the projects
+ * service's events, announces deleted accounts, and serves GraphQL and the JWKS document. Resolves
+ * once it listens; `stop()` also closes the Redis client it opened.
  */
 export async function startUsersService(
   config: UsersConfig,
@@ -66,6 +79,8 @@ export async function startUsersService(
       : Promise.resolve());
 
   try {
+    // One bus for the service and its outbox: startSubgraphService closes it on stop.
+    const events = createEventBus(config, logger, 'users', deps.events);
     return await startSubgraphService<UsersContext>({
       name: 'users',
       serviceRoot: path.resolve(__dirname, '..'),
@@ -74,6 +89,7 @@ export async function startUsersService(
       port: config.USERS_PORT,
       dbName: config.USERS_DB,
       keySet: new RevocationCheckingKeySet({ staticKeys: publicKeys, logger }, revocations),
+      events,
       logger,
       publicRootFields: ['signUp', 'login', 'refreshSession'],
       routes: { [JWKS_PATH]: jwksRoute(publicKeys) },
@@ -93,10 +109,26 @@ export async function startUsersService(
           revocations,
           logger,
         );
-        const domain = new UsersDomain(users, sessions, logger);
+        const accessRecords = projectAccessModel(connection);
+        const access = new ProjectAccess(accessRecords);
+        const outboxRecords = outboxModel(connection);
+        const outbox = new Outbox(
+          outboxRecords,
+          events,
+          { [USER_DELETED_TOPIC]: userDeletedRelay(users) },
+          { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS },
+        );
+        const domain = new UsersDomain(users, sessions, access, outbox, logger);
         const { ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD } = config;
         return {
-          models: [users, sessionRecords],
+          models: [users, sessionRecords, accessRecords, outboxRecords],
+          consumers: {
+            [STREAMS.projects]: async (event) => {
+              const snapshot = payloadOf(projectAccessChanged, event, logger);
+              if (snapshot) await access.apply(snapshot);
+            },
+          },
+          outbox,
           initialize: async () => {
             if (ADMIN_USERNAME && ADMIN_EMAIL && ADMIN_PASSWORD) {
               await domain.ensureAdmin({

@@ -5,6 +5,7 @@ import {
   DOCUMENT_PAGE,
   errorOf,
   LIST,
+  newProject,
   READ,
   SHARE,
   startDocuments,
@@ -44,6 +45,7 @@ describe('documents(first, after, filter)', () => {
   let ids: string[] = [];
 
   beforeAll(async () => {
+    await harness.setProjectAccess(newProject(randomId(), [ownerId], projectId));
     const owner = harness.auth('MEMBER', ownerId);
     ids = [];
     for (let i = 0; i < 5; i += 1) {

@@ -1,4 +1,5 @@
 /** What the documents service's test files share: a service to start, operations, helpers. */
+import { projectAccessChanged, STREAMS, type EventBus } from '@psa/shared';
 import {
   graphqlRequest,
   randomId,
@@ -6,6 +7,7 @@ import {
   type AuthHeaders,
   type Cleanup,
   type GraphQLBody,
+  type ServiceUnderTest,
 } from '@psa/shared/testing';
 import mongoose from 'mongoose';
 import {
@@ -66,10 +68,28 @@ export const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensi
 /** A title no other test uses, so a `search` finds only what one test made. */
 export const uniqueTitle = (prefix: string): string => `${prefix} ${randomId().slice(0, 10)}`;
 
+/** Who may see a project, as the projects service announces it. */
+export interface AccessSnapshot {
+  projectId: string;
+  managerId: string | null;
+  memberIds: string[];
+  version: number;
+  deleted?: boolean;
+}
+
 /** A documents service under test, and shorthand to talk to it. */
 export interface DocumentsHarness {
   auth: AuthHeaders;
   config: DocumentsConfig;
+  /** The started service (`env` restarts one on the same database and event streams). */
+  started: ServiceUnderTest<DocumentsConfig>;
+  /** The service's event streams. */
+  events: EventBus;
+  /**
+   * Publishes what the projects service would about who may see a project, and waits until the
+   * documents service handled it. Fails the test when it was not handled in 5 s.
+   */
+  setProjectAccess(snapshot: AccessSnapshot): Promise<void>;
   /** Runs an operation; the body. */
   gql<T = Record<string, unknown>>(
     query: string,
@@ -93,14 +113,32 @@ export interface DocumentsHarness {
   storedLog(documentId: string): Promise<{ action: string; userId: string }[]>;
 }
 
-/** Starts a documents service for one test file; stopping it is added to `cleanup`. */
-export async function startDocuments(cleanup: Cleanup): Promise<DocumentsHarness> {
-  const { service, auth, config } = await startServiceUnderTest({
+/** A project whose manager and members are the given users, announced as version 1. */
+export function newProject(
+  managerId: string | null,
+  memberIds: string[],
+  projectId = randomId(),
+): AccessSnapshot {
+  return { projectId, managerId, memberIds, version: 1 };
+}
+
+/**
+ * Starts a documents service for one test file; stopping it is added to `cleanup`. `env` and
+ * `keysDir` (another instance's) restart one on the same database, streams and keys.
+ */
+export async function startDocuments(
+  cleanup: Cleanup,
+  options: { env?: NodeJS.ProcessEnv; keysDir?: string } = {},
+): Promise<DocumentsHarness> {
+  const started = await startServiceUnderTest({
     name: 'documents',
     load: loadDocumentsConfig,
     start: startDocumentsService,
     cleanup,
+    env: options.env,
+    keysDir: options.keysDir,
   });
+  const { service, auth, config, events } = started;
   const connection = await mongoose
     .createConnection(config.MONGO_URL, { dbName: config.DOCUMENTS_DB })
     .asPromise();
@@ -122,6 +160,15 @@ export async function startDocuments(cleanup: Cleanup): Promise<DocumentsHarness
   return {
     auth,
     config,
+    started,
+    events,
+    setProjectAccess: async (snapshot) => {
+      const event = await events.publish(STREAMS.projects, projectAccessChanged.type, {
+        deleted: false,
+        ...snapshot,
+      });
+      expect(await events.handledBy(event, ['documents'], 5_000)).toBe(true);
+    },
     gql,
     ok,
     createDocument: async (input, headers) =>

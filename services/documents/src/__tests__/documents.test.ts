@@ -1,7 +1,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, loadOrCreateDevSigningKey, publicKeyPem, type SigningKey } from '@psa/shared';
+import {
+  ConfigError,
+  loadOrCreateDevSigningKey,
+  projectAccessChanged,
+  publicKeyPem,
+  STREAMS,
+  type EventBus,
+  type SigningKey,
+} from '@psa/shared';
 import {
   bearer,
   Cleanup,
@@ -34,6 +42,7 @@ let signingKey: SigningKey;
 // Unset until the first service made it: later ones reuse it.
 let keysDir: string | undefined;
 let auth: AuthHeaders;
+let events: EventBus;
 
 const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -68,7 +77,7 @@ const startDocuments = (env: NodeJS.ProcessEnv = {}) =>
   });
 
 beforeAll(async () => {
-  ({ service, signingKey, keysDir, auth } = await startDocuments());
+  ({ service, signingKey, keysDir, auth, events } = await startDocuments());
 });
 
 afterAll(() => cleanup.run());
@@ -91,7 +100,16 @@ describe('createDocument', () => {
   it('creates a document owned by the caller and reads it back', async () => {
     const ownerId = randomId();
     const projectId = randomId();
-    const headers = auth('CLIENT', ownerId);
+    // Who may see the project, as the projects service announces it.
+    const announced = await events.publish(STREAMS.projects, projectAccessChanged.type, {
+      projectId,
+      managerId: randomId(),
+      memberIds: [ownerId],
+      version: 1,
+      deleted: false,
+    });
+    expect(await events.handledBy(announced, ['documents'], 5_000)).toBe(true);
+    const headers = auth('MEMBER', ownerId);
     const created = await createDocument(
       { title: '  Statement of work ', fileUrl: ' https://files.example.com/sow.pdf ', projectId },
       headers,

@@ -1,15 +1,18 @@
 /**
  * The "who may do what" rows about documents (ARCHITECTURE.md §2), every actor against every action
- * on a fresh document, straight to the subgraph. Denied writes change nothing. Project members come
- * later, with the project membership mechanism.
+ * on a fresh project document, straight to the subgraph. Project membership comes from the
+ * `project.access-changed` events the test publishes as the projects service would. Denied writes
+ * change nothing.
  */
 import type { Role } from '@psa/shared';
 import { Cleanup, randomId, type GraphQLBody } from '@psa/shared/testing';
 import {
   ACCESS_LOG,
+  CREATE,
   DELETE,
   errorOf,
   LIST,
+  newProject,
   READ,
   SHARE,
   startDocuments,
@@ -36,6 +39,9 @@ type Actor =
   | 'the owner'
   | 'a MEMBER it is shared with'
   | 'a CLIENT it is shared with'
+  | 'the project manager'
+  | 'a project member'
+  | 'a CLIENT on the project'
   | 'an outsider MANAGER'
   | 'an outsider MEMBER'
   | 'an outsider CLIENT';
@@ -52,7 +58,10 @@ type Action =
 interface Fixture {
   documentId: string;
   title: string;
-  users: Record<'owner' | 'memberReader' | 'clientReader', string>;
+  users: Record<
+    'owner' | 'memberReader' | 'clientReader' | 'manager' | 'member' | 'client',
+    string
+  >;
 }
 
 function headersOf(actor: Actor, { users }: Fixture): Record<string, string> {
@@ -61,6 +70,9 @@ function headersOf(actor: Actor, { users }: Fixture): Record<string, string> {
     'the owner': ['MEMBER', users.owner],
     'a MEMBER it is shared with': ['MEMBER', users.memberReader],
     'a CLIENT it is shared with': ['CLIENT', users.clientReader],
+    'the project manager': ['MANAGER', users.manager],
+    'a project member': ['MEMBER', users.member],
+    'a CLIENT on the project': ['CLIENT', users.client],
     'an outsider MANAGER': ['MANAGER', randomId()],
     'an outsider MEMBER': ['MEMBER', randomId()],
     'an outsider CLIENT': ['CLIENT', randomId()],
@@ -69,11 +81,24 @@ function headersOf(actor: Actor, { users }: Fixture): Record<string, string> {
   return harness.auth(role, userId);
 }
 
+/** A document of a project (the owner is one of its members), shared with two outsiders. */
 async function setUp(): Promise<Fixture> {
-  const users = { owner: randomId(), memberReader: randomId(), clientReader: randomId() };
+  const users = {
+    owner: randomId(),
+    memberReader: randomId(),
+    clientReader: randomId(),
+    manager: randomId(),
+    member: randomId(),
+    client: randomId(),
+  };
+  const project = newProject(users.manager, [users.owner, users.member, users.client]);
+  await harness.setProjectAccess(project);
   const ownerHeaders = harness.auth('MEMBER', users.owner);
   const title = uniqueTitle('Contract');
-  const created = await harness.createDocument({ title }, ownerHeaders);
+  const created = await harness.createDocument(
+    { title, projectId: project.projectId },
+    ownerHeaders,
+  );
   await harness.share(created.id, users.memberReader, ownerHeaders);
   await harness.share(created.id, users.clientReader, ownerHeaders);
   return { documentId: created.id, title, users };
@@ -168,7 +193,15 @@ const EXPECTED: Record<Actor, Record<Action, Outcome>> = {
   ADMIN: Object.fromEntries(ACTIONS.map((a) => [a, 'allowed'])) as Record<Action, Outcome>,
   'the owner': Object.fromEntries(ACTIONS.map((a) => [a, 'allowed'])) as Record<Action, Outcome>,
   ...(Object.fromEntries(
-    (['a MEMBER it is shared with', 'a CLIENT it is shared with'] as const).map((actor) => [
+    (
+      [
+        'a MEMBER it is shared with',
+        'a CLIENT it is shared with',
+        'the project manager',
+        'a project member',
+        'a CLIENT on the project',
+      ] as const
+    ).map((actor) => [
       actor,
       {
         'read it': 'allowed',
@@ -181,7 +214,11 @@ const EXPECTED: Record<Actor, Record<Action, Outcome>> = {
       },
     ]),
   ) as Record<
-    'a MEMBER it is shared with' | 'a CLIENT it is shared with',
+    | 'a MEMBER it is shared with'
+    | 'a CLIENT it is shared with'
+    | 'the project manager'
+    | 'a project member'
+    | 'a CLIENT on the project',
     Record<Action, Outcome>
   >),
   ...(Object.fromEntries(
@@ -214,5 +251,67 @@ describe('who may do what with a document', () => {
     const outcome = await attempt(action, fixture, headersOf(actor, fixture));
     expect(outcome).toBe(expected);
     if (outcome !== 'allowed') expect(await snapshot(fixture.documentId)).toEqual(before);
+  });
+});
+
+describe('adding a document to a project', () => {
+  const CREATE_CASES: [string, Role, 'manager' | 'member' | 'client' | 'outsider', string][] = [
+    ['the project manager', 'MANAGER', 'manager', 'allowed'],
+    ['a project member', 'MEMBER', 'member', 'allowed'],
+    ['ADMIN', 'ADMIN', 'outsider', 'allowed'],
+    ['a CLIENT on the project', 'CLIENT', 'client', 'FORBIDDEN'],
+    ['an outsider MANAGER', 'MANAGER', 'outsider', 'NOT_FOUND'],
+    ['an outsider CLIENT', 'CLIENT', 'outsider', 'NOT_FOUND'],
+  ];
+
+  it.each(CREATE_CASES)('%s → %s', async (_actor, role, who, expected) => {
+    const users = { manager: randomId(), member: randomId(), client: randomId() };
+    const project = newProject(users.manager, [users.member, users.client]);
+    await harness.setProjectAccess(project);
+    const userId = who === 'outsider' ? randomId() : users[who];
+    const title = uniqueTitle('Added');
+    const body = await harness.gql<{ createDocument: DocumentView }>(
+      CREATE,
+      {
+        input: { title, fileUrl: 'https://files.example.com/a.pdf', projectId: project.projectId },
+      },
+      harness.auth(role, userId),
+    );
+    if (expected === 'allowed') {
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.createDocument).toMatchObject({
+        owner: { id: userId },
+        project: { id: project.projectId },
+      });
+      return;
+    }
+    expect(errorOf(body).code).toBe(expected);
+    const listed = await harness.ok<{ documents: PageView<{ id: string }> }>(
+      LIST,
+      { filter: { search: title } },
+      harness.auth('ADMIN'),
+    );
+    expect(listed.documents.totalCount).toBe(0);
+  });
+
+  it('is NOT_FOUND for a project the service has not heard of, even for an admin', async () => {
+    const body = await harness.gql(
+      CREATE,
+      {
+        input: { title: 'SOW', fileUrl: 'https://files.example.com/a.pdf', projectId: randomId() },
+      },
+      harness.auth('ADMIN'),
+    );
+    expect(errorOf(body)).toMatchObject({ code: 'NOT_FOUND' });
+    expect(body.errors?.[0]?.message).toBe('Project not found');
+  });
+
+  it('validates the input before looking at the project', async () => {
+    const body = await harness.gql(
+      CREATE,
+      { input: { title: ' ', fileUrl: 'https://files.example.com/a.pdf', projectId: randomId() } },
+      harness.auth('CLIENT'),
+    );
+    expect(errorOf(body)).toEqual({ code: 'BAD_USER_INPUT', field: 'input.title' });
   });
 });

@@ -32,11 +32,12 @@ const documentSchema = new Schema<DocumentRecord>(
 // the sort are served together.
 // documents(first, after) for an admin, unfiltered.
 documentSchema.index({ createdAt: 1, _id: 1 });
-// documents(filter: {projectId}) (for an admin; for anyone else the visibility branches below
-// select and projectId narrows them), and later Project.documents.
+// documents(filter: {projectId}) and Project.documents for whoever may read the project; the
+// "on the project" branch of the visibility `$or` (projectId among the caller's projects, from the
+// project access read model); deleting a deleted project's documents.
 documentSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
-// User.documents and the "owns it" branch of the visibility `$or` (non-admins see what they own or
-// what is shared with them).
+// User.documents and the "owns it" branch of the visibility `$or` (non-admins see what they own,
+// what is shared with them and their projects' documents).
 documentSchema.index({ ownerId: 1, createdAt: 1, _id: 1 });
 // The "shared with them" branch of both (multikey: one entry per user).
 documentSchema.index({ sharedWithIds: 1, createdAt: 1, _id: 1 });

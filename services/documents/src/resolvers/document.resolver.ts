@@ -1,6 +1,7 @@
 import { DateTimeScalar, requireIdentity } from '@psa/shared';
 import type { Types } from 'mongoose';
 import type { DocumentsContext } from '../context';
+import { canReadDocument } from '../documents-domain';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { DocumentConnectionRecord, DocumentRecord } from '../models/document.model';
 
@@ -10,6 +11,20 @@ const projectRef = (id: Types.ObjectId) => ({
   __typename: 'Project' as const,
   id: id.toHexString(),
 });
+
+/**
+ * The document with `id` when the caller may read it, else NOT_FOUND. Its project's access record
+ * is loaded (batched per request) only when owning or sharing does not already grant it.
+ */
+async function readableDocument(id: string, ctx: DocumentsContext): Promise<DocumentRecord> {
+  const caller = requireIdentity(ctx.caller);
+  const document = await ctx.loaders.document.load(id);
+  const access =
+    document?.projectId && !canReadDocument(caller, document, null)
+      ? await ctx.loaders.projectAccess.load(document.projectId.toHexString())
+      : null;
+  return ctx.domain.visibleDocument(caller, document, access);
+}
 
 /** Records a VIEW of `document` by the caller (batched per request), then hands it on. */
 async function viewed(document: DocumentRecord, ctx: DocumentsContext): Promise<DocumentRecord> {
@@ -35,10 +50,7 @@ async function viewedPage(
 export const documentResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    document: async (_parent, { id }, ctx) => {
-      const caller = requireIdentity(ctx.caller);
-      return viewed(ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(id)), ctx);
-    },
+    document: async (_parent, { id }, ctx) => viewed(await readableDocument(id, ctx), ctx),
     documents: (_parent, { first, after, filter }, ctx) =>
       viewedPage(
         ctx.domain.listDocuments(requireIdentity(ctx.caller), filter, { first, after }),
@@ -59,13 +71,8 @@ export const documentResolvers: Resolvers = {
   },
   Document: {
     // The same visibility holds when another subgraph's entity points here, and it is a read.
-    __resolveReference: async (reference, ctx) => {
-      const caller = requireIdentity(ctx.caller);
-      return viewed(
-        ctx.domain.visibleDocument(caller, await ctx.loaders.document.load(reference.id)),
-        ctx,
-      );
-    },
+    __resolveReference: async (reference, ctx) =>
+      viewed(await readableDocument(reference.id, ctx), ctx),
     id: (document) => document._id.toHexString(),
     owner: (document) => userRef(document.ownerId),
     project: (document) => (document.projectId ? projectRef(document.projectId) : null),
@@ -77,25 +84,24 @@ export const documentResolvers: Resolvers = {
     id: (entry) => entry._id.toHexString(),
     user: (entry) => userRef(entry.userId),
     // Reached only through Document.accessLog, whose document the caller may change: the same one.
-    document: async (entry, _args, ctx) =>
-      ctx.domain.visibleDocument(
-        requireIdentity(ctx.caller),
-        await ctx.loaders.document.load(entry.documentId.toHexString()),
-      ),
+    document: (entry, _args, ctx) => readableDocument(entry.documentId.toHexString(), ctx),
     accessTime: (entry) => entry.createdAt,
   },
   Project: {
-    // The projects subgraph owns projects and checks who may see one; here a reference is its id,
-    // and its documents are limited to those the caller may read.
+    // The projects subgraph owns projects and checks who may see one; here a reference is its id.
+    // Who may read the project reads all its documents; anyone else those they own or share.
     __resolveReference: (reference, ctx) => {
       requireIdentity(ctx.caller);
       return { id: reference.id };
     },
-    documents: (project, { first, after }, ctx) =>
-      viewedPage(
-        ctx.domain.projectDocuments(requireIdentity(ctx.caller), project.id, { first, after }),
+    documents: async (project, { first, after }, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      const access = await ctx.loaders.projectAccess.load(project.id);
+      return viewedPage(
+        ctx.domain.projectDocuments(caller, project.id, access, { first, after }),
         ctx,
-      ),
+      );
+    },
   },
   User: {
     // The users subgraph owns users: here a reference is its id, and the fields below build on it.

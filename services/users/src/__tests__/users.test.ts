@@ -74,10 +74,24 @@ describe('configuration', () => {
 });
 
 describe('readiness', () => {
-  it('follows the database alone without REDIS_URL (sessions end in this process)', async () => {
+  it('follows the database alone without REDIS_URL (sessions and events stay in this process)', async () => {
+    const { service: local } = await startUsers({ REDIS_URL: undefined });
+    const response = await fetch(new URL('/readyz', local.url));
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { checks: unknown }).checks).toEqual({
+      mongodb: true,
+      events: true,
+    });
+  });
+
+  it('includes Redis (revocations) and the event bus with REDIS_URL', async () => {
     const response = await fetch(new URL('/readyz', service.url));
     expect(response.status).toBe(200);
-    expect(((await response.json()) as { checks: unknown }).checks).toEqual({ mongodb: true });
+    expect(((await response.json()) as { checks: unknown }).checks).toEqual({
+      mongodb: true,
+      events: true,
+      redis: true,
+    });
   });
 });
 
