@@ -13,6 +13,7 @@ import {
   ConfigError,
   createLogger,
   InMemoryRevocationStore,
+  InProcessEventBus,
   runUntilSignal,
   type Stoppable,
 } from '@psa/shared';
@@ -52,22 +53,26 @@ async function startStack(): Promise<Stoppable> {
       stoppables.push(mongo);
       env.MONGO_URL = mongo.uri;
     }
-    // Without Redis, logouts reach the gateway through one in-process store both share.
+    // Without Redis, logouts reach the gateway through one in-process store both share, and the
+    // services exchange domain events through one in-process bus.
     const revocations = env.REDIS_URL ? undefined : new InMemoryRevocationStore();
+    const events = env.REDIS_URL ? undefined : new InProcessEventBus(logger);
     const users = await startUsersService(
       loadUsersConfig(env),
       logger.child({ service: 'users' }),
-      {
-        revocations,
-      },
+      { revocations, events },
     );
     stoppables.push(users);
     // Everyone verifies tokens with the keys the users service publishes, as in production.
     env.JWKS_URL ??= users.url.replace(/\/graphql$/, '/.well-known/jwks.json');
     const services = await Promise.all([
-      startProjectsService(loadProjectsConfig(env), logger.child({ service: 'projects' })),
-      startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' })),
-      startDocumentsService(loadDocumentsConfig(env), logger.child({ service: 'documents' })),
+      startProjectsService(loadProjectsConfig(env), logger.child({ service: 'projects' }), {
+        events,
+      }),
+      startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' }), { events }),
+      startDocumentsService(loadDocumentsConfig(env), logger.child({ service: 'documents' }), {
+        events,
+      }),
     ]);
     stoppables.push(...services);
     const gateway = await startGateway(

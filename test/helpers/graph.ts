@@ -100,6 +100,8 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
     CORS_ORIGINS: CONSOLE_ORIGIN,
+    // Test files share one Redis: each graph's services exchange events on streams of their own.
+    EVENT_STREAM_PREFIX: `psa:test:${suffix}:events:`,
   };
   const logger = silentLogger();
   const started: { stop(): Promise<void> }[] = [];
