@@ -148,3 +148,11 @@ export {
   type ProjectAccessRecord,
 } from './events/project-access';
 export { allOf, escapeRegex } from './mongo/query-filters';
+export {
+  createPubSub,
+  realtimeChannel,
+  type PubSubConfig,
+  type RealtimeKind,
+  type StatusUpdatedMessage,
+  type TaskChangedMessage,
+} from './realtime/realtime-channels';

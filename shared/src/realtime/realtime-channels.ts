@@ -1,0 +1,42 @@
+import type { Logger } from '../logging/logger';
+import { InProcessPubSub, RedisPubSub, type PubSub } from '../redis/pubsub';
+
+/**
+ * Realtime notifications: after a write commits, the owning subgraph publishes the id of what
+ * changed on a channel per project and kind; the gateway resolves it through the graph for each
+ * subscriber. Delivery is at most once (Redis pub/sub): what is published while Redis is away is
+ * not delivered.
+ */
+export type RealtimeKind = 'status' | 'tasks';
+
+/** The channel of a project's status updates or task changes (`<prefix>project:<id>:<kind>`). */
+export const realtimeChannel = (prefix: string, projectId: string, kind: RealtimeKind): string =>
+  `${prefix}project:${projectId.toLowerCase()}:${kind}`;
+
+/** On `status` channels: a status update was posted. */
+export interface StatusUpdatedMessage {
+  statusUpdateId: string;
+}
+
+/** On `tasks` channels: a task changed; `taskEvent(id)` in the tasks subgraph tells how. */
+export interface TaskChangedMessage {
+  eventId: string;
+}
+
+export interface PubSubConfig {
+  REDIS_URL?: string;
+}
+
+/**
+ * The pub/sub a process uses for realtime notifications: Redis when `REDIS_URL` is set, else
+ * `inProcess` (the single-process dev stack shares one) or one of its own.
+ */
+export function createPubSub(
+  config: PubSubConfig,
+  logger: Logger,
+  name: string,
+  inProcess?: PubSub,
+): PubSub {
+  if (!config.REDIS_URL) return inProcess ?? new InProcessPubSub();
+  return new RedisPubSub(config.REDIS_URL, logger, `${name}-realtime`);
+}
