@@ -14,6 +14,7 @@ import {
   createLogger,
   InMemoryRevocationStore,
   InProcessEventBus,
+  InProcessPubSub,
   runUntilSignal,
   type Stoppable,
 } from '@psa/shared';
@@ -57,6 +58,7 @@ async function startStack(): Promise<Stoppable> {
     // services exchange domain events through one in-process bus.
     const revocations = env.REDIS_URL ? undefined : new InMemoryRevocationStore();
     const events = env.REDIS_URL ? undefined : new InProcessEventBus(logger);
+    const pubsub = env.REDIS_URL ? undefined : new InProcessPubSub();
     const users = await startUsersService(
       loadUsersConfig(env),
       logger.child({ service: 'users' }),
@@ -68,8 +70,12 @@ async function startStack(): Promise<Stoppable> {
     const services = await Promise.all([
       startProjectsService(loadProjectsConfig(env), logger.child({ service: 'projects' }), {
         events,
+        pubsub,
       }),
-      startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' }), { events }),
+      startTasksService(loadTasksConfig(env), logger.child({ service: 'tasks' }), {
+        events,
+        pubsub,
+      }),
       startDocumentsService(loadDocumentsConfig(env), logger.child({ service: 'documents' }), {
         events,
       }),
@@ -84,7 +90,7 @@ async function startStack(): Promise<Stoppable> {
         ...env,
       }),
       logger.child({ service: 'gateway' }),
-      { revocations },
+      { revocations, pubsub },
     );
     stoppables.push(gateway);
     await users.whenReady();

@@ -94,6 +94,18 @@ const schema = z.object({
    * default): the client address is the socket's and the header is ignored. Behind one ingress: 1.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** Prefix of the realtime channels in Redis, shared with the subgraphs. */
+  EVENT_STREAM_PREFIX: z.string().min(1).default('psa:events:'),
+  /** Subscriptions one WebSocket connection may hold. */
+  WS_MAX_SUBSCRIPTIONS: envVar.positiveInt(20),
+  /** Largest WebSocket message a client may send, bytes. */
+  WS_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
+  /** Time a client has to send `connection_init`, ms. */
+  WS_INIT_TIMEOUT_MS: envVar.positiveInt(5_000),
+  /** WebSocket ping interval; a client silent for two of them is dropped, ms. */
+  WS_KEEPALIVE_MS: envVar.positiveInt(12_000),
+  /** How often WebSocket sessions are checked for logout and role changes, ms. */
+  WS_SESSION_CHECK_MS: envVar.positiveInt(5_000),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import {
@@ -7,9 +8,10 @@ import {
 } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, OperationTypeNode } from 'graphql';
+import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import {
   createErrorFormatter,
+  createPubSub,
   createRedisClient,
   createVerifierKeySet,
   InMemoryRevocationStore,
@@ -19,6 +21,7 @@ import {
   startGraphQLServer,
   type KeySet,
   type Logger,
+  type PubSub,
   type RevocationStore,
   type RunningServer,
 } from '@psa/shared';
@@ -28,6 +31,8 @@ import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
 import { keepAliveFetcher } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
+import { RealtimeHub, type GatewayExecutor } from './subscriptions/realtime-hub';
+import { startSubscriptionServer } from './subscriptions/subscription-server';
 import { SUPERGRAPH_PATH, type SubgraphName } from './supergraph';
 
 export { loadGatewayConfig, parseRate, type GatewayConfig, type Rate } from './config';
@@ -48,6 +53,11 @@ export interface GatewayDeps {
   revocations?: RevocationStore;
   /** The keys access tokens are verified with. Default: `createVerifierKeySet(config)`. */
   keySet?: KeySet;
+  /**
+   * Realtime notifications from the subgraphs. Default: Redis when REDIS_URL is set, else an
+   * in-process one (only useful when the subgraphs run in the same process and share it).
+   */
+  pubsub?: PubSub;
 }
 
 /**
@@ -123,8 +133,10 @@ export async function startGateway(
       new ForwardingDataSource({ url: urls[name as SubgraphName] ?? url, fetcher }),
   });
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  let apiSchema: GraphQLSchema | null = null;
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema: schema }) => {
     rules = accessRulesFromSupergraph(coreSupergraphSdl);
+    apiSchema = schema;
     loaded = true;
   });
   const keySet = deps.keySet ?? createVerifierKeySet(config, logger);
@@ -161,7 +173,40 @@ export async function startGateway(
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
+  const pubsub = createPubSub(config, logger, 'gateway', deps.pubsub);
+  // Subscription events are resolved like any request: through Apollo Server and the plugins,
+  // with the subscriber's own token, in process (no HTTP round trip to itself).
+  const execute: GatewayExecutor = async (document, variables, authorization) => {
+    const response = await apollo.executeOperation(
+      { query: document, variables },
+      {
+        contextValue: {
+          requestId: randomUUID(),
+          logger,
+          authorization,
+          clientAddress: 'realtime',
+          identity: null,
+        },
+      },
+    );
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not used');
+    const { data, errors } = response.body.singleResult;
+    // Apollo hands back formatted errors; graphql-ws serializes GraphQLErrors.
+    return {
+      data: data ?? null,
+      ...(errors
+        ? {
+            errors: errors.map(
+              (error) =>
+                new GraphQLError(error.message, { path: error.path, extensions: error.extensions }),
+            ),
+          }
+        : {}),
+    };
+  };
+  const hub = new RealtimeHub({ pubsub, prefix: config.EVENT_STREAM_PREFIX, execute, logger });
   let server: RunningServer;
+  let subscriptions: { close(): Promise<void> };
   try {
     server = await startGraphQLServer<GatewayContext>({
       name: 'gateway',
@@ -172,10 +217,23 @@ export async function startGateway(
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       corsOrigins: config.CORS_ORIGINS,
+      routes: {
+        '/metrics': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+          res.end(
+            [
+              '# HELP psa_gateway_subscriptions Realtime subscriptions served.',
+              '# TYPE psa_gateway_subscriptions gauge',
+              `psa_gateway_subscriptions ${hub.size}`,
+              '',
+            ].join('\n'),
+          );
+        },
+      },
       readiness: () => ({
         supergraph: loaded,
         revocations: revocations.isReady(),
-        ...(redis ? { redis: isRedisReady(redis) } : {}),
+        ...(redis ? { redis: isRedisReady(redis), realtime: pubsub.isReady() } : {}),
       }),
       context: async ({ headers, requestId, logger: requestLogger, ip }) => ({
         requestId,
@@ -186,18 +244,44 @@ export async function startGateway(
         identity: null,
       }),
     });
+    subscriptions = startSubscriptionServer({
+      httpServer: server.httpServer,
+      path: '/graphql',
+      schema: () => apiSchema,
+      hub,
+      caller: {
+        keySet,
+        revocations,
+        tokenSettings: { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+        logger,
+      },
+      revocations,
+      limits: {
+        maxSubscriptionsPerConnection: config.WS_MAX_SUBSCRIPTIONS,
+        maxMessageBytes: config.WS_MAX_MESSAGE_BYTES,
+        connectionInitTimeoutMs: config.WS_INIT_TIMEOUT_MS,
+        keepAliveMs: config.WS_KEEPALIVE_MS,
+        sessionCheckMs: config.WS_SESSION_CHECK_MS,
+      },
+      logger,
+    });
   } catch (error) {
     agent.destroy();
     redis?.disconnect();
+    if (!deps.pubsub) await pubsub.close();
     throw error;
   }
   return {
     url: server.url,
     port: server.port,
     stop: async () => {
+      // Sockets first (1001: reconnect elsewhere), then the HTTP server drains.
+      await subscriptions.close();
+      await hub.close();
       await server.stop();
       agent.destroy();
       redis?.disconnect();
+      if (!deps.pubsub) await pubsub.close();
     },
   };
 }

@@ -44,6 +44,8 @@ export interface Graph {
 export interface GraphOptions {
   /** Gateway variables on top of the test defaults (e.g. low rate limits). */
   gatewayEnv?: NodeJS.ProcessEnv;
+  /** A Redis of the test's own (e.g. one it restarts). Default: the one global setup chose. */
+  redisUrl?: string;
 }
 
 /**
@@ -85,7 +87,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     HOST: '127.0.0.1',
     LOG_LEVEL: 'silent',
     MONGO_URL: process.env.MONGO_URL,
-    REDIS_URL: process.env.REDIS_URL,
+    REDIS_URL: options.redisUrl ?? process.env.REDIS_URL,
     JWT_KEYS_DIR: keysDir,
     USERS_PORT: '0',
     PROJECTS_PORT: '0',

@@ -101,18 +101,30 @@ export async function startRedis(): Promise<BackingService> {
       'No Redis for the tests: set REDIS_URL, run a Docker engine, or install redis-server (apt-get install redis-server).',
     );
   }
-  const port = await freePort();
+  return startRedisServer();
+}
+
+/** A running redis-server of the tests' own. */
+export interface RedisServer extends BackingService {
+  port: number;
+}
+
+/**
+ * Starts `redis-server` without persistence on `port` (default a free one) and resolves once it
+ * answers; `stop()` ends it. Tests that restart Redis start a new one on the same port.
+ */
+export async function startRedisServer(port?: number): Promise<RedisServer> {
+  const chosen = port ?? (await freePort());
   const child = spawn(
     'redis-server',
-    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+    ['--port', String(chosen), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    { stdio: 'ignore' },
   );
-  await waitForRedis(port, child);
+  await waitForRedis(chosen, child);
   return {
-    url: `redis://127.0.0.1:${port}`,
-    description: `redis-server started by the tests on port ${port}`,
+    port: chosen,
+    url: `redis://127.0.0.1:${chosen}`,
+    description: `redis-server started by the tests on port ${chosen}`,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

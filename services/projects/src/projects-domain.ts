@@ -31,6 +31,7 @@ import {
   type ProjectStatus,
 } from './models/project.model';
 import type { StatusUpdateModel, StatusUpdateRecord } from './models/status-update.model';
+import type { StatusUpdatePublisher } from './status-update-publisher';
 
 const NAME_MAX = 200;
 const DESCRIPTION_MAX = 10_000;
@@ -106,6 +107,7 @@ export class ProjectsDomain {
     private readonly projects: ProjectModel,
     private readonly statusUpdates: StatusUpdateModel,
     private readonly outbox: Outbox,
+    private readonly realtime: StatusUpdatePublisher,
   ) {}
 
   /**
@@ -194,8 +196,9 @@ export class ProjectsDomain {
     const project = await this.projects.findById(projectId).lean<ProjectRecord>().exec();
     if (!project) return;
     const tasks = event.total === 1 ? 'task is' : 'tasks are';
+    let created: StatusUpdateRecord;
     try {
-      await this.statusUpdates.create({
+      const document = await this.statusUpdates.create({
         projectId,
         authorId: new Types.ObjectId(event.actorId),
         message: `All ${event.total} ${tasks} done`,
@@ -203,9 +206,29 @@ export class ProjectsDomain {
         automatic: true,
         automationKey: `${event.projectId}:${event.completion}`,
       });
+      created = document.toObject<StatusUpdateRecord>();
     } catch (error) {
-      if (!isDuplicateKeyError(error)) throw error;
+      // A redelivered completion: it was posted (and published) the first time.
+      if (isDuplicateKeyError(error)) return;
+      throw error;
     }
+    await this.realtime.publish(created);
+  }
+
+  /**
+   * `update` when `caller` may see `project`, its project: a status update is visible exactly when
+   * its project is. Throws NOT_FOUND for a missing update as for a hidden project, so one cannot
+   * tell them apart.
+   */
+  visibleStatusUpdate(
+    caller: Identity,
+    update: StatusUpdateRecord | null,
+    project: ProjectRecord | null,
+  ): StatusUpdateRecord {
+    if (update && project?._id.equals(update.projectId) && canReadProject(caller, project)) {
+      return update;
+    }
+    throw new NotFoundError('Status update not found');
   }
 
   /** Takes a deleted user out of every project they were a member of. */
@@ -404,7 +427,10 @@ export class ProjectsDomain {
         throw error;
       }
     }
-    return created.toObject<StatusUpdateRecord>();
+    const update = created.toObject<StatusUpdateRecord>();
+    // Only now is the update there for good (and the project's status with it).
+    await this.realtime.publish(update);
+    return update;
   }
 
   /** A page of a project's status updates, oldest first (createdAt, then id). */

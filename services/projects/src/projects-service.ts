@@ -3,6 +3,7 @@ import {
   allTasksDone,
   createByIdLoader,
   createEventBus,
+  createPubSub,
   Outbox,
   outboxModel,
   payloadOf,
@@ -13,6 +14,7 @@ import {
   type EventBus,
   type OutboxRelay,
   type Logger,
+  type PubSub,
   type SubgraphService,
 } from '@psa/shared';
 import type { ProjectsConfig } from './config';
@@ -21,6 +23,7 @@ import { projectModel } from './models/project.model';
 import { statusUpdateModel } from './models/status-update.model';
 import { ACCESS_TOPIC, ProjectsDomain } from './projects-domain';
 import { projectResolvers } from './resolvers/project.resolver';
+import { StatusUpdatePublisher } from './status-update-publisher';
 
 export { loadProjectsConfig, type ProjectsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
@@ -29,6 +32,11 @@ export type { SubgraphService } from '@psa/shared';
 export interface ProjectsServiceDeps {
   /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
   events?: EventBus;
+  /**
+   * Realtime notifications to the gateway's subscribers. Default: Redis at REDIS_URL when set,
+   * else this process's own. The service closes only one it made itself.
+   */
+  pubsub?: PubSub;
 }
 
 /**
@@ -41,6 +49,7 @@ export function startProjectsService(
   deps: ProjectsServiceDeps = {},
 ): Promise<SubgraphService> {
   const events = createEventBus(config, logger, 'projects', deps.events);
+  const pubsub = createPubSub(config, logger, 'projects', deps.pubsub);
   return startSubgraphService<ProjectsContext>({
     name: 'projects',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -63,11 +72,19 @@ export function startProjectsService(
         logger,
         ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS,
       });
-      const domain: ProjectsDomain = new ProjectsDomain(projects, statusUpdates, outbox);
+      const realtime = new StatusUpdatePublisher(pubsub, config.EVENT_STREAM_PREFIX, logger);
+      const domain: ProjectsDomain = new ProjectsDomain(projects, statusUpdates, outbox, realtime);
       return {
         models: [projects, statusUpdates, outboxEntries],
         initialize: () => domain.announceUnversioned(),
         outbox,
+        // Without Redis the pub/sub is in-process and always ready: nothing to report.
+        readiness: (): Record<string, boolean> =>
+          config.REDIS_URL ? { realtime: pubsub.isReady() } : {},
+        dispose: async () => {
+          // A given pub/sub is shared (the dev stack's): its owner closes it.
+          if (pubsub !== deps.pubsub) await pubsub.close();
+        },
         consumers: {
           [STREAMS.tasks]: async (event) => {
             const completion = payloadOf(allTasksDone, event, logger);

@@ -1,4 +1,5 @@
 import {
+  allOf,
   payloadOf,
   projectAccessChanged,
   STREAMS,
@@ -8,15 +9,46 @@ import {
   type ProjectAccess,
   type ProjectAccessRecord,
 } from '@psa/shared';
-import { trusted, Types } from 'mongoose';
+import { trusted, Types, type QueryFilter } from 'mongoose';
 import type { TaskProgressModel } from './models/task-progress.model';
-import type { TaskModel } from './models/task.model';
+import type { TaskModel, TaskRecord } from './models/task.model';
+import type { TaskEventRecorder } from './task-event-recorder';
 
 export interface ProjectAccessHandlerDeps {
   tasks: TaskModel;
   progress: TaskProgressModel;
   access: ProjectAccess;
+  /** Records and publishes each task the handlers unassign. */
+  changes: TaskEventRecorder;
   logger: Logger;
+}
+
+/**
+ * Unassigns the tasks matching `filter`, one at a time and each only while it still matches, and
+ * records every task it changed (UPDATED). One write per task rather than one `updateMany`, so
+ * subscribers learn exactly which tasks changed; a task changed meanwhile, or by an earlier run of
+ * the same handler, is neither written nor announced again.
+ */
+async function unassignTasks(
+  { tasks, changes }: Pick<ProjectAccessHandlerDeps, 'tasks' | 'changes'>,
+  filter: QueryFilter<TaskRecord>,
+): Promise<void> {
+  const candidates = await tasks
+    .find(filter)
+    .select({ _id: 1 })
+    .lean<Pick<TaskRecord, '_id'>[]>()
+    .exec();
+  for (const { _id } of candidates) {
+    const unassigned = await tasks
+      .findOneAndUpdate(
+        allOf<TaskRecord>([{ _id }, filter]),
+        { $set: { assigneeId: null } },
+        { returnDocument: 'after' },
+      )
+      .lean<TaskRecord>()
+      .exec();
+    if (unassigned) await changes.record('UPDATED', unassigned);
+  }
 }
 
 /**
@@ -25,22 +57,19 @@ export interface ProjectAccessHandlerDeps {
  * event that led here, so running it again (a redelivery, an older snapshot) changes nothing more.
  */
 export async function reconcileProjectTasks(
-  { tasks, progress }: Pick<ProjectAccessHandlerDeps, 'tasks' | 'progress'>,
+  deps: Pick<ProjectAccessHandlerDeps, 'tasks' | 'progress' | 'changes'>,
   record: ProjectAccessRecord,
 ): Promise<void> {
+  const { tasks, progress } = deps;
   const projectId = record._id;
+  // No task events for a deleted project's tasks: the project is gone, and nobody may read them.
   if (record.deleted) {
     await tasks.deleteMany({ projectId }).exec();
     await progress.deleteOne({ _id: projectId }).exec();
     return;
   }
   const onProject = [...record.memberIds, ...(record.managerId ? [record.managerId] : [])];
-  await tasks
-    .updateMany(
-      { projectId, assigneeId: trusted({ $nin: onProject, $ne: null }) },
-      { $set: { assigneeId: null } },
-    )
-    .exec();
+  await unassignTasks(deps, { projectId, assigneeId: trusted({ $nin: onProject, $ne: null }) });
 }
 
 /**
@@ -49,7 +78,7 @@ export async function reconcileProjectTasks(
  * Other event types are ignored. A handler that throws leaves its event to be delivered again.
  */
 export function taskEventHandlers(deps: ProjectAccessHandlerDeps): Record<string, EventHandler> {
-  const { tasks, access, logger } = deps;
+  const { access, logger } = deps;
   return {
     [STREAMS.projects]: async (event) => {
       const snapshot = payloadOf(projectAccessChanged, event, logger);
@@ -59,12 +88,7 @@ export function taskEventHandlers(deps: ProjectAccessHandlerDeps): Record<string
     [STREAMS.users]: async (event) => {
       const payload = payloadOf(userDeleted, event, logger);
       if (!payload) return;
-      await tasks
-        .updateMany(
-          { assigneeId: new Types.ObjectId(payload.userId) },
-          { $set: { assigneeId: null } },
-        )
-        .exec();
+      await unassignTasks(deps, { assigneeId: new Types.ObjectId(payload.userId) });
     },
   };
 }

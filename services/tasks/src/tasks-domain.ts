@@ -26,6 +26,7 @@ import {
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import { PROJECT_COMPLETION } from './project-completion';
+import type { TaskEventModel, TaskEventRecord } from './models/task-event.model';
 import type { TaskProgressModel } from './models/task-progress.model';
 import {
   TASK_PRIORITIES,
@@ -35,6 +36,7 @@ import {
   type TaskRecord,
   type TaskStatus,
 } from './models/task.model';
+import type { TaskEventRecorder } from './task-event-recorder';
 
 const TITLE_MAX = 200;
 const DESCRIPTION_MAX = 10_000;
@@ -102,6 +104,10 @@ export interface TaskStores {
   progress: TaskProgressModel;
   access: ProjectAccess;
   outbox: Outbox;
+  /** Task changes kept for the gateway's subscribers. */
+  taskEvents: TaskEventModel;
+  /** Records and publishes each change (after it committed). */
+  changes: TaskEventRecorder;
 }
 
 function checkDueDate(dueDate: Date | null | undefined, field: string): Date | null {
@@ -181,7 +187,9 @@ export class TasksDomain {
       completedAt: null,
     });
     await this.reopened(projectId);
-    return this.withCurrentAssignee(created.toObject<TaskRecord>());
+    const task = await this.withCurrentAssignee(created.toObject<TaskRecord>());
+    await this.stores.changes.record('CREATED', task);
+    return task;
   }
 
   /**
@@ -193,6 +201,21 @@ export class TasksDomain {
       return task;
     }
     throw new NotFoundError('Task not found');
+  }
+
+  /**
+   * Task event `rawId` (a change to a task, kept for an hour) when `caller` may see the task's
+   * project now. Throws NOT_FOUND when it is missing, malformed, expired or hidden alike.
+   */
+  async visibleTaskEvent(caller: Identity, rawId: string): Promise<TaskEventRecord> {
+    const id = toObjectId(rawId);
+    const event = id
+      ? await this.stores.taskEvents.findById(id).lean<TaskEventRecord>().exec()
+      : null;
+    if (event && canReadProject(caller, await this.accessOf.load(event.projectId.toHexString()))) {
+      return event;
+    }
+    throw new NotFoundError('Task event not found');
   }
 
   /**
@@ -221,7 +244,9 @@ export class TasksDomain {
     }
     const task = await this.changeableTask(caller, id);
     if (Object.keys(changes).length === 0) return task;
-    return this.updated({ _id: id }, { $set: changes });
+    const updated = await this.updated({ _id: id }, { $set: changes });
+    await this.stores.changes.record('UPDATED', updated);
+    return updated;
   }
 
   /**
@@ -236,7 +261,11 @@ export class TasksDomain {
     if (assigneeId === null ? task.assigneeId === null : task.assigneeId?.equals(assigneeId)) {
       return task;
     }
-    return this.withCurrentAssignee(await this.updated({ _id: id }, { $set: { assigneeId } }));
+    const updated = await this.withCurrentAssignee(
+      await this.updated({ _id: id }, { $set: { assigneeId } }),
+    );
+    await this.stores.changes.record('UPDATED', updated);
+    return updated;
   }
 
   /**
@@ -307,6 +336,7 @@ export class TasksDomain {
         throw new ConflictError('The task changed meanwhile; reload it');
       }
       if (from === 'DONE') await this.reopened(task.projectId);
+      await this.stores.changes.record('UPDATED', updated);
       return updated;
     } finally {
       // The relay computes from the current state: delivering after a failed write announces nothing.
@@ -318,8 +348,10 @@ export class TasksDomain {
   async deleteTask(caller: Identity, rawId: string): Promise<boolean> {
     const id = requiredId(rawId, 'id');
     await this.managedTask(caller, id);
-    const { deletedCount } = await this.stores.tasks.deleteOne({ _id: id }).exec();
-    if (deletedCount === 0) throw new NotFoundError('Task not found');
+    // The task as it was when it went: subscribers still see what was deleted.
+    const deleted = await this.stores.tasks.findOneAndDelete({ _id: id }).lean<TaskRecord>().exec();
+    if (!deleted) throw new NotFoundError('Task not found');
+    await this.stores.changes.record('DELETED', deleted);
     return true;
   }
 

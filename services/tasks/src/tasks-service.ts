@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   createByIdLoader,
   createEventBus,
+  createPubSub,
   createVerifierKeySet,
   Outbox,
   outboxModel,
@@ -10,14 +11,17 @@ import {
   startSubgraphService,
   type EventBus,
   type Logger,
+  type PubSub,
   type SubgraphService,
 } from '@psa/shared';
 import type { TasksConfig } from './config';
 import type { TasksContext } from './context';
 import { taskProgressModel } from './models/task-progress.model';
+import { taskEventModel } from './models/task-event.model';
 import { taskModel } from './models/task.model';
 import { PROJECT_COMPLETION, projectCompletionRelay } from './project-completion';
 import { taskEventHandlers } from './project-access-handlers';
+import { TaskEventRecorder } from './task-event-recorder';
 import { TasksDomain, type TaskStores } from './tasks-domain';
 import { taskResolvers } from './resolvers/task.resolver';
 
@@ -28,6 +32,11 @@ export type { SubgraphService } from '@psa/shared';
 export interface TasksServiceDeps {
   /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
   events?: EventBus;
+  /**
+   * Realtime notifications to the gateway's subscribers. Default: Redis at REDIS_URL when set,
+   * else this process's own. The service closes only one it made itself.
+   */
+  pubsub?: PubSub;
 }
 
 /**
@@ -43,6 +52,7 @@ export function startTasksService(
 ): Promise<SubgraphService> {
   // One bus for consuming, publishing and the outbox: the service closes it when it stops.
   const events = createEventBus(config, logger, 'tasks', deps.events);
+  const pubsub = createPubSub(config, logger, 'tasks', deps.pubsub);
   return startSubgraphService<TasksContext>({
     name: 'tasks',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -65,11 +75,20 @@ export function startTasksService(
         { [PROJECT_COMPLETION]: projectCompletionRelay(tasks, progress) },
         { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS },
       );
-      const stores: TaskStores = { tasks, progress, access, outbox };
+      const taskEvents = taskEventModel(connection);
+      const changes = new TaskEventRecorder(taskEvents, pubsub, config.EVENT_STREAM_PREFIX, logger);
+      const stores: TaskStores = { tasks, progress, access, outbox, taskEvents, changes };
       return {
-        models: [tasks, progress, accessRecords, outboxEntries],
-        consumers: taskEventHandlers({ tasks, progress, access, logger }),
+        models: [tasks, progress, accessRecords, outboxEntries, taskEvents],
+        consumers: taskEventHandlers({ tasks, progress, access, changes, logger }),
         outbox,
+        // Without Redis the pub/sub is in-process and always ready: nothing to report.
+        readiness: (): Record<string, boolean> =>
+          config.REDIS_URL ? { realtime: pubsub.isReady() } : {},
+        dispose: async () => {
+          // A given pub/sub is shared (the dev stack's): its owner closes it.
+          if (pubsub !== deps.pubsub) await pubsub.close();
+        },
         context: (base) => {
           const projectAccess = access.createLoader();
           return {

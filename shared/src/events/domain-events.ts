@@ -84,16 +84,18 @@ export interface EventBusConfig {
 }
 
 /**
- * The event bus a service uses: Redis Streams when `REDIS_URL` is set, else `inProcess` (the
- * single-process dev stack shares one among its services) or a bus of its own.
+ * The event bus a service uses: `given` when there is one (the single-process dev stack shares an
+ * in-process one among its services), else Redis Streams when `REDIS_URL` is set, else a bus of
+ * its own in process.
  */
 export function createEventBus(
   config: EventBusConfig,
   logger: Logger,
   name: string,
-  inProcess?: EventBus,
+  given?: EventBus,
 ): EventBus {
-  if (!config.REDIS_URL) return inProcess ?? new InProcessEventBus(logger);
+  if (given) return given;
+  if (!config.REDIS_URL) return new InProcessEventBus(logger);
   const url = config.REDIS_URL;
   // Commands wait for the connection while it is being made (a service's first publish, a
   // consumer's first read) and fail once a reconnection attempt failed too.

@@ -28,15 +28,17 @@ export interface PubSubConfig {
 }
 
 /**
- * The pub/sub a process uses for realtime notifications: Redis when `REDIS_URL` is set, else
- * `inProcess` (the single-process dev stack shares one) or one of its own.
+ * The pub/sub a process uses for realtime notifications: `given` when there is one (the
+ * single-process dev stack shares an in-process one), else Redis when `REDIS_URL` is set, else
+ * one of its own in process.
  */
 export function createPubSub(
   config: PubSubConfig,
   logger: Logger,
   name: string,
-  inProcess?: PubSub,
+  given?: PubSub,
 ): PubSub {
-  if (!config.REDIS_URL) return inProcess ?? new InProcessPubSub();
+  if (given) return given;
+  if (!config.REDIS_URL) return new InProcessPubSub();
   return new RedisPubSub(config.REDIS_URL, logger, `${name}-realtime`);
 }

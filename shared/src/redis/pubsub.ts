@@ -27,15 +27,22 @@ export interface PubSub {
 export class RedisPubSub implements PubSub {
   private readonly publisher: Redis;
   private readonly subscriber: Redis;
-  private readonly handlers = new Map<string, Set<MessageHandler>>();
+  /** Handlers by channel, and the SUBSCRIBE that every handler of the channel waits for. */
+  private readonly channels = new Map<
+    string,
+    { handlers: Set<MessageHandler>; subscribed: Promise<void> }
+  >();
 
   constructor(url: string, logger: Logger, name: string) {
+    // Both queue commands while the connection is being made (a publish right after start) and
+    // fail them once a reconnection attempt failed too; the subscriber's SUBSCRIBE commands are
+    // restored by ioredis after a reconnect.
     this.publisher = createRedisClient(url, logger, `${name}:pub`);
-    // The subscriber queues its SUBSCRIBE commands while offline: they must reach Redis later.
+    this.publisher.options.enableOfflineQueue = true;
     this.subscriber = createRedisClient(url, logger, `${name}:sub`);
     this.subscriber.options.enableOfflineQueue = true;
     this.subscriber.on('message', (channel: string, message: string) => {
-      for (const handler of this.handlers.get(channel) ?? []) handler(message);
+      for (const handler of this.channels.get(channel)?.handlers ?? []) handler(message);
     });
   }
 
@@ -44,17 +51,31 @@ export class RedisPubSub implements PubSub {
   }
 
   async subscribe(channel: string, handler: MessageHandler): Promise<() => Promise<void>> {
-    let handlers = this.handlers.get(channel);
-    if (!handlers) {
-      handlers = new Set();
-      this.handlers.set(channel, handlers);
-      await this.subscriber.subscribe(channel);
+    let entry = this.channels.get(channel);
+    if (!entry) {
+      const created = {
+        handlers: new Set<MessageHandler>(),
+        subscribed: this.subscriber.subscribe(channel).then(() => undefined),
+      };
+      // A failed SUBSCRIBE leaves nothing behind: the next subscriber tries again.
+      created.subscribed.catch(() => {
+        if (this.channels.get(channel) === created) this.channels.delete(channel);
+      });
+      this.channels.set(channel, created);
+      entry = created;
     }
-    handlers.add(handler);
+    const subscribed = entry;
+    subscribed.handlers.add(handler);
+    try {
+      await subscribed.subscribed;
+    } catch (error) {
+      subscribed.handlers.delete(handler);
+      throw error;
+    }
     return async () => {
-      const current = this.handlers.get(channel);
-      if (!current?.delete(handler) || current.size > 0) return;
-      this.handlers.delete(channel);
+      if (!subscribed.handlers.delete(handler) || subscribed.handlers.size > 0) return;
+      if (this.channels.get(channel) !== subscribed) return;
+      this.channels.delete(channel);
       if (isRedisReady(this.subscriber)) await this.subscriber.unsubscribe(channel);
     };
   }
@@ -64,7 +85,7 @@ export class RedisPubSub implements PubSub {
   }
 
   async close(): Promise<void> {
-    this.handlers.clear();
+    this.channels.clear();
     this.publisher.disconnect();
     this.subscriber.disconnect();
   }

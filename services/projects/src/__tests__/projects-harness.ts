@@ -8,7 +8,14 @@ import {
   type GraphQLBody,
   type ServiceUnderTest,
 } from '@psa/shared/testing';
-import type { EventBus } from '@psa/shared';
+import {
+  createPubSub,
+  realtimeChannel,
+  silentLogger,
+  type EventBus,
+  type PubSub,
+  type RealtimeKind,
+} from '@psa/shared';
 import { loadProjectsConfig, startProjectsService } from '../projects-service';
 
 export interface ProjectView {
@@ -59,6 +66,48 @@ export const POST_UPDATE = `mutation ($input: PostStatusUpdateInput!) { postStat
 export const STATUS_UPDATES = `query ($id: ID!, $first: Int, $after: String) {
   project(id: $id) { statusUpdates(first: $first, after: $after) { ${STATUS_UPDATE_PAGE} } } }`;
 
+/** Polls `check` every 25 ms until it holds; throws after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** What a realtime channel carried since it was listened to, each message read back on arrival. */
+export interface ChannelListener<R> {
+  /** How many messages arrived so far. */
+  count(): number;
+  /** What the first `count` messages were read back as, once that many arrived (else throws). */
+  reads(count: number): Promise<R[]>;
+}
+
+/**
+ * Subscribes to `channel` and runs `read` on each message (JSON) the moment it arrives, as the
+ * gateway would; the subscription ends with `cleanup`.
+ */
+export async function listenTo<M, R>(
+  pubsub: PubSub,
+  channel: string,
+  read: (message: M) => Promise<R>,
+): Promise<ChannelListener<R>> {
+  const reads: Promise<R>[] = [];
+  await pubsub.subscribe(channel, (raw) => {
+    reads.push(read(JSON.parse(raw) as M));
+  });
+  return {
+    count: () => reads.length,
+    reads: async (count) => {
+      await eventually(() => reads.length >= count, 5_000);
+      return Promise.all(reads.slice(0, count));
+    },
+  };
+}
+
 /** The first error's extensions (`{}` when there is none). */
 export const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
@@ -85,6 +134,12 @@ export interface ProjectsHarness {
   ): Promise<ProjectView>;
   /** Adds a member as `headers` (the manager or an admin), or throws with the errors. */
   addMember(projectId: string, userId: string, headers: Record<string, string>): Promise<void>;
+  /** Listens on a project's realtime channel (the service's own prefix), as the gateway does. */
+  listen<M, R>(
+    projectId: string,
+    kind: RealtimeKind,
+    read: (message: M) => Promise<R>,
+  ): Promise<ChannelListener<R>>;
 }
 
 /** Starts a projects service for one test file; stopping it is added to `cleanup`. */
@@ -95,7 +150,16 @@ export async function startProjects(cleanup: Cleanup): Promise<ProjectsHarness> 
     start: startProjectsService,
     cleanup,
   });
-  const { service, auth, events } = started;
+  const { service, auth, events, config } = started;
+  const pubsub = createPubSub({ REDIS_URL: started.env.REDIS_URL }, silentLogger(), 'test');
+  cleanup.add(() => pubsub.close());
+  // Publishing fails fast while the service's Redis connection is not up yet: wait for it.
+  await eventually(async () => {
+    if (!started.env.REDIS_URL) return true;
+    const response = await fetch(new URL('/readyz', service.url));
+    const body = (await response.json()) as { checks: Record<string, boolean> };
+    return body.checks.realtime === true;
+  });
   const gql = async <T>(
     query: string,
     variables: Record<string, unknown>,
@@ -115,5 +179,7 @@ export async function startProjects(cleanup: Cleanup): Promise<ProjectsHarness> 
     addMember: async (projectId, userId, headers) => {
       ok(await gql(ADD_MEMBER, { input: { projectId, userId } }, headers));
     },
+    listen: (projectId, kind, read) =>
+      listenTo(pubsub, realtimeChannel(config.EVENT_STREAM_PREFIX, projectId, kind), read),
   };
 }

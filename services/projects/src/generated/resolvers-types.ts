@@ -151,6 +151,11 @@ export type Query = {
    * oldest first (createdAt, then id).
    */
   projects: ProjectConnection;
+  /**
+   * One status update, visible exactly when its project is (an admin, its manager or a member);
+   * NOT_FOUND otherwise. The gateway resolves each `statusUpdated` event with it, as the subscriber.
+   */
+  statusUpdate: Maybe<StatusUpdate>;
 };
 
 
@@ -163,6 +168,11 @@ export type QueryProjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProjectFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QueryStatusUpdateArgs = {
+  id: Scalars['ID']['input'];
 };
 
 export type RemoveProjectMemberInput = {
@@ -204,6 +214,21 @@ export type StatusUpdateEdge = {
   __typename?: 'StatusUpdateEdge';
   cursor: Scalars['String']['output'];
   node: StatusUpdate;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Every status update posted to the project from now on (manual and automatic), in order, while
+   * the subscriber may see the project; NOT_FOUND when they may not. At most once: updates posted
+   * while the realtime transport is down are not delivered (read `Project.statusUpdates` to catch up).
+   */
+  statusUpdated: StatusUpdate;
+};
+
+
+export type SubscriptionStatusUpdatedArgs = {
+  projectId: Scalars['ID']['input'];
 };
 
 /** Absent fields are left as they are. */
@@ -368,6 +393,7 @@ export type ResolversTypes = ResolversObject<{
   StatusUpdate: ResolverTypeWrapper<StatusUpdateRecord>;
   StatusUpdateConnection: ResolverTypeWrapper<StatusUpdateConnectionRecord>;
   StatusUpdateEdge: ResolverTypeWrapper<StatusUpdateEdgeRecord>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProjectInput: UpdateProjectInput;
   User: ResolverTypeWrapper<UserReference>;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
@@ -394,6 +420,7 @@ export type ResolversParentTypes = ResolversObject<{
   StatusUpdate: StatusUpdateRecord;
   StatusUpdateConnection: StatusUpdateConnectionRecord;
   StatusUpdateEdge: StatusUpdateEdgeRecord;
+  Subscription: Record<PropertyKey, never>;
   UpdateProjectInput: UpdateProjectInput;
   User: UserReference;
   link__Import: Scalars['link__Import']['output'];
@@ -472,6 +499,7 @@ export type ProjectEdgeResolvers<ContextType = ProjectsContext, ParentType exten
 export type QueryResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
   projects?: Resolver<ResolversTypes['ProjectConnection'], ParentType, ContextType, Partial<QueryProjectsArgs>>;
+  statusUpdate?: Resolver<Maybe<ResolversTypes['StatusUpdate']>, ParentType, ContextType, RequireFields<QueryStatusUpdateArgs, 'id'>>;
 }>;
 
 export type StatusUpdateResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['StatusUpdate'] = ResolversParentTypes['StatusUpdate'], FederationReferenceType extends FederationReferenceTypes['StatusUpdate'] = FederationReferenceTypes['StatusUpdate']> = ResolversObject<{
@@ -496,6 +524,10 @@ export type StatusUpdateEdgeResolvers<ContextType = ProjectsContext, ParentType 
   node?: Resolver<ResolversTypes['StatusUpdate'], ParentType, ContextType>;
 }>;
 
+export type SubscriptionResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
+  statusUpdated?: SubscriptionResolver<ResolversTypes['StatusUpdate'], "statusUpdated", ParentType, ContextType, RequireFields<SubscriptionStatusUpdatedArgs, 'projectId'>>;
+}>;
+
 export type UserResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -518,6 +550,7 @@ export type Resolvers<ContextType = ProjectsContext> = ResolversObject<{
   StatusUpdate?: StatusUpdateResolvers<ContextType>;
   StatusUpdateConnection?: StatusUpdateConnectionResolvers<ContextType>;
   StatusUpdateEdge?: StatusUpdateEdgeResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   link__Import?: GraphQLScalarType;
 }>;

@@ -1,9 +1,31 @@
-import { DateTimeScalar, ForbiddenError, hasRole, requireIdentity } from '@psa/shared';
+import {
+  BadUserInputError,
+  DateTimeScalar,
+  ForbiddenError,
+  hasRole,
+  requireIdentity,
+} from '@psa/shared';
 import type { Types } from 'mongoose';
+import type { ProjectsContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
+import type { StatusUpdateRecord } from '../models/status-update.model';
 
 // Users live in the users subgraph: the gateway resolves these references there.
 const userRef = (id: Types.ObjectId) => ({ __typename: 'User' as const, id: id.toHexString() });
+
+/** Status update `id` when the caller may see its project; NOT_FOUND otherwise. */
+async function visibleStatusUpdate(ctx: ProjectsContext, id: string): Promise<StatusUpdateRecord> {
+  const caller = requireIdentity(ctx.caller);
+  const update = await ctx.loaders.statusUpdate.load(id);
+  const project = update ? await ctx.loaders.project.load(update.projectId.toHexString()) : null;
+  return ctx.domain.visibleStatusUpdate(caller, update, project);
+}
+
+// The gateway serves subscriptions over WebSocket (graphql-ws) and resolves each event with a
+// query; a subscription that reaches this subgraph (over HTTP) is a mistake, answered clearly.
+const servedByGateway = (): never => {
+  throw new BadUserInputError('Subscriptions are served by the gateway over WebSocket');
+};
 
 /** GraphQL resolvers of the projects subgraph: they check who asks and delegate to the domain. */
 export const projectResolvers: Resolvers = {
@@ -15,6 +37,7 @@ export const projectResolvers: Resolvers = {
     },
     projects: (_parent, { first, after, filter }, ctx) =>
       ctx.domain.listProjects(requireIdentity(ctx.caller), filter, { first, after }),
+    statusUpdate: (_parent, { id }, ctx) => visibleStatusUpdate(ctx, id),
   },
   Mutation: {
     createProject: (_parent, { input }, ctx) => {
@@ -36,6 +59,9 @@ export const projectResolvers: Resolvers = {
     postStatusUpdate: (_parent, { input }, ctx) =>
       ctx.domain.postStatusUpdate(requireIdentity(ctx.caller), input),
   },
+  Subscription: {
+    statusUpdated: { subscribe: servedByGateway, resolve: servedByGateway },
+  },
   Project: {
     // References come from other subgraphs' entities (a task's project): the same visibility holds.
     __resolveReference: async (reference, ctx) => {
@@ -51,16 +77,7 @@ export const projectResolvers: Resolvers = {
   },
   StatusUpdate: {
     // A status update is visible exactly when its project is.
-    __resolveReference: async (reference, ctx) => {
-      const caller = requireIdentity(ctx.caller);
-      const update = await ctx.loaders.statusUpdate.load(reference.id);
-      const project = update
-        ? await ctx.loaders.project.load(update.projectId.toHexString())
-        : null;
-      // Throws NOT_FOUND for a missing update as for a hidden project: one cannot tell them apart.
-      ctx.domain.visibleProject(caller, project);
-      return update;
-    },
+    __resolveReference: (reference, ctx) => visibleStatusUpdate(ctx, reference.id),
     id: (update) => update._id.toHexString(),
     project: async (update, _args, ctx) =>
       ctx.domain.visibleProject(

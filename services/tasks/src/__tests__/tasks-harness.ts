@@ -1,5 +1,14 @@
 /** What the tasks service's test files share: a service to start, operations, helpers. */
-import { projectAccessChanged, STREAMS, type EventBus, type Role } from '@psa/shared';
+import {
+  createPubSub,
+  projectAccessChanged,
+  realtimeChannel,
+  silentLogger,
+  STREAMS,
+  type EventBus,
+  type PubSub,
+  type Role,
+} from '@psa/shared';
 import {
   graphqlRequest,
   randomId,
@@ -91,6 +100,36 @@ export async function eventually(
   }
 }
 
+/** What a realtime channel carried since it was listened to, each message read back on arrival. */
+export interface ChannelListener<R> {
+  /** How many messages arrived so far. */
+  count(): number;
+  /** What the first `count` messages were read back as, once that many arrived (else throws). */
+  reads(count: number): Promise<R[]>;
+}
+
+/**
+ * Subscribes to `channel` and runs `read` on each message (JSON) the moment it arrives, as the
+ * gateway would; the subscription ends when `pubsub` closes.
+ */
+export async function listenTo<M, R>(
+  pubsub: PubSub,
+  channel: string,
+  read: (message: M) => Promise<R>,
+): Promise<ChannelListener<R>> {
+  const reads: Promise<R>[] = [];
+  await pubsub.subscribe(channel, (raw) => {
+    reads.push(read(JSON.parse(raw) as M));
+  });
+  return {
+    count: () => reads.length,
+    reads: async (count) => {
+      await eventually(() => reads.length >= count, 5_000);
+      return Promise.all(reads.slice(0, count));
+    },
+  };
+}
+
 /** A tasks service under test, and shorthand to talk to it. */
 export interface TasksHarness {
   service: SubgraphService;
@@ -131,6 +170,8 @@ export interface TasksHarness {
   ): Promise<TaskView>;
   /** Headers of the project's manager (role MANAGER), or of one of its members with `role`. */
   as(project: ProjectFixture, who: 'manager' | number, role?: Role): Record<string, string>;
+  /** Listens on a project's `tasks` channel (the service's own prefix), as the gateway does. */
+  listen<M, R>(projectId: string, read: (message: M) => Promise<R>): Promise<ChannelListener<R>>;
 }
 
 /** Starts a tasks service for one test file (on `env` when given); stopping it is added to `cleanup`. */
@@ -149,6 +190,15 @@ export async function startTasks(
     .createConnection(config.MONGO_URL, { dbName: config.TASKS_DB })
     .asPromise();
   cleanup.add(() => db.close());
+  const pubsub = createPubSub({ REDIS_URL: env.REDIS_URL }, silentLogger(), 'test');
+  cleanup.add(() => pubsub.close());
+  // Publishing fails fast while the service's Redis connection is not up yet: wait for it.
+  await eventually(async () => {
+    if (!env.REDIS_URL) return true;
+    const response = await fetch(new URL('/readyz', service.url));
+    const body = (await response.json()) as { checks: Record<string, boolean> };
+    return body.checks.realtime === true;
+  });
   const gql = async <T>(
     query: string,
     variables: Record<string, unknown>,
@@ -210,6 +260,8 @@ export async function startTasks(
           headers ?? harness.as(project, 'manager'),
         )
       ).createTask,
+    listen: (projectId, read) =>
+      listenTo(pubsub, realtimeChannel(config.EVENT_STREAM_PREFIX, projectId, 'tasks'), read),
     as: (project, who, role = 'MEMBER') =>
       who === 'manager'
         ? auth('MANAGER', project.managerId)

@@ -1,4 +1,4 @@
-import { DateTimeScalar, requireIdentity } from '@psa/shared';
+import { BadUserInputError, DateTimeScalar, requireIdentity } from '@psa/shared';
 import type { Types } from 'mongoose';
 import type { Resolvers } from '../generated/resolvers-types';
 import { isOverdue } from '../tasks-domain';
@@ -10,12 +10,20 @@ const projectRef = (id: Types.ObjectId) => ({
   id: id.toHexString(),
 });
 
+// The gateway serves subscriptions over WebSocket (graphql-ws) and resolves each event with a
+// query; a subscription that reaches this subgraph (over HTTP) is a mistake, answered clearly.
+const servedByGateway = (): never => {
+  throw new BadUserInputError('Subscriptions are served by the gateway over WebSocket');
+};
+
 /** GraphQL resolvers of the tasks subgraph: they check who asks and delegate to the domain. */
 export const taskResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     task: async (_parent, { id }, ctx) =>
       ctx.domain.visibleTask(requireIdentity(ctx.caller), await ctx.loaders.task.load(id)),
+    taskEvent: (_parent, { id }, ctx) =>
+      ctx.domain.visibleTaskEvent(requireIdentity(ctx.caller), id),
   },
   Mutation: {
     createTask: (_parent, { input }, ctx) =>
@@ -27,6 +35,13 @@ export const taskResolvers: Resolvers = {
     setTaskStatus: (_parent, { input }, ctx) =>
       ctx.domain.setTaskStatus(requireIdentity(ctx.caller), input),
     deleteTask: (_parent, { id }, ctx) => ctx.domain.deleteTask(requireIdentity(ctx.caller), id),
+  },
+  Subscription: {
+    taskChanged: { subscribe: servedByGateway, resolve: servedByGateway },
+  },
+  TaskEvent: {
+    // The task as the change left it, not as it is now: a deleted task still resolves.
+    task: (event) => event.task,
   },
   Task: {
     // The same visibility holds when another subgraph's entity points here.

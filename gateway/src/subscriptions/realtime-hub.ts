@@ -1,0 +1,217 @@
+import { GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
+import {
+  realtimeChannel,
+  type Identity,
+  type Logger,
+  type PubSub,
+  type RealtimeKind,
+} from '@psa/shared';
+import { EVENT_ID_VARIABLE, type RealtimeOperation } from './realtime-operation';
+
+/** Runs an operation through the gateway as the holder of `authorization`. */
+export type GatewayExecutor = (
+  document: DocumentNode,
+  variables: Record<string, unknown>,
+  authorization: string,
+) => Promise<ExecutionResult>;
+
+/** One subscription of one connection. */
+export interface Subscriber {
+  identity: Identity;
+  /** `Bearer <token>`: the subscriber's own, for resolving their events. */
+  authorization: string;
+  operation: RealtimeOperation;
+  /** Receives each result; `end` finishes the subscription (with a last result, if given). */
+  deliver(result: ExecutionResult): void;
+  end(last?: ExecutionResult): void;
+}
+
+export interface RealtimeHubOptions {
+  pubsub: PubSub;
+  /** Channel name prefix (EVENT_STREAM_PREFIX, shared with the subgraphs). */
+  prefix: string;
+  execute: GatewayExecutor;
+  logger: Logger;
+}
+
+const ACCESS_QUERY = parse(
+  'query PsaRealtimeAccess($id: ID!) { project(id: $id) { manager { id } members { id } } }',
+);
+
+const VISIBILITY_QUERY = parse('query PsaRealtimeVisibility($id: ID!) { project(id: $id) { id } }');
+
+interface ProjectAccessData {
+  project: { manager: { id: string }; members: { id: string }[] } | null;
+}
+
+interface Channel {
+  name: string;
+  projectId: string;
+  subscribers: Set<Subscriber>;
+  /** Events of one channel are handled one after the other, so each subscriber gets them in order. */
+  queue: Promise<void>;
+  unsubscribe: Promise<() => Promise<void>>;
+}
+
+const codeOf = (result: ExecutionResult): unknown => result.errors?.[0]?.extensions?.code;
+
+/**
+ * Serves the realtime subscriptions of one gateway process: one pub/sub subscription per project
+ * channel with subscribers, and for each event (the id of what changed):
+ * 1. who may read the project now, asked of the projects subgraph once (so a member removed a
+ *    moment ago gets nothing more, and their subscription ends);
+ * 2. the subscribers grouped by what they would see (same resolution, same variables, same role,
+ *    or the same user when the selection holds per-caller data — ADR 0005), and each group's
+ *    result resolved once through the federated graph with one member's own token;
+ * 3. the result handed to every member of the group.
+ */
+export class RealtimeHub {
+  private readonly channels = new Map<string, Channel>();
+
+  constructor(private readonly options: RealtimeHubOptions) {}
+
+  /** Adds a subscriber; resolves once its channel is subscribed. Returns its removal. */
+  async add(subscriber: Subscriber): Promise<() => void> {
+    const { kind, projectId } = subscriber.operation;
+    const name = realtimeChannel(this.options.prefix, projectId, kind);
+    let channel = this.channels.get(name);
+    if (!channel) {
+      const created: Channel = {
+        name,
+        projectId,
+        subscribers: new Set(),
+        queue: Promise.resolve(),
+        unsubscribe: Promise.resolve(async () => undefined),
+      };
+      created.unsubscribe = this.options.pubsub.subscribe(name, (message) =>
+        this.enqueue(created, kind, message),
+      );
+      this.channels.set(name, created);
+      channel = created;
+    }
+    channel.subscribers.add(subscriber);
+    const subscribed = channel;
+    await subscribed.unsubscribe;
+    return () => this.remove(subscribed, subscriber);
+  }
+
+  /** Whether the holder of `authorization` may read the project (asked of the graph). */
+  async canRead(projectId: string, authorization: string): Promise<boolean> {
+    const result = await this.options.execute(VISIBILITY_QUERY, { id: projectId }, authorization);
+    return Boolean((result.data as { project?: unknown } | null | undefined)?.project);
+  }
+
+  /** Subscribers currently served (for tests and metrics). */
+  get size(): number {
+    let count = 0;
+    for (const channel of this.channels.values()) count += channel.subscribers.size;
+    return count;
+  }
+
+  /** Ends every subscription and leaves every channel. */
+  async close(): Promise<void> {
+    const channels = [...this.channels.values()];
+    this.channels.clear();
+    for (const channel of channels) {
+      for (const subscriber of channel.subscribers) subscriber.end();
+      await (await channel.unsubscribe)().catch(() => undefined);
+    }
+  }
+
+  private remove(channel: Channel, subscriber: Subscriber): void {
+    channel.subscribers.delete(subscriber);
+    if (channel.subscribers.size > 0 || this.channels.get(channel.name) !== channel) return;
+    this.channels.delete(channel.name);
+    void channel.unsubscribe
+      .then((unsubscribe) => unsubscribe())
+      .catch((error: unknown) =>
+        this.options.logger.warn({ err: error, channel: channel.name }, 'unsubscribe failed'),
+      );
+  }
+
+  private enqueue(channel: Channel, kind: RealtimeKind, message: string): void {
+    let eventId: unknown;
+    try {
+      const parsed = JSON.parse(message) as Record<string, unknown>;
+      eventId = kind === 'status' ? parsed.statusUpdateId : parsed.eventId;
+    } catch {
+      eventId = undefined;
+    }
+    if (typeof eventId !== 'string') {
+      this.options.logger.warn({ channel: channel.name }, 'ignoring a malformed realtime message');
+      return;
+    }
+    const id = eventId;
+    channel.queue = channel.queue
+      .then(() => this.dispatch(channel, id))
+      .catch((error: unknown) =>
+        this.options.logger.error({ err: error, channel: channel.name }, 'realtime event failed'),
+      );
+  }
+
+  private async dispatch(channel: Channel, eventId: string): Promise<void> {
+    const subscribers = [...channel.subscribers];
+    if (subscribers.length === 0) return;
+    const readers = await this.readersOf(channel.projectId, subscribers);
+    const groups = new Map<string, Subscriber[]>();
+    for (const subscriber of subscribers) {
+      const { identity, operation } = subscriber;
+      if (identity.role !== 'ADMIN' && !readers?.has(identity.userId.toLowerCase())) {
+        subscriber.end({
+          errors: [
+            new GraphQLError('You can no longer read this project', {
+              extensions: { code: 'FORBIDDEN' },
+            }),
+          ],
+        });
+        continue;
+      }
+      const audience = operation.perCaller ? `user:${identity.userId}` : `role:${identity.role}`;
+      const key = `${operation.key}|${audience}`;
+      const group = groups.get(key);
+      if (group) group.push(subscriber);
+      else groups.set(key, [subscriber]);
+    }
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        const [first] = group;
+        if (!first) return;
+        const result = await this.options.execute(
+          first.operation.resolution,
+          { ...first.operation.variables, [EVENT_ID_VARIABLE]: eventId },
+          first.authorization,
+        );
+        // The thing that changed is gone already (e.g. deleted with its project): nothing to tell.
+        if (codeOf(result) === 'NOT_FOUND') return;
+        for (const subscriber of group) subscriber.deliver(result);
+      }),
+    );
+  }
+
+  /**
+   * Ids of the manager and members of the project, asked with the subscribers' tokens in turn
+   * until one may still read it; null when none may.
+   */
+  private async readersOf(
+    projectId: string,
+    subscribers: Subscriber[],
+  ): Promise<Set<string> | null> {
+    const tried = new Set<string>();
+    for (const subscriber of subscribers) {
+      if (tried.has(subscriber.identity.userId)) continue;
+      tried.add(subscriber.identity.userId);
+      const result = await this.options.execute(
+        ACCESS_QUERY,
+        { id: projectId },
+        subscriber.authorization,
+      );
+      const project = (result.data as ProjectAccessData | null | undefined)?.project;
+      if (project) {
+        return new Set(
+          [project.manager.id, ...project.members.map((m) => m.id)].map((id) => id.toLowerCase()),
+        );
+      }
+    }
+    return null;
+  }
+}

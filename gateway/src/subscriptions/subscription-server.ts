@@ -1,0 +1,299 @@
+import type http from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  GraphQLError,
+  getOperationAST,
+  parse,
+  validate,
+  type ExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import type { Context } from 'graphql-ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Identity, Logger, RevocationStore } from '@psa/shared';
+import { checkCaller, type CallerCheckOptions } from '../caller-check';
+import type { RealtimeHub, Subscriber } from './realtime-hub';
+import { realtimeOperation } from './realtime-operation';
+import { serveGraphqlWs, type SocketExtra } from './ws-transport';
+
+/** Close codes a client can act on (graphql-ws reserves 4400–4499 for the protocol). */
+export const CLOSE = {
+  /** No, malformed, invalid or expired token: log in (again) and reconnect. */
+  unauthorized: 4401,
+  /** The session ended (logout) or the role changed: refresh or log in, then reconnect. */
+  forbidden: 4403,
+  /** The gateway is shutting down: reconnect (to another replica). */
+  goingAway: 1001,
+} as const;
+
+export interface SubscriptionLimits {
+  /** Subscriptions one connection may hold at once. */
+  maxSubscriptionsPerConnection: number;
+  /** Largest message a client may send, bytes (larger ones close the socket with 1009). */
+  maxMessageBytes: number;
+  /** How long a client has to send `connection_init`, ms. */
+  connectionInitTimeoutMs: number;
+  /** Ping interval; a client that does not answer by the next one is dropped, ms. */
+  keepAliveMs: number;
+  /** How often open connections' sessions are checked against the revocation store, ms. */
+  sessionCheckMs: number;
+}
+
+export interface SubscriptionServerOptions {
+  httpServer: http.Server;
+  path: string;
+  /** The gateway's current API schema, once loaded. */
+  schema: () => GraphQLSchema | null;
+  hub: RealtimeHub;
+  caller: CallerCheckOptions;
+  revocations: RevocationStore;
+  limits: SubscriptionLimits;
+  logger: Logger;
+}
+
+/** What one connection carries after `connection_init`. */
+interface Connection {
+  identity: Identity;
+  authorization: string;
+  socket: WebSocket;
+  /** Removals of its subscriptions, by subscription id. */
+  subscriptions: Map<string, () => void>;
+  expiry: NodeJS.Timeout;
+}
+
+type ConnectionContext = Context<
+  Record<string, unknown>,
+  SocketExtra & { connection?: Connection }
+>;
+
+/** A push-driven async iterator: the hub pushes results, graphql-ws sends them. */
+function resultStream(onEnd: () => void) {
+  const buffered: ExecutionResult[] = [];
+  let waiting: ((value: IteratorResult<ExecutionResult>) => void) | null = null;
+  let ended = false;
+  const finish = () => {
+    if (ended) return;
+    ended = true;
+    onEnd();
+  };
+  const iterator: AsyncIterableIterator<ExecutionResult> = {
+    next: () => {
+      const next = buffered.shift();
+      if (next) return Promise.resolve({ value: next, done: false });
+      if (ended) return Promise.resolve({ value: undefined, done: true });
+      return new Promise((resolve) => (waiting = resolve));
+    },
+    return: () => {
+      finish();
+      waiting?.({ value: undefined, done: true });
+      waiting = null;
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    [Symbol.asyncIterator]() {
+      return iterator;
+    },
+  };
+  const push = (result: ExecutionResult) => {
+    if (ended) return;
+    if (waiting) {
+      const resolve = waiting;
+      waiting = null;
+      resolve({ value: result, done: false });
+    } else buffered.push(result);
+  };
+  return {
+    iterator,
+    push,
+    end: (last?: ExecutionResult) => {
+      if (last) push(last);
+      finish();
+      if (buffered.length === 0) {
+        waiting?.({ value: undefined, done: true });
+        waiting = null;
+      }
+    },
+  };
+}
+
+/**
+ * Serves GraphQL subscriptions over WebSocket (graphql-ws) on the gateway's HTTP server. The
+ * access token comes in `connection_init` and is checked like an HTTP request's (signature,
+ * issuer, audience, revocation); the connection is closed with 4401 when it is missing, invalid
+ * or expires, and with 4403 when its session ends. Returns `close()`, which ends every
+ * subscription and closes every socket with 1001.
+ */
+export function startSubscriptionServer(options: SubscriptionServerOptions): {
+  close(): Promise<void>;
+} {
+  const { limits, logger } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const connections = new Set<Connection>();
+  const onUpgrade = (request: http.IncomingMessage, socket: Duplex, head: Buffer) => {
+    const path = new URL(request.url ?? '/', 'http://localhost').pathname;
+    if (path !== options.path) {
+      socket.destroy();
+      return;
+    }
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  const closeConnection = (connection: Connection, code: number, reason: string) => {
+    logger.debug({ code, reason, userId: connection.identity.userId }, 'closing a WebSocket');
+    clearTimeout(connection.expiry);
+    connection.socket.close(code, reason);
+  };
+
+  const sessionCheck = setInterval(() => {
+    for (const connection of connections) {
+      options.revocations.standing(connection.identity).then(
+        (standing) => {
+          if (standing === 'revoked')
+            closeConnection(connection, CLOSE.forbidden, 'Session has ended');
+          if (standing === 'stale') {
+            closeConnection(connection, CLOSE.forbidden, 'Role changed: refresh the session');
+          }
+        },
+        // The store is unreachable (Redis restarting): open sockets stay; new ones are refused.
+        () => undefined,
+      );
+    }
+  }, limits.sessionCheckMs);
+  sessionCheck.unref();
+
+  const server = serveGraphqlWs<{ connection?: Connection }>(
+    {
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+      onConnect: async (ctx: ConnectionContext) => {
+        const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
+        const authorization = typeof raw === 'string' ? raw : undefined;
+        const check = await checkCaller(authorization, options.caller);
+        if (check.status !== 'signed-in') {
+          const ended = check.status === 'refused' && /ended|Role changed/.test(check.reason);
+          const reason =
+            check.status === 'anonymous'
+              ? 'Send the access token in connection_init: {"authorization": "Bearer <token>"}'
+              : check.reason;
+          ctx.extra.socket.close(ended ? CLOSE.forbidden : CLOSE.unauthorized, reason);
+          return false;
+        }
+        const { identity } = check;
+        const connection: Connection = {
+          identity,
+          authorization: authorization as string,
+          socket: ctx.extra.socket,
+          subscriptions: new Map(),
+          expiry: setTimeout(
+            () => closeConnection(connection, CLOSE.unauthorized, 'Access token expired'),
+            Math.max(0, identity.expiresAt * 1000 - Date.now()),
+          ),
+        };
+        connection.expiry.unref();
+        ctx.extra.connection = connection;
+        connections.add(connection);
+        return true;
+      },
+      onClose: (ctx: ConnectionContext) => {
+        const connection = ctx.extra.connection;
+        if (!connection) return;
+        clearTimeout(connection.expiry);
+        connections.delete(connection);
+        for (const remove of connection.subscriptions.values()) remove();
+      },
+      onSubscribe: (ctx: ConnectionContext, id, payload) => {
+        const connection = ctx.extra.connection;
+        const schema = options.schema();
+        if (!connection || !schema) {
+          return [
+            new GraphQLError('The gateway is not ready', { extensions: { code: 'UNAVAILABLE' } }),
+          ];
+        }
+        if (connection.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(
+              `At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`,
+              { extensions: { code: 'BAD_USER_INPUT' } },
+            ),
+          ];
+        }
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return [error instanceof GraphQLError ? error : new GraphQLError('Invalid query')];
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
+        const operation = getOperationAST(document, payload.operationName ?? undefined);
+        if (!operation) return [new GraphQLError('Name the operation to run (operationName)')];
+        try {
+          realtimeOperation(schema, document, operation, payload.variables ?? {});
+        } catch (error) {
+          return [error as GraphQLError];
+        }
+        // The slot is taken now: the subscription registers asynchronously, and the next
+        // subscribe message may already be here.
+        connection.subscriptions.set(id, () => undefined);
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables ?? {},
+          contextValue: { connection, id },
+        };
+      },
+      subscribe: async (args) => {
+        const { connection, id } = args.contextValue as { connection: Connection; id: string };
+        const schema = args.schema;
+        const operation = getOperationAST(args.document, args.operationName ?? undefined);
+        if (!operation) {
+          connection.subscriptions.delete(id);
+          return { errors: [new GraphQLError('No operation')] };
+        }
+        const realtime = realtimeOperation(
+          schema,
+          args.document,
+          operation,
+          (args.variableValues ?? {}) as Record<string, unknown>,
+        );
+        // Only someone who may read the project subscribes to it.
+        const access = await options.hub.canRead(realtime.projectId, connection.authorization);
+        if (!access) {
+          connection.subscriptions.delete(id);
+          return {
+            errors: [new GraphQLError('Project not found', { extensions: { code: 'NOT_FOUND' } })],
+          };
+        }
+        let remove: () => void = () => undefined;
+        const stream = resultStream(() => {
+          connection.subscriptions.delete(id);
+          remove();
+        });
+        const subscriber: Subscriber = {
+          identity: connection.identity,
+          authorization: connection.authorization,
+          operation: realtime,
+          deliver: stream.push,
+          end: stream.end,
+        };
+        remove = await options.hub.add(subscriber);
+        connection.subscriptions.set(id, () => stream.end());
+        return stream.iterator;
+      },
+    },
+    wss,
+    limits.keepAliveMs,
+    logger,
+  );
+
+  return {
+    close: async () => {
+      clearInterval(sessionCheck);
+      options.httpServer.off('upgrade', onUpgrade);
+      for (const connection of connections)
+        closeConnection(connection, CLOSE.goingAway, 'Server shutting down');
+      for (const client of wss.clients) client.close(CLOSE.goingAway, 'Server shutting down');
+      await server.dispose();
+    },
+  };
+}
