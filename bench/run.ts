@@ -7,10 +7,12 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runEmbeddedMongoBench } from './embedded-mongo.bench';
+import { runFanoutBench } from './fanout.bench';
 import { formatTable, type ScenarioResult } from './lib/measure';
 
 const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   'embedded-mongo': runEmbeddedMongoBench,
+  fanout: runFanoutBench,
 };
 
 async function main(): Promise<void> {

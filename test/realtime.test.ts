@@ -4,7 +4,9 @@
  * ends, several gateways, a Redis restart, and many subscribers.
  */
 import WebSocket from 'ws';
-import { startRedisServer, type RedisServer } from './setup/backing-services';
+import { signAccessToken } from '@psa/shared';
+import { randomId } from '@psa/shared/testing';
+import { startRedisServer, type RedisServer } from '@psa/shared/testing';
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 import { subscribe, subscriptionsServed, wsUrl, type Subscription } from './helpers/subscriptions';
@@ -250,6 +252,22 @@ describe('who receives what', () => {
     await ok(graph, session, 'mutation { logout }');
     const { code, reason } = await feed.closed;
     expect({ code, reason }).toEqual({ code: 4403, reason: 'Session has ended' });
+  });
+});
+
+describe('token expiry', () => {
+  it('ends the connection with 4401 when the access token expires', async () => {
+    const projectId = await newProject([member]);
+    // The member's identity in a token that lives two seconds (the default issuer and audience).
+    const { token } = signAccessToken(
+      { userId: member.id, role: 'MEMBER', sessionId: randomId() },
+      graph.signingKey,
+      { issuer: 'psa-graph', audience: 'psa-graph-api', ttlSeconds: 2 },
+    );
+    const feed = subscribe(graph.gatewayUrl, token, STATUS_UPDATED, { projectId });
+    open.push(feed as Subscription<unknown>);
+    await subscriptionsServed(graph.gatewayUrl, 1);
+    expect(await feed.closed).toEqual({ code: 4401, reason: 'Access token expired' });
   });
 });
 

@@ -10,6 +10,8 @@ export interface ScenarioResult {
   p50Ms: number;
   p95Ms: number;
   p99Ms: number;
+  /** Figures that fit no column (e.g. CPU and memory per subscriber). */
+  notes?: string;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -44,15 +46,16 @@ export async function measure(
   };
 }
 
-/** A markdown table of results. */
+/** A markdown table of results (with a notes column when any result has notes). */
 export function formatTable(results: ScenarioResult[]): string {
+  const withNotes = results.some((r) => r.notes);
   const rows = results.map(
     (r) =>
-      `| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} ${r.unit} | ${r.p50Ms.toFixed(3)} | ${r.p95Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |`,
+      `| ${r.name} | ${Math.round(r.opsPerSecond).toLocaleString('en-US')} ${r.unit} | ${r.p50Ms.toFixed(3)} | ${r.p95Ms.toFixed(3)} | ${r.p99Ms.toFixed(3)} |${withNotes ? ` ${r.notes ?? ''} |` : ''}`,
   );
   return [
-    '| scenario | throughput | p50 ms | p95 ms | p99 ms |',
-    '|---|---:|---:|---:|---:|',
+    `| scenario | throughput | p50 ms | p95 ms | p99 ms |${withNotes ? ' notes |' : ''}`,
+    `|---|---:|---:|---:|---:|${withNotes ? '---|' : ''}`,
     ...rows,
   ].join('\n');
 }

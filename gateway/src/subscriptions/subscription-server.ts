@@ -144,15 +144,23 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     connection.socket.close(code, reason);
   };
 
+  // One look-up per session, however many connections it holds.
   const sessionCheck = setInterval(() => {
+    const bySession = new Map<string, Connection[]>();
     for (const connection of connections) {
-      options.revocations.standing(connection.identity).then(
+      const group = bySession.get(connection.identity.sessionId);
+      if (group) group.push(connection);
+      else bySession.set(connection.identity.sessionId, [connection]);
+    }
+    for (const group of bySession.values()) {
+      const [first] = group;
+      if (!first) continue;
+      options.revocations.standing(first.identity).then(
         (standing) => {
-          if (standing === 'revoked')
-            closeConnection(connection, CLOSE.forbidden, 'Session has ended');
-          if (standing === 'stale') {
-            closeConnection(connection, CLOSE.forbidden, 'Role changed: refresh the session');
-          }
+          if (standing === 'valid') return;
+          const reason =
+            standing === 'revoked' ? 'Session has ended' : 'Role changed: refresh the session';
+          for (const connection of group) closeConnection(connection, CLOSE.forbidden, reason);
         },
         // The store is unreachable (Redis restarting): open sockets stay; new ones are refused.
         () => undefined,

@@ -16,3 +16,4 @@ export {
   type GraphQLBody,
   type GraphQLResponse,
 } from './test-kit';
+export { freePort, startRedisServer, type RedisServer } from './redis-server';
