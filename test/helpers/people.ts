@@ -76,11 +76,4 @@ export async function ok<T = Record<string, unknown>>(
   return body.data;
 }
 
-/** Retries `check` until it returns true (events are handled asynchronously), or fails. */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+export { eventually } from '@psa/shared/testing';

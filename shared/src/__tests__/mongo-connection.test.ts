@@ -1,26 +1,6 @@
-import net from 'node:net';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@psa/embedded-mongo';
 import { connectMongo, silentLogger } from '../index';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls `condition` every 100 ms until it holds; fails after `ms`. */
-async function eventually(condition: () => boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+import { eventually, freePort } from '../testing';
 
 describe('connectMongo', () => {
   it('keeps trying until MongoDB appears, reports not ready while it is gone, and recovers by itself', async () => {
@@ -45,10 +25,10 @@ describe('connectMongo', () => {
 
       await engine.stop();
       engine = null;
-      await eventually(() => !mongo.isReady());
+      await eventually(() => !mongo.isReady(), 20_000, 100);
 
       engine = await startEmbeddedMongo({ port });
-      await eventually(() => mongo.isReady());
+      await eventually(() => mongo.isReady(), 20_000, 100);
       expect(await mongo.connection.collection('things').countDocuments()).toBe(0); // a fresh in-memory engine
     } finally {
       await mongo.close();

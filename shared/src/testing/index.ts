@@ -10,6 +10,7 @@ export {
 export {
   bearer,
   Cleanup,
+  eventually,
   graphqlRequest,
   mintAccessToken,
   randomId,
@@ -17,3 +18,4 @@ export {
   type GraphQLResponse,
 } from './test-kit';
 export { freePort, startRedisServer, type RedisServer } from './redis-server';
+export { listenTo, type ChannelListener } from './channel-listener';

@@ -67,3 +67,16 @@ export class Cleanup {
     while (this.tasks.length) await this.tasks.pop()?.();
   }
 }
+
+/** Polls `check` every `intervalMs` until it holds; throws after `timeoutMs`. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  intervalMs = 25,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}

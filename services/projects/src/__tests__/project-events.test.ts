@@ -7,7 +7,7 @@ import {
   type DomainEvent,
   type ProjectAccessSnapshot,
 } from '@psa/shared';
-import { Cleanup, randomId } from '@psa/shared/testing';
+import { Cleanup, eventually, randomId } from '@psa/shared/testing';
 import {
   DELETE,
   errorOf,
@@ -52,14 +52,6 @@ afterAll(() => cleanup.run());
 
 const newProject = () => harness.createProject({ name: 'Website relaunch' }, manager);
 const snapshotsOf = (projectId: string) => snapshots.filter((s) => s.projectId === projectId);
-
-async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 async function statusUpdates(projectId: string) {
   const body = await harness.gql<{

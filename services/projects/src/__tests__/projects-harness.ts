@@ -1,3 +1,4 @@
+import { eventually, listenTo, type ChannelListener } from '@psa/shared/testing';
 /** What the projects service's test files share: a service to start, operations, helpers. */
 import {
   graphqlRequest,
@@ -13,7 +14,6 @@ import {
   realtimeChannel,
   silentLogger,
   type EventBus,
-  type PubSub,
   type RealtimeKind,
 } from '@psa/shared';
 import { loadProjectsConfig, startProjectsService } from '../projects-service';
@@ -66,47 +66,7 @@ export const POST_UPDATE = `mutation ($input: PostStatusUpdateInput!) { postStat
 export const STATUS_UPDATES = `query ($id: ID!, $first: Int, $after: String) {
   project(id: $id) { statusUpdates(first: $first, after: $after) { ${STATUS_UPDATE_PAGE} } } }`;
 
-/** Polls `check` every 25 ms until it holds; throws after `timeoutMs`. */
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** What a realtime channel carried since it was listened to, each message read back on arrival. */
-export interface ChannelListener<R> {
-  /** How many messages arrived so far. */
-  count(): number;
-  /** What the first `count` messages were read back as, once that many arrived (else throws). */
-  reads(count: number): Promise<R[]>;
-}
-
-/**
- * Subscribes to `channel` and runs `read` on each message (JSON) the moment it arrives, as the
- * gateway would; the subscription ends with `cleanup`.
- */
-export async function listenTo<M, R>(
-  pubsub: PubSub,
-  channel: string,
-  read: (message: M) => Promise<R>,
-): Promise<ChannelListener<R>> {
-  const reads: Promise<R>[] = [];
-  await pubsub.subscribe(channel, (raw) => {
-    reads.push(read(JSON.parse(raw) as M));
-  });
-  return {
-    count: () => reads.length,
-    reads: async (count) => {
-      await eventually(() => reads.length >= count, 5_000);
-      return Promise.all(reads.slice(0, count));
-    },
-  };
-}
+export { eventually, listenTo, type ChannelListener };
 
 /** The first error's extensions (`{}` when there is none). */
 export const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};

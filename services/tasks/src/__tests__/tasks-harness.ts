@@ -1,3 +1,4 @@
+import { eventually, listenTo, type ChannelListener } from '@psa/shared/testing';
 /** What the tasks service's test files share: a service to start, operations, helpers. */
 import {
   createPubSub,
@@ -6,7 +7,6 @@ import {
   silentLogger,
   STREAMS,
   type EventBus,
-  type PubSub,
   type Role,
 } from '@psa/shared';
 import {
@@ -88,47 +88,7 @@ export interface ProjectOptions {
   memberIds?: string[];
 }
 
-/** Polls `check` every 25 ms until it holds; throws after `timeoutMs`. */
-export async function eventually(
-  check: () => Promise<boolean> | boolean,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
-/** What a realtime channel carried since it was listened to, each message read back on arrival. */
-export interface ChannelListener<R> {
-  /** How many messages arrived so far. */
-  count(): number;
-  /** What the first `count` messages were read back as, once that many arrived (else throws). */
-  reads(count: number): Promise<R[]>;
-}
-
-/**
- * Subscribes to `channel` and runs `read` on each message (JSON) the moment it arrives, as the
- * gateway would; the subscription ends when `pubsub` closes.
- */
-export async function listenTo<M, R>(
-  pubsub: PubSub,
-  channel: string,
-  read: (message: M) => Promise<R>,
-): Promise<ChannelListener<R>> {
-  const reads: Promise<R>[] = [];
-  await pubsub.subscribe(channel, (raw) => {
-    reads.push(read(JSON.parse(raw) as M));
-  });
-  return {
-    count: () => reads.length,
-    reads: async (count) => {
-      await eventually(() => reads.length >= count, 5_000);
-      return Promise.all(reads.slice(0, count));
-    },
-  };
-}
+export { eventually, listenTo, type ChannelListener };
 
 /** A tasks service under test, and shorthand to talk to it. */
 export interface TasksHarness {
