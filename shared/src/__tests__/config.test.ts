@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { z } from 'zod';
 import { commonEnv, ConfigError, envVar, loadConfig } from '../index';
 
@@ -33,5 +36,24 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigError);
     const names = (error as ConfigError).problems.map((p) => p.split(':')[0]).sort();
     expect(names).toEqual(['LOG_LEVEL', 'MONGO_URL', 'NODE_ENV', 'PORT', 'REDIS_URL']);
+  });
+
+  it('reads a variable from the file X_FILE names (secrets), unless X itself is set', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'psa-config-'));
+    try {
+      const file = path.join(dir, 'mongo-url');
+      writeFileSync(file, 'mongodb://from-a-secret:27017\n');
+      expect(loadConfig(schema, { MONGO_URL_FILE: file }).MONGO_URL).toBe(
+        'mongodb://from-a-secret:27017',
+      );
+      expect(
+        loadConfig(schema, { MONGO_URL_FILE: file, MONGO_URL: 'mongodb://db' }).MONGO_URL,
+      ).toBe('mongodb://db');
+      expect(() => loadConfig(schema, { MONGO_URL_FILE: path.join(dir, 'missing') })).toThrow(
+        /MONGO_URL_FILE: cannot read .*missing \(ENOENT\)/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

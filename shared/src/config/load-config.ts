@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /** Every problem with the environment, reported at once. */
@@ -13,23 +14,41 @@ export class ConfigError extends Error {
 
 /**
  * Validates environment variables against a zod object schema and returns the typed result.
- * Empty strings count as unset (so `FOO=` in a .env file falls back to the default).
+ * Empty strings count as unset (so `FOO=` in a .env file falls back to the default), and
+ * `FOO_FILE` names a file to read FOO from.
  * Throws {@link ConfigError} listing every bad or missing variable.
  */
 export function loadConfig<S extends z.ZodType>(
   schema: S,
   env: NodeJS.ProcessEnv = process.env,
 ): z.infer<S> {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  );
-  const result = schema.safeParse(present);
-  if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+  const present: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter(
+      (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',
     ),
   );
+  const problems: string[] = [];
+  // `X_FILE=/run/secrets/x` reads X from a file (Docker and Kubernetes secrets), unless X is set.
+  for (const [name, file] of Object.entries(present)) {
+    if (!name.endsWith('_FILE')) continue;
+    const target = name.slice(0, -'_FILE'.length);
+    if (present[target] !== undefined) continue;
+    try {
+      present[target] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      problems.push(`${name}: cannot read ${file} (${(error as NodeJS.ErrnoException).code})`);
+    }
+  }
+  const result = schema.safeParse(present);
+  if (result.success && problems.length === 0) return result.data;
+  throw new ConfigError([
+    ...problems,
+    ...(result.success
+      ? []
+      : result.error.issues.map(
+          (issue) => `${issue.path.join('.') || '(environment)'}: ${issue.message}`,
+        )),
+  ]);
 }
 
 /** Runs a config loader; on {@link ConfigError} prints every problem and exits with status 1. */
