@@ -7,6 +7,7 @@ import {
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import {
@@ -20,6 +21,7 @@ import {
   requestLoggingPlugin,
   startGraphQLServer,
   type KeySet,
+  ServiceMetrics,
   type Logger,
   type PubSub,
   type RevocationStore,
@@ -123,6 +125,26 @@ export async function startGateway(
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
   const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
   const fetcher = keepAliveFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
+  const metrics = new ServiceMetrics('gateway');
+  const subgraphFetches = metrics.histogram(
+    'psa_gateway_subgraph_fetch_duration_seconds',
+    'Calls from the gateway to a subgraph, by subgraph and outcome (HTTP status or error).',
+    ['subgraph', 'outcome'],
+  );
+  // Each subgraph's calls are timed with its name.
+  const timedFetcher =
+    (subgraph: string): Fetcher =>
+    async (url, init) => {
+      const stop = subgraphFetches.startTimer({ subgraph });
+      try {
+        const response = await fetcher(url, init);
+        stop({ outcome: String(response.status) });
+        return response;
+      } catch (error) {
+        stop({ outcome: 'error' });
+        throw error;
+      }
+    };
   const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   // Built before anything starts: a supergraph without @auth must not be served at all.
   let rules = accessRulesFromSupergraph(supergraphSdl);
@@ -130,7 +152,10 @@ export async function startGateway(
     supergraphSdl,
     logger,
     buildService: ({ name, url }) =>
-      new ForwardingDataSource({ url: urls[name as SubgraphName] ?? url, fetcher }),
+      new ForwardingDataSource({
+        url: urls[name as SubgraphName] ?? url,
+        fetcher: timedFetcher(name),
+      }),
   });
   let loaded = false;
   let apiSchema: GraphQLSchema | null = null;
@@ -159,7 +184,8 @@ export async function startGateway(
     introspection: config.INTROSPECTION ?? development,
     logger,
     plugins: [
-      requestLoggingPlugin<GatewayContext>(),
+      requestLoggingPlugin<GatewayContext>((context) => context.identity?.userId ?? null),
+      metrics.plugin<GatewayContext>(),
       refuseHttpSubscriptions,
       authorizationPlugin({
         rules: () => rules,
@@ -204,9 +230,34 @@ export async function startGateway(
         : {}),
     };
   };
-  const hub = new RealtimeHub({ pubsub, prefix: config.EVENT_STREAM_PREFIX, execute, logger });
+  const hub = new RealtimeHub({
+    pubsub,
+    prefix: config.EVENT_STREAM_PREFIX,
+    execute,
+    logger,
+    delivered: metrics.counter({
+      name: 'psa_gateway_realtime_deliveries_total',
+      help: 'Subscription results sent, by kind (status, tasks).',
+      labelNames: ['kind'],
+    }),
+  });
+  let openSockets = (): number => 0;
+  metrics.gauge({
+    name: 'psa_gateway_websocket_connections',
+    help: 'Open WebSocket connections (after connection_init).',
+    collect() {
+      this.set(openSockets());
+    },
+  });
+  metrics.gauge({
+    name: 'psa_gateway_subscriptions',
+    help: 'Realtime subscriptions served.',
+    collect() {
+      this.set(hub.size);
+    },
+  });
   let server: RunningServer;
-  let subscriptions: { close(): Promise<void> };
+  let subscriptions: { close(): Promise<void>; connections(): number };
   try {
     server = await startGraphQLServer<GatewayContext>({
       name: 'gateway',
@@ -218,17 +269,7 @@ export async function startGateway(
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       corsOrigins: config.CORS_ORIGINS,
       routes: {
-        '/metrics': (_req, res) => {
-          res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-          res.end(
-            [
-              '# HELP psa_gateway_subscriptions Realtime subscriptions served.',
-              '# TYPE psa_gateway_subscriptions gauge',
-              `psa_gateway_subscriptions ${hub.size}`,
-              '',
-            ].join('\n'),
-          );
-        },
+        '/metrics': metrics.route(),
       },
       readiness: () => ({
         supergraph: loaded,
@@ -265,6 +306,7 @@ export async function startGateway(
       },
       logger,
     });
+    openSockets = () => subscriptions.connections();
   } catch (error) {
     agent.destroy();
     redis?.disconnect();

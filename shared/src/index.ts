@@ -156,3 +156,4 @@ export {
   type StatusUpdatedMessage,
   type TaskChangedMessage,
 } from './realtime/realtime-channels';
+export { ServiceMetrics } from './observability/metrics';

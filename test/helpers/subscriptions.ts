@@ -98,7 +98,7 @@ export async function subscriptionsServed(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const text = await (await fetch(url)).text();
-    const served = Number(/^psa_gateway_subscriptions (\d+)$/m.exec(text)?.[1] ?? -1);
+    const served = Number(/^psa_gateway_subscriptions(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? -1);
     if (served === count) return;
     if (Date.now() > deadline)
       throw new Error(`gateway serves ${served} subscriptions, not ${count}`);

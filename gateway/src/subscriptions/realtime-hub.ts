@@ -32,6 +32,8 @@ export interface RealtimeHubOptions {
   prefix: string;
   execute: GatewayExecutor;
   logger: Logger;
+  /** Counts results sent to subscribers, by kind. */
+  delivered?: { inc(labels: { kind: string }, value?: number): void };
 }
 
 const ACCESS_QUERY = parse(
@@ -184,6 +186,7 @@ export class RealtimeHub {
         // The thing that changed is gone already (e.g. deleted with its project): nothing to tell.
         if (codeOf(result) === 'NOT_FOUND') return;
         for (const subscriber of group) subscriber.deliver(result);
+        this.options.delivered?.inc({ kind: first.operation.kind }, group.length);
       }),
     );
   }

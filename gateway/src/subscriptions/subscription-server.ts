@@ -124,6 +124,8 @@ function resultStream(onEnd: () => void) {
  */
 export function startSubscriptionServer(options: SubscriptionServerOptions): {
   close(): Promise<void>;
+  /** Open connections that passed `connection_init`. */
+  connections(): number;
 } {
   const { limits, logger } = options;
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
@@ -295,6 +297,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
   );
 
   return {
+    connections: () => connections.size,
     close: async () => {
       clearInterval(sessionCheck);
       options.httpServer.off('upgrade', onUpgrade);

@@ -60,7 +60,7 @@ export function startProjectsService(
     keySet: createVerifierKeySet(config, logger),
     events,
     logger,
-    setup: (connection) => {
+    setup: (connection, metrics) => {
       const projects = projectModel(connection);
       const statusUpdates = statusUpdateModel(connection);
       const outboxEntries = outboxModel(connection);
@@ -71,6 +71,7 @@ export function startProjectsService(
       const outbox = new Outbox(outboxEntries, events, relays, {
         logger,
         ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS,
+        published: metrics.eventsPublished,
       });
       const realtime = new StatusUpdatePublisher(pubsub, config.EVENT_STREAM_PREFIX, logger);
       const domain: ProjectsDomain = new ProjectsDomain(projects, statusUpdates, outbox, realtime);

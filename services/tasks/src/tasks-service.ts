@@ -63,7 +63,7 @@ export function startTasksService(
     keySet: createVerifierKeySet(config, logger),
     events,
     logger,
-    setup: (connection) => {
+    setup: (connection, metrics) => {
       const tasks = taskModel(connection);
       const progress = taskProgressModel(connection);
       const accessRecords = projectAccessModel(connection);
@@ -73,7 +73,7 @@ export function startTasksService(
         outboxEntries,
         events,
         { [PROJECT_COMPLETION]: projectCompletionRelay(tasks, progress) },
-        { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS },
+        { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS, published: metrics.eventsPublished },
       );
       const taskEvents = taskEventModel(connection);
       const changes = new TaskEventRecorder(taskEvents, pubsub, config.EVENT_STREAM_PREFIX, logger);

@@ -93,7 +93,7 @@ export async function startUsersService(
       logger,
       publicRootFields: ['signUp', 'login', 'refreshSession'],
       routes: { [JWKS_PATH]: jwksRoute(publicKeys) },
-      setup: (connection) => {
+      setup: (connection, metrics) => {
         const users = userModel(connection);
         const sessionRecords = sessionModel(connection);
         const sessions = new SessionsDomain(
@@ -116,7 +116,7 @@ export async function startUsersService(
           outboxRecords,
           events,
           { [USER_DELETED_TOPIC]: userDeletedRelay(users) },
-          { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS },
+          { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS, published: metrics.eventsPublished },
         );
         const domain = new UsersDomain(users, sessions, access, outbox, logger);
         const { ADMIN_USERNAME, ADMIN_EMAIL, ADMIN_PASSWORD } = config;

@@ -54,6 +54,8 @@ export interface OutboxOptions {
   sweepIntervalMs?: number;
   /** Entries younger than this are left to the write that made them. Default 5,000 ms. */
   sweepAfterMs?: number;
+  /** Counts what is published, by event type (the service's metrics). */
+  published?: { inc(labels: { type: string }): void };
 }
 
 /**
@@ -89,6 +91,7 @@ export class Outbox {
       const events = relay ? await relay(entry.data) : [];
       for (const outgoing of events) {
         const published = await this.bus.publish(outgoing.stream, outgoing.type, outgoing.data);
+        this.options.published?.inc({ type: outgoing.type });
         const groups = outgoing.awaitGroups ?? [];
         if (groups.length > 0) {
           const handled = await this.bus.handledBy(published, groups, this.options.ackTimeoutMs);

@@ -101,9 +101,9 @@ function graphqlError(res: ServerResponse, status: number, message: string, code
  * Apollo plugins every server uses: one log line per operation (name, outcome, duration) and the
  * stack of every unexpected error, both tagged with the request id.
  */
-export function requestLoggingPlugin<
-  TContext extends RequestContextBase,
->(): ApolloServerPlugin<TContext> {
+export function requestLoggingPlugin<TContext extends RequestContextBase>(
+  userIdOf: (context: TContext) => string | null = () => null,
+): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart({ contextValue }) {
       const started = process.hrtime.bigint();
@@ -123,6 +123,7 @@ export function requestLoggingPlugin<
           contextValue.logger.info(
             {
               operationName: operationName ?? null,
+              userId: userIdOf(contextValue),
               errors: errors?.length ?? 0,
               durationMs: Number(process.hrtime.bigint() - started) / 1e6,
             },

@@ -5,7 +5,8 @@ import type { Outbox } from '../events/outbox';
 import { callerFrom, type Caller } from '../auth/request-identity';
 import type { KeySet } from '../auth/key-set';
 import type { Logger } from '../logging/logger';
-import { connectMongo, type MongoHandle } from '../mongo/mongo-connection';
+import { connectMongo } from '../mongo/mongo-connection';
+import { ServiceMetrics } from '../observability/metrics';
 import { loadTypeDefs } from '../graphql/type-defs';
 import type { RequestContextBase, Route } from './graphql-server';
 import { startSubgraph } from './subgraph';
@@ -68,7 +69,8 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
   logger: Logger;
   /** Plain HTTP routes served beside `/graphql`, by exact path (e.g. the JWKS document). */
   routes?: Record<string, Route>;
-  setup(connection: Connection): ServiceParts<TContext>;
+  /** Builds the service's parts; `metrics` is the service's registry (e.g. for its outbox). */
+  setup(connection: Connection, metrics: ServiceMetrics): ServiceParts<TContext>;
 }
 
 /**
@@ -80,15 +82,39 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
   options: SubgraphServiceOptions<TContext>,
 ): Promise<SubgraphService> {
   const { config, logger } = options;
-  const mongo = connectMongo({ url: config.MONGO_URL, dbName: options.dbName, logger });
-  const parts = options.setup(mongo.connection);
+  const metrics = new ServiceMetrics(options.name);
+  const dbCommands = metrics.counter({
+    name: 'psa_mongodb_commands_total',
+    help: 'Database commands sent, by command and collection.',
+    labelNames: ['command', 'collection'],
+  });
+  const mongo = connectMongo({
+    url: config.MONGO_URL,
+    dbName: options.dbName,
+    logger,
+    onCommand: (command, collection) => dbCommands.inc({ command, collection }),
+  });
+  const parts = options.setup(mongo.connection, metrics);
   const tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   const { events } = options;
   const ready = mongo.whenConnected().then(async () => {
     await Promise.all(parts.models.map((model) => model.init()));
     await parts.initialize?.();
     for (const [stream, handler] of Object.entries(parts.consumers ?? {})) {
-      await events.consume({ stream, group: options.name, consumer: consumerName(), handler });
+      await events.consume({
+        stream,
+        group: options.name,
+        consumer: consumerName(),
+        handler: async (event) => {
+          try {
+            await handler(event);
+            metrics.eventsHandled.inc({ type: event.type, outcome: 'ok' });
+          } catch (error) {
+            metrics.eventsHandled.inc({ type: event.type, outcome: 'failed' });
+            throw error;
+          }
+        },
+      });
     }
     parts.outbox?.start();
   });
@@ -111,8 +137,12 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
         events: events.isReady(),
         ...parts.readiness?.(),
       }),
-      routes: { ...options.routes, '/metrics': metricsRoute(options.name, mongo) },
-      plugins: [tokenGuardPlugin<TContext>(options.publicRootFields ?? [])],
+      routes: { ...options.routes, '/metrics': metrics.route() },
+      userIdOf: (context) => context.caller.identity?.userId ?? null,
+      plugins: [
+        tokenGuardPlugin<TContext>(options.publicRootFields ?? []),
+        metrics.plugin<TContext>(),
+      ],
       context: async ({ headers, requestId, logger: requestLogger }) =>
         parts.context({
           requestId,
@@ -138,25 +168,4 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
     await parts.dispose?.();
     throw error;
   }
-}
-
-/**
- * `/metrics` in the Prometheus text format: the database commands the service sent, by command and
- * collection (how many queries a request costs shows here).
- */
-function metricsRoute(service: string, mongo: MongoHandle): Route {
-  return (_req, res) => {
-    const lines = [
-      '# HELP psa_mongodb_commands_total Database commands sent, by command and collection.',
-      '# TYPE psa_mongodb_commands_total counter',
-    ];
-    for (const [key, count] of mongo.commandCounts()) {
-      const [command = '', collection = ''] = key.split(' ');
-      lines.push(
-        `psa_mongodb_commands_total{service="${service}",command="${command}",collection="${collection}"} ${count}`,
-      );
-    }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-    res.end(`${lines.join('\n')}\n`);
-  };
 }

@@ -22,6 +22,8 @@ export interface SubgraphOptions<TContext extends RequestContextBase> extends Om
   development: boolean;
   /** Extra Apollo plugins (e.g. the token guard). */
   plugins?: ApolloServerPlugin<TContext>[];
+  /** Who made a request, for the request log (never the token). */
+  userIdOf?: (context: TContext) => string | null;
 }
 
 /**
@@ -42,7 +44,7 @@ export async function startSubgraph<TContext extends RequestContextBase>(
     introspection: true,
     // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
     plugins: [
-      requestLoggingPlugin<TContext>(),
+      requestLoggingPlugin<TContext>(options.userIdOf),
       ApolloServerPluginInlineTraceDisabled(),
       ...(options.plugins ?? []),
     ],

@@ -17,6 +17,8 @@ export interface MongoOptions {
   maxBackoffMs?: number;
   /** How often the driver checks the server, which bounds how fast readiness follows an outage. Default 5,000 ms. */
   heartbeatFrequencyMS?: number;
+  /** Called for each command sent (connection upkeep aside), e.g. to count queries. */
+  onCommand?: (command: string, collection: string) => void;
 }
 
 /** A service's database connection that keeps trying until it gets one. */
@@ -26,8 +28,6 @@ export interface MongoHandle {
   isReady(): boolean;
   /** Resolves once connected for the first time (tests and seeding wait for it). */
   whenConnected(): Promise<void>;
-  /** Commands sent to the database since start, by `command collection` (e.g. `find tasks`). */
-  commandCounts(): ReadonlyMap<string, number>;
   close(): Promise<void>;
 }
 
@@ -49,7 +49,6 @@ export function connectMongo(options: MongoOptions): MongoHandle {
   let attempt = 0;
   let resolveConnected: () => void = () => undefined;
   const connected = new Promise<void>((resolve) => (resolveConnected = resolve));
-  const counts = new Map<string, number>();
 
   connection.on('connected', () => logger.info({ dbName }, 'mongodb connected'));
   connection.on('disconnected', () => !closed && logger.warn({ dbName }, 'mongodb disconnected'));
@@ -63,15 +62,16 @@ export function connectMongo(options: MongoOptions): MongoHandle {
           serverSelectionTimeoutMS: options.serverSelectionTimeoutMS ?? 5_000,
           heartbeatFrequencyMS: options.heartbeatFrequencyMS ?? 5_000,
           autoIndex: true,
-          monitorCommands: true,
+          monitorCommands: Boolean(options.onCommand),
         });
-        connection.getClient().on('commandStarted', (event) => {
-          if (HOUSEKEEPING.has(event.commandName)) return;
-          const target: unknown = event.command[event.commandName];
-          const key =
-            typeof target === 'string' ? `${event.commandName} ${target}` : event.commandName;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-        });
+        const { onCommand } = options;
+        if (onCommand) {
+          connection.getClient().on('commandStarted', (event) => {
+            if (HOUSEKEEPING.has(event.commandName)) return;
+            const target: unknown = event.command[event.commandName];
+            onCommand(event.commandName, typeof target === 'string' ? target : '');
+          });
+        }
         resolveConnected();
         return;
       } catch (error) {
@@ -91,7 +91,6 @@ export function connectMongo(options: MongoOptions): MongoHandle {
     connection,
     isReady: () => connection.readyState === mongoose.ConnectionStates.connected,
     whenConnected: () => connected,
-    commandCounts: () => counts,
     close: async () => {
       closed = true;
       await connection.close();
