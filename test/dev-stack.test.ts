@@ -1,46 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bearer, graphqlRequest as graphql } from '@psa/shared/testing';
-
-const ROOT = path.resolve(__dirname, '..');
-
-/**
- * Starts the dev stack through `npm start` on free ports with its own data dir, in a process
- * group of its own (as a terminal runs it); resolves with the gateway URL.
- */
-function startDevStack(dataDir: string): { child: ChildProcess; gatewayUrl: Promise<string> } {
-  const child = spawn('npm', ['start', '--silent'], {
-    detached: true,
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      MONGO_URL: '',
-      REDIS_URL: '',
-      DATA_DIR: dataDir,
-      EMBEDDED_MONGO_PORT: '0',
-      GATEWAY_PORT: '0',
-      USERS_PORT: '0',
-      PROJECTS_PORT: '0',
-      TASKS_PORT: '0',
-      DOCUMENTS_PORT: '0',
-      LOG_LEVEL: 'silent',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  const gatewayUrl = new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      const match = /GraphQL API\s+(\S+)/.exec(output);
-      if (match?.[1]) resolve(match[1]);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`dev stack exited early (${code}): ${output}`)));
-  });
-  return { child, gatewayUrl };
-}
+import { startDevStack } from './helpers/dev-stack';
 
 describe('npm start (the dev stack)', () => {
   let dataDir: string;

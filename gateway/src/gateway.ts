@@ -267,6 +267,7 @@ export async function startGateway(
       logger,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
       corsOrigins: config.CORS_ORIGINS,
       routes: {
         '/metrics': metrics.route(),
@@ -317,10 +318,11 @@ export async function startGateway(
     url: server.url,
     port: server.port,
     stop: async () => {
-      // Sockets first (1001: reconnect elsewhere), then the HTTP server drains.
-      await subscriptions.close();
-      await hub.close();
-      await server.stop();
+      // Not ready first; then WebSockets close (1001: reconnect elsewhere); then HTTP drains.
+      await server.stop(async () => {
+        await subscriptions.close();
+        await hub.close();
+      });
       agent.destroy();
       redis?.disconnect();
       if (!deps.pubsub) await pubsub.close();

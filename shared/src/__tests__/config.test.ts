@@ -49,6 +49,10 @@ describe('loadConfig', () => {
       expect(
         loadConfig(schema, { MONGO_URL_FILE: file, MONGO_URL: 'mongodb://db' }).MONGO_URL,
       ).toBe('mongodb://db');
+      // Other programs' *_FILE variables are left alone.
+      expect(
+        loadConfig(schema, { MONGO_URL: 'mongodb://db', TF_CLI_CONFIG_FILE: '/nonexistent' }).PORT,
+      ).toBe(4000);
       expect(() => loadConfig(schema, { MONGO_URL_FILE: path.join(dir, 'missing') })).toThrow(
         /MONGO_URL_FILE: cannot read .*missing \(ENOENT\)/,
       );

@@ -28,11 +28,13 @@ export function loadConfig<S extends z.ZodType>(
     ),
   );
   const problems: string[] = [];
-  // `X_FILE=/run/secrets/x` reads X from a file (Docker and Kubernetes secrets), unless X is set.
-  for (const [name, file] of Object.entries(present)) {
-    if (!name.endsWith('_FILE')) continue;
-    const target = name.slice(0, -'_FILE'.length);
-    if (present[target] !== undefined) continue;
+  // `X_FILE=/run/secrets/x` reads X from a file (Docker and Kubernetes secrets), unless X is
+  // set; only for variables this schema reads (other programs' *_FILE variables are theirs).
+  const known = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+  for (const target of known) {
+    const name = `${target}_FILE`;
+    const file = present[name];
+    if (file === undefined || present[target] !== undefined) continue;
     try {
       present[target] = readFileSync(file, 'utf8').trim();
     } catch (error) {
@@ -91,5 +93,7 @@ export const commonEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
   BODY_LIMIT_BYTES: envVar.positiveInt(1_048_576),
   SHUTDOWN_GRACE_MS: envVar.positiveInt(10_000),
+  /** Serving on, not ready, this long after SIGTERM (behind a load balancer: a few seconds). */
+  SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   REDIS_URL: envVar.redisUrl().optional(),
 };

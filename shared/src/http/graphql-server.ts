@@ -45,6 +45,11 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
   bodyLimitBytes: number;
   /** How long `stop()` waits for in-flight requests before closing their sockets. */
   shutdownGraceMs: number;
+  /**
+   * How long `stop()` keeps serving after `/readyz` turned 503, so load balancers stop sending
+   * new requests before the server stops accepting them. Default 0.
+   */
+  shutdownDelayMs?: number;
   /** Named dependency checks for `/readyz` (all must be true). */
   readiness?: () => Record<string, boolean>;
   /** Extra routes by exact path. */
@@ -57,8 +62,11 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly httpServer: http.Server;
-  /** Marks not-ready, stops accepting, lets in-flight requests finish (bounded), stops Apollo. */
-  stop(): Promise<void>;
+  /**
+   * Marks not-ready, keeps serving for `shutdownDelayMs`, runs `beforeClose` (e.g. closing
+   * WebSockets), stops accepting, lets in-flight requests finish (bounded), stops Apollo.
+   */
+  stop(beforeClose?: () => Promise<void>): Promise<void>;
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
@@ -268,9 +276,13 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
   logger.info({ port }, `${options.name} listening`);
 
   let stopping: Promise<void> | null = null;
-  const stop = (): Promise<void> => {
+  const stop = (beforeClose?: () => Promise<void>): Promise<void> => {
     stopping ??= (async () => {
       draining = true;
+      if (options.shutdownDelayMs) {
+        await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
+      }
+      await beforeClose?.();
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       if (inFlight > 0) {

@@ -55,6 +55,7 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
     MONGO_URL: string;
     BODY_LIMIT_BYTES: number;
     SHUTDOWN_GRACE_MS: number;
+    SHUTDOWN_DELAY_MS: number;
     JWT_ISSUER: string;
     JWT_AUDIENCE: string;
   };
@@ -132,6 +133,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       development: config.NODE_ENV !== 'production',
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
       readiness: () => ({
         mongodb: mongo.isReady(),
         events: events.isReady(),
