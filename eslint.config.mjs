@@ -43,7 +43,15 @@ export default tseslint.config(
       'import/no-extraneous-dependencies': [
         'error',
         {
-          devDependencies: ['**/__tests__/**', 'test/**', 'bench/**', '**/*.config.*', 'jest.*'],
+          devDependencies: [
+            '**/__tests__/**',
+            'test/**',
+            'bench/**',
+            'scripts/**',
+            '**/*.config.*',
+            'jest.*',
+            'codegen.ts',
+          ],
         },
       ],
     },
