@@ -179,6 +179,8 @@ export async function startGateway(
   const development = config.NODE_ENV !== 'production';
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
+    // runUntilSignal owns SIGTERM/SIGINT: Apollo's own handler would race the ordered shutdown.
+    stopOnTerminationSignals: false,
     formatError: createErrorFormatter(development),
     includeStacktraceInErrorResponses: development,
     introspection: config.INTROSPECTION ?? development,

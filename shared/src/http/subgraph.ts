@@ -40,6 +40,8 @@ export async function startSubgraph<TContext extends RequestContextBase>(
       resolvers: options.resolvers as never,
     }),
     formatError: createErrorFormatter(options.development),
+    // runUntilSignal owns SIGTERM/SIGINT: Apollo's own handler would race the ordered shutdown.
+    stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: options.development,
     introspection: true,
     // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
