@@ -8,11 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { runEmbeddedMongoBench } from './embedded-mongo.bench';
 import { runFanoutBench } from './fanout.bench';
+import { runGatewayBench } from './gateway.bench';
 import { formatTable, type ScenarioResult } from './lib/measure';
 
 const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   'embedded-mongo': runEmbeddedMongoBench,
   fanout: runFanoutBench,
+  gateway: runGatewayBench,
 };
 
 async function main(): Promise<void> {
