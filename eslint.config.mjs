@@ -51,9 +51,30 @@ export default tseslint.config(
             '**/*.config.*',
             'jest.*',
             'codegen.ts',
+            '**/*.test.ts',
+            '**/*.test.tsx',
           ],
         },
       ],
+    },
+  },
+  {
+    // The console runs in browsers.
+    files: ['web/**/*.{ts,tsx}'],
+    languageOptions: {
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        localStorage: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        WebSocket: 'readonly',
+        HTMLElement: 'readonly',
+        HTMLInputElement: 'readonly',
+        HTMLFormElement: 'readonly',
+        Event: 'readonly',
+        FormData: 'readonly',
+      },
     },
   },
   {

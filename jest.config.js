@@ -18,7 +18,8 @@ module.exports = {
     ],
   },
   testMatch: ['<rootDir>/**/__tests__/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+  // web/ has its own runner (vitest, `npm test -w web`).
+  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/web/'],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',

@@ -94,6 +94,8 @@ const schema = z.object({
    * default): the client address is the socket's and the header is ignored. Behind one ingress: 1.
    */
   TRUST_PROXY_HOPS: z.coerce.number().int().min(0).max(10).default(0),
+  /** A built web console (its `index.html` and assets) to serve at `/`; none when unset. */
+  WEB_DIR: z.string().min(1).optional(),
   /** Prefix of the realtime channels in Redis, shared with the subgraphs. */
   EVENT_STREAM_PREFIX: z.string().min(1).default('psa:events:'),
   /** Subscriptions one WebSocket connection may hold. */

@@ -31,6 +31,7 @@ import { accessRulesFromSupergraph } from './access-rules';
 import { authorizationPlugin, type AuthorizationContext } from './authorization.plugin';
 import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
+import { staticFiles } from './console/static-files';
 import { keepAliveFetcher } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
 import { RealtimeHub, type GatewayExecutor } from './subscriptions/realtime-hub';
@@ -271,6 +272,7 @@ export async function startGateway(
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
       corsOrigins: config.CORS_ORIGINS,
+      fallback: config.WEB_DIR ? staticFiles(config.WEB_DIR) : undefined,
       routes: {
         '/metrics': metrics.route(),
       },

@@ -54,6 +54,8 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
   readiness?: () => Record<string, boolean>;
   /** Extra routes by exact path. */
   routes?: Record<string, Route>;
+  /** Serves GET and HEAD requests no route matched (e.g. the web console's files). */
+  fallback?: Route;
   /** Browser origins allowed to call the API (CORS). Default: none. */
   corsOrigins?: readonly string[];
 }
@@ -191,7 +193,12 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     }
     const route = options.routes?.[url.pathname];
     if (route) return route(req, res);
-    if (url.pathname !== '/graphql') return sendJson(res, 404, { error: 'not found' });
+    if (url.pathname !== '/graphql') {
+      if (options.fallback && (req.method === 'GET' || req.method === 'HEAD')) {
+        return options.fallback(req, res);
+      }
+      return sendJson(res, 404, { error: 'not found' });
+    }
     if (req.method !== 'POST' && req.method !== 'GET') {
       res.setHeader('allow', 'GET, POST');
       return graphqlError(res, 405, 'Use POST (or GET for queries)', 'BAD_REQUEST');
