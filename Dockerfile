@@ -16,15 +16,18 @@ COPY services/tasks/package.json services/tasks/
 COPY services/documents/package.json services/documents/
 COPY gateway/package.json gateway/
 COPY test/package.json test/
+COPY web/package.json web/
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.base.json tsconfig.build.json ./
 COPY shared shared
 COPY services services
 COPY gateway gateway
+COPY web web
 RUN npm run build
 # What the runtime needs of SERVICE, and nothing else: the manifests of its workspace and
 # @psa/shared (npm ci installs exactly the workspaces present), compiled JavaScript, and the
-# schema files read at run time (each subgraph's src/schema.graphql, gateway/supergraph.graphql).
+# schema files read at run time (each subgraph's src/schema.graphql, gateway/supergraph.graphql),
+# and for the gateway the web console's static build.
 ARG SERVICE
 RUN set -eu; \
     case "$SERVICE" in \
@@ -37,6 +40,7 @@ RUN set -eu; \
     cp -r shared/package.json shared/dist /out/shared/; \
     cp -r "$dir/package.json" "$dir/dist" /out/$dir/; \
     cp "$dir/$data" "/out/$dir/$data"; \
+    if [ "$SERVICE" = gateway ]; then cp -r web/dist /out/gateway/console; fi; \
     find /out -name '*.tsbuildinfo' -delete
 
 # ---- deps: production dependencies of SERVICE's workspace only -----------------------------
@@ -72,6 +76,8 @@ FROM node:22.21.1-bookworm-slim AS service-gateway
 WORKDIR /app/gateway
 ENV GATEWAY_PORT=4000
 EXPOSE 4000
+# The web console's static build, served at / beside the API.
+ENV WEB_DIR=/app/gateway/console
 
 # ---- runtime -------------------------------------------------------------------------------
 FROM service-${SERVICE} AS runtime

@@ -561,6 +561,7 @@ describe('k8s manifests', () => {
           http: {
             paths: {
               path: string;
+              pathType: string;
               backend: { service: { name: string; port: { name: string } } };
             }[];
           };
@@ -568,8 +569,13 @@ describe('k8s manifests', () => {
         tls?: { hosts: string[]; secretName: string }[];
       }>(ingress);
       expect(spec.rules).toHaveLength(1);
-      // Only the API is public: not /healthz, /readyz or /metrics.
-      expect(spec.rules[0]!.http.paths.map((p) => p.path)).toEqual(['/graphql']);
+      // Only the API and the console (/ and its /assets) are public: not /healthz, /readyz or
+      // /metrics.
+      expect(spec.rules[0]!.http.paths.map((p) => [p.path, p.pathType])).toEqual([
+        ['/graphql', 'Exact'],
+        ['/', 'Exact'],
+        ['/assets', 'Prefix'],
+      ]);
       const backend = spec.rules[0]!.http.paths[0]!.backend.service;
       expect(backend.name).toBe('gateway');
       const gatewayService = specOf<{ ports: { name: string; port: number }[] }>(
