@@ -8,13 +8,19 @@ import os from 'node:os';
 import path from 'node:path';
 import { runEmbeddedMongoBench } from './embedded-mongo.bench';
 import { runFanoutBench } from './fanout.bench';
+import { runFederatedBench } from './federated.bench';
 import { runGatewayBench } from './gateway.bench';
+import { runScalingBench } from './scaling.bench';
+import { runWritesBench } from './writes.bench';
 import { formatTable, type ScenarioResult } from './lib/measure';
 
 const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   'embedded-mongo': runEmbeddedMongoBench,
   fanout: runFanoutBench,
   gateway: runGatewayBench,
+  federated: runFederatedBench,
+  scaling: runScalingBench,
+  writes: runWritesBench,
 };
 
 async function main(): Promise<void> {
