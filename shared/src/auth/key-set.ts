@@ -60,7 +60,17 @@ export interface KeySetOptions {
  * publishes as JWKS, cached and picked by `kid`. A new signing key is picked up the first time a
  * token names it, so keys rotate without restarts.
  */
+/** Verified tokens are remembered this long at most (and never past their expiry). */
+const VERIFIED_TTL_MS = 60_000;
+const VERIFIED_MAX = 10_000;
+
 export class KeySet {
+  /**
+   * Tokens whose signature, issuer and audience were checked, by token and settings: a federated
+   * request presents the same token to the gateway and to every subgraph it calls, and checking
+   * the ES256 signature each time was a measurable share of the CPU.
+   */
+  private readonly verified = new Map<string, { identity: Identity; until: number }>();
   private fetched: VerificationKey[] = [];
   private fetchedAt = 0;
   private lastAttempt = 0;
@@ -89,9 +99,24 @@ export class KeySet {
     token: string,
     settings: Pick<TokenSettings, 'issuer' | 'audience'>,
   ): Promise<Identity> {
+    const cacheKey = `${settings.issuer}\n${settings.audience}\n${token}`;
+    const now = Date.now();
+    const remembered = this.verified.get(cacheKey);
+    if (remembered && remembered.until > now) return remembered.identity;
     const key = await this.key(accessTokenKeyId(token));
     if (!key) throw new UnauthenticatedError('Invalid access token');
-    return verifyAccessToken(token, key, settings);
+    const identity = verifyAccessToken(token, key, settings);
+    if (this.verified.size >= VERIFIED_MAX) {
+      // Oldest first (Map keeps insertion order).
+      const oldest = this.verified.keys().next().value;
+      if (oldest !== undefined) this.verified.delete(oldest);
+    }
+    this.verified.delete(cacheKey);
+    this.verified.set(cacheKey, {
+      identity,
+      until: Math.min(identity.expiresAt * 1000, now + VERIFIED_TTL_MS),
+    });
+    return identity;
   }
 
   /**
