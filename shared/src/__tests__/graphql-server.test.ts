@@ -8,9 +8,12 @@ const typeDefs = parse(`
 `);
 
 let ready = true;
+/** Called when a `slow` request has reached its resolver (the server is working on it). */
+let onSlowStarted: () => void = () => undefined;
 const resolvers = {
   Query: {
     slow: async (_: unknown, { ms }: { ms: number }) => {
+      onSlowStarted();
       await new Promise((resolve) => setTimeout(resolve, ms));
       return 'done';
     },
@@ -59,8 +62,11 @@ describe('the GraphQL HTTP server', () => {
 
   it('finishes an in-flight request on stop, then refuses new connections', async () => {
     const server = await start();
+    const started = new Promise<void>((resolve) => (onSlowStarted = resolve));
     const inFlight = graphqlRequest(server.url, '{ slow(ms: 300) }');
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Stop only once the server is working on the request (a request still in the socket
+    // buffer has not been accepted yet, and a load balancer would not send one now).
+    await started;
     const stopped = server.stop();
     const result = await inFlight;
     expect(result.status).toBe(200);

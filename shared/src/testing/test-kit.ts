@@ -34,6 +34,41 @@ export async function graphqlRequest<T = Record<string, unknown>>(
   };
 }
 
+/** Runs operations against one endpoint: `gql` answers the body, `ok` the data (or throws). */
+export interface GraphQLClient {
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string>,
+  ): Promise<GraphQLBody<T>>;
+  ok<T = Record<string, unknown>>(
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string>,
+  ): Promise<T>;
+}
+
+/** A {@link GraphQLClient} for `url`. */
+export function graphqlClient(url: string): GraphQLClient {
+  const gql = async <T>(
+    query: string,
+    variables: Record<string, unknown>,
+    headers: Record<string, string>,
+  ) => (await graphqlRequest<T>(url, query, variables, headers)).body;
+  return {
+    gql,
+    ok: async <T>(
+      query: string,
+      variables: Record<string, unknown>,
+      headers: Record<string, string>,
+    ) => {
+      const body = await gql<T>(query, variables, headers);
+      if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
+      return body.data;
+    },
+  };
+}
+
 /** `{authorization: 'Bearer …'}` for a token. */
 export const bearer = (token: string): Record<string, string> => ({
   authorization: `Bearer ${token}`,

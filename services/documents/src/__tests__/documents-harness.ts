@@ -1,13 +1,14 @@
 /** What the documents service's test files share: a service to start, operations, helpers. */
 import { projectAccessChanged, STREAMS, type EventBus } from '@psa/shared';
 import {
-  graphqlRequest,
   randomId,
   startServiceUnderTest,
   type AuthHeaders,
   type Cleanup,
   type GraphQLBody,
   type ServiceUnderTest,
+  graphqlClient,
+  type GraphQLClient,
 } from '@psa/shared/testing';
 import mongoose from 'mongoose';
 import {
@@ -78,7 +79,7 @@ export interface AccessSnapshot {
 }
 
 /** A documents service under test, and shorthand to talk to it. */
-export interface DocumentsHarness {
+export interface DocumentsHarness extends GraphQLClient {
   auth: AuthHeaders;
   config: DocumentsConfig;
   /** The started service (`env` restarts one on the same database and event streams). */
@@ -90,18 +91,6 @@ export interface DocumentsHarness {
    * documents service handled it. Fails the test when it was not handled in 5 s.
    */
   setProjectAccess(snapshot: AccessSnapshot): Promise<void>;
-  /** Runs an operation; the body. */
-  gql<T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<GraphQLBody<T>>;
-  /** Runs an operation; its data, or throws with the errors. */
-  ok<T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<T>;
   /** Creates a document (its data, or throws with the errors). */
   createDocument(
     input: Record<string, unknown>,
@@ -143,20 +132,7 @@ export async function startDocuments(
     .createConnection(config.MONGO_URL, { dbName: config.DOCUMENTS_DB })
     .asPromise();
   cleanup.add(() => connection.close());
-  const gql = async <T>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ) => (await graphqlRequest<T>(service.url, query, variables, headers)).body;
-  const ok = async <T>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<T> => {
-    const body = await gql<T>(query, variables, headers);
-    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const { gql, ok } = graphqlClient(service.url);
   return {
     auth,
     config,

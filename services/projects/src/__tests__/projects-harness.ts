@@ -1,13 +1,15 @@
-import { eventually, listenTo, type ChannelListener } from '@psa/shared/testing';
 /** What the projects service's test files share: a service to start, operations, helpers. */
 import {
-  graphqlRequest,
   randomId,
   startServiceUnderTest,
   type AuthHeaders,
   type Cleanup,
   type GraphQLBody,
   type ServiceUnderTest,
+  eventually,
+  listenTo,
+  graphqlClient,
+  type ChannelListener,
 } from '@psa/shared/testing';
 import {
   createPubSub,
@@ -113,18 +115,7 @@ export async function startProjects(cleanup: Cleanup): Promise<ProjectsHarness> 
   const { service, auth, events, config } = started;
   const pubsub = createPubSub({ REDIS_URL: started.env.REDIS_URL }, silentLogger(), 'test');
   cleanup.add(() => pubsub.close());
-  // Publishing fails fast while the service's Redis connection is not up yet: wait for it.
-  await eventually(async () => {
-    if (!started.env.REDIS_URL) return true;
-    const response = await fetch(new URL('/readyz', service.url));
-    const body = (await response.json()) as { checks: Record<string, boolean> };
-    return body.checks.realtime === true;
-  });
-  const gql = async <T>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ) => (await graphqlRequest<T>(service.url, query, variables, headers)).body;
+  const { gql } = graphqlClient(service.url);
   const ok = <T>(body: GraphQLBody<T>): T => {
     if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
     return body.data;

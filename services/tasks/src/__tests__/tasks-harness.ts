@@ -1,4 +1,3 @@
-import { eventually, listenTo, type ChannelListener } from '@psa/shared/testing';
 /** What the tasks service's test files share: a service to start, operations, helpers. */
 import {
   createPubSub,
@@ -10,12 +9,16 @@ import {
   type Role,
 } from '@psa/shared';
 import {
-  graphqlRequest,
+  eventually,
+  graphqlClient,
+  listenTo,
   randomId,
   startServiceUnderTest,
   type AuthHeaders,
+  type ChannelListener,
   type Cleanup,
   type GraphQLBody,
+  type GraphQLClient,
 } from '@psa/shared/testing';
 import mongoose from 'mongoose';
 import {
@@ -91,7 +94,7 @@ export interface ProjectOptions {
 export { eventually, listenTo, type ChannelListener };
 
 /** A tasks service under test, and shorthand to talk to it. */
-export interface TasksHarness {
+export interface TasksHarness extends GraphQLClient {
   service: SubgraphService;
   auth: AuthHeaders;
   config: TasksConfig;
@@ -101,17 +104,6 @@ export interface TasksHarness {
   events: EventBus;
   /** The service's database, to look at what it stored. */
   db: mongoose.Connection;
-  gql<T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<GraphQLBody<T>>;
-  /** Runs an operation; its data, or throws with the errors. */
-  ok<T = Record<string, unknown>>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<T>;
   /** Publishes a project snapshot and waits until the service handled it. */
   publishProject(
     project: ProjectFixture,
@@ -152,27 +144,7 @@ export async function startTasks(
   cleanup.add(() => db.close());
   const pubsub = createPubSub({ REDIS_URL: env.REDIS_URL }, silentLogger(), 'test');
   cleanup.add(() => pubsub.close());
-  // Publishing fails fast while the service's Redis connection is not up yet: wait for it.
-  await eventually(async () => {
-    if (!env.REDIS_URL) return true;
-    const response = await fetch(new URL('/readyz', service.url));
-    const body = (await response.json()) as { checks: Record<string, boolean> };
-    return body.checks.realtime === true;
-  });
-  const gql = async <T>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ) => (await graphqlRequest<T>(service.url, query, variables, headers)).body;
-  const ok = async <T>(
-    query: string,
-    variables: Record<string, unknown>,
-    headers: Record<string, string>,
-  ): Promise<T> => {
-    const body = await gql<T>(query, variables, headers);
-    if (body.errors || !body.data) throw new Error(JSON.stringify(body.errors));
-    return body.data;
-  };
+  const { gql, ok } = graphqlClient(service.url);
   const publishProject: TasksHarness['publishProject'] = async (project, changes = {}) => {
     const next: ProjectFixture = {
       id: project.id,
