@@ -32,6 +32,38 @@ beforeAll(async () => {
 });
 
 describe('aggregation pipeline', () => {
+  it('counts documents as countDocuments asks (a $match then a constant $group of $sum: 1)', async () => {
+    expect(await sales.countDocuments({ item: 'apple' })).toBe(3);
+    expect(await sales.countDocuments({ qty: { $gte: 100 } })).toBe(0);
+    expect(await sales.countDocuments({})).toBe(6);
+    expect(await engine.db.collection('nothing-here').countDocuments({})).toBe(0);
+    // The same shape with other constants and several counters, and what mongod answers for none.
+    const counted = await sales
+      .aggregate([
+        { $match: { store: 'north' } },
+        { $group: { _id: null, a: { $sum: 1 }, b: { $sum: 1 } } },
+      ])
+      .toArray();
+    expect(counted).toEqual([{ _id: null, a: 3, b: 3 }]);
+    expect(
+      await sales
+        .aggregate([{ $match: { store: 'west' } }, { $group: { _id: 1, n: { $sum: 1 } } }])
+        .toArray(),
+    ).toEqual([]);
+    // Grouping by a field is not a count: it goes through the pipeline as before.
+    const byStore = await sales
+      .aggregate([
+        { $match: { item: 'kale' } },
+        { $group: { _id: '$store', n: { $sum: 1 } } },
+        { $sort: { _id: 1 } },
+      ])
+      .toArray();
+    expect(byStore).toEqual([
+      { _id: 'east', n: 1 },
+      { _id: 'south', n: 1 },
+    ]);
+  });
+
   it('$match then $group with every common accumulator', async () => {
     const groups = await sales
       .aggregate([

@@ -52,6 +52,33 @@ function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
 }
 
 /**
+ * `[{$match}, {$group: {_id: <constant>, f: {$sum: 1}, …}}]` (how drivers count documents): the
+ * filter, the constant group id and the counting fields; null for any other pipeline.
+ */
+function countingGroup(
+  pipeline: Document[],
+): { filter: Document; id: unknown; fields: string[] } | null {
+  if (pipeline.length !== 2) return null;
+  const [match, group] = pipeline as [Document, Document];
+  if (!isPlainObject(match.$match) || !isPlainObject(group.$group)) return null;
+  const { _id: id, ...rest } = group.$group;
+  const constant =
+    id === null ||
+    typeof id === 'number' ||
+    typeof id === 'boolean' ||
+    (typeof id === 'string' && !id.startsWith('$'));
+  if (!constant || Object.keys(rest).length === 0) return null;
+  const counts = Object.entries(rest).every(
+    ([field, spec]) =>
+      !field.includes('.') &&
+      isPlainObject(spec) &&
+      Object.keys(spec).length === 1 &&
+      spec.$sum === 1,
+  );
+  return counts ? { filter: match.$match, id, fields: Object.keys(rest) } : null;
+}
+
+/**
  * Runs a pipeline on a collection's documents. A leading `$match` runs through the query planner
  * (indexes) first; mingo runs the rest on the documents' views, so output numbers are plain
  * numbers (Int64 and Decimal128 values come back as doubles after aggregation).
@@ -65,6 +92,14 @@ export function runPipeline(
 ): Document[] {
   checkPipeline(pipeline);
   const collection = catalog.getCollection(db, name);
+  const counted = countingGroup(pipeline);
+  if (counted) {
+    // The shape of countDocuments: count what the planner selects, without handing every
+    // matching document to mingo (which copies each one).
+    const count = collection ? collection.query(compileFilter(counted.filter), { hint }).length : 0;
+    if (count === 0) return [];
+    return [Object.fromEntries([['_id', counted.id], ...counted.fields.map((f) => [f, count])])];
+  }
   let stages = pipeline;
   let input: Document[] = [];
   if (collection) {
