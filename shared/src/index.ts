@@ -146,10 +146,13 @@ export {
   projectAccessModel,
   type ProjectAccessModel,
   type ProjectAccessRecord,
+  type ProjectMembership,
 } from './events/project-access';
 export { allOf, escapeRegex } from './mongo/query-filters';
+export { updatedOrNotFound } from './mongo/updated-or-not-found';
 export {
   createPubSub,
+  publishRealtime,
   realtimeChannel,
   type PubSubConfig,
   type RealtimeKind,

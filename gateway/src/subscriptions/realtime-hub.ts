@@ -40,8 +40,6 @@ const ACCESS_QUERY = parse(
   'query PsaRealtimeAccess($id: ID!) { project(id: $id) { manager { id } members { id } } }',
 );
 
-const VISIBILITY_QUERY = parse('query PsaRealtimeVisibility($id: ID!) { project(id: $id) { id } }');
-
 interface ProjectAccessData {
   project: { manager: { id: string }; members: { id: string }[] } | null;
 }
@@ -99,8 +97,8 @@ export class RealtimeHub {
 
   /** Whether the holder of `authorization` may read the project (asked of the graph). */
   async canRead(projectId: string, authorization: string): Promise<boolean> {
-    const result = await this.options.execute(VISIBILITY_QUERY, { id: projectId }, authorization);
-    return Boolean((result.data as { project?: unknown } | null | undefined)?.project);
+    const result = await this.options.execute(ACCESS_QUERY, { id: projectId }, authorization);
+    return Boolean((result.data as ProjectAccessData | null | undefined)?.project);
   }
 
   /** Subscribers currently served (for tests and metrics). */

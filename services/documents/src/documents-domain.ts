@@ -15,6 +15,7 @@ import {
   canReadProject,
   emptyConnection,
   escapeRegex,
+  updatedOrNotFound,
   type ProjectAccess,
   type ProjectAccessRecord,
   type ProjectAccessSnapshot,
@@ -353,15 +354,7 @@ export class DocumentsDomain {
   }
 
   // The document may have been deleted since it was checked: then it is NOT_FOUND, not recreated.
-  private async updated(
-    id: Types.ObjectId,
-    update: Record<string, unknown>,
-  ): Promise<DocumentRecord> {
-    const document = await this.documents
-      .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' })
-      .lean<DocumentRecord>()
-      .exec();
-    if (!document) throw new NotFoundError('Document not found');
-    return document;
+  private updated(id: Types.ObjectId, update: Record<string, unknown>): Promise<DocumentRecord> {
+    return updatedOrNotFound(this.documents, { _id: id }, update, 'Document not found');
   }
 }

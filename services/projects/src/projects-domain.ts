@@ -15,7 +15,11 @@ import {
   allOf,
   emptyConnection,
   escapeRegex,
+  updatedOrNotFound,
+  canManageProject,
+  canReadProject,
   GROUPS,
+  isOnProject,
   isDuplicateKeyError,
   projectAccessChanged,
   type AllTasksDone,
@@ -63,23 +67,6 @@ export interface PostStatusUpdateInput {
   projectId: string;
   message: string;
   status?: ProjectStatus | null;
-}
-
-const sameId = (id: Types.ObjectId, userId: string): boolean =>
-  id.toHexString() === userId.toLowerCase();
-
-/** Who may see a project: an admin, its manager or a member (a CLIENT member included). */
-export function canReadProject(caller: Identity, project: ProjectRecord): boolean {
-  return (
-    caller.role === 'ADMIN' ||
-    sameId(project.managerId, caller.userId) ||
-    project.memberIds.some((id) => sameId(id, caller.userId))
-  );
-}
-
-/** Who may change a project, its members and its status updates: an admin or its manager. */
-export function canManageProject(caller: Identity, project: ProjectRecord): boolean {
-  return caller.role === 'ADMIN' || sameId(project.managerId, caller.userId);
 }
 
 /** The outbox topic of access changes: the relay announces the project's current access. */
@@ -372,9 +359,7 @@ export class ProjectsDomain {
     const id = requiredId(input.projectId, 'input.projectId');
     const userId = requiredId(input.userId, 'input.userId');
     const project = await this.manageableProject(caller, id);
-    if (project.managerId.equals(userId) || project.memberIds.some((m) => m.equals(userId))) {
-      return project;
-    }
+    if (isOnProject(project, userId)) return project;
     return this.changingAccess(id, () =>
       this.updated(id, { $addToSet: { memberIds: userId }, $inc: { accessVersion: 1 } }),
     );
@@ -473,15 +458,7 @@ export class ProjectsDomain {
   }
 
   // The project may have been deleted since it was checked: then it is NOT_FOUND, not recreated.
-  private async updated(
-    id: Types.ObjectId,
-    update: Record<string, unknown>,
-  ): Promise<ProjectRecord> {
-    const project = await this.projects
-      .findOneAndUpdate({ _id: id }, update, { returnDocument: 'after' })
-      .lean<ProjectRecord>()
-      .exec();
-    if (!project) throw new NotFoundError('Project not found');
-    return project;
+  private updated(id: Types.ObjectId, update: Record<string, unknown>): Promise<ProjectRecord> {
+    return updatedOrNotFound(this.projects, { _id: id }, update, 'Project not found');
   }
 }

@@ -1,4 +1,4 @@
-import { realtimeChannel, type Logger, type PubSub, type StatusUpdatedMessage } from '@psa/shared';
+import { publishRealtime, realtimeChannel, type Logger, type PubSub } from '@psa/shared';
 import type { StatusUpdateRecord } from './models/status-update.model';
 
 /**
@@ -13,25 +13,16 @@ export class StatusUpdatePublisher {
     private readonly logger: Logger,
   ) {}
 
-  /**
-   * Publishes `update`'s id. Never throws: realtime delivery is at most once (Redis pub/sub), so a
-   * message lost while Redis is away is logged as a warning and the write that led here still
-   * succeeds.
-   */
-  async publish(update: StatusUpdateRecord): Promise<void> {
+  /** Publishes `update`'s id; never throws (see {@link publishRealtime}). */
+  publish(update: StatusUpdateRecord): Promise<void> {
     const projectId = update.projectId.toHexString();
     const statusUpdateId = update._id.toHexString();
-    const message: StatusUpdatedMessage = { statusUpdateId };
-    try {
-      await this.pubsub.publish(
-        realtimeChannel(this.prefix, projectId, 'status'),
-        JSON.stringify(message),
-      );
-    } catch (error) {
-      this.logger.warn(
-        { err: error, projectId, statusUpdateId },
-        'status update not published to realtime subscribers',
-      );
-    }
+    return publishRealtime(
+      this.pubsub,
+      this.logger,
+      realtimeChannel(this.prefix, projectId, 'status'),
+      { statusUpdateId },
+      { projectId, statusUpdateId },
+    );
   }
 }

@@ -1,4 +1,4 @@
-import { realtimeChannel, type Logger, type PubSub, type TaskChangedMessage } from '@psa/shared';
+import { publishRealtime, realtimeChannel, type Logger, type PubSub } from '@psa/shared';
 import type { TaskEventKind, TaskEventModel } from './models/task-event.model';
 import type { TaskRecord } from './models/task.model';
 
@@ -31,17 +31,12 @@ export class TaskEventRecorder {
       this.logger.warn({ err: error, kind, projectId, taskId }, 'task event not recorded');
       return;
     }
-    const message: TaskChangedMessage = { eventId };
-    try {
-      await this.pubsub.publish(
-        realtimeChannel(this.prefix, projectId, 'tasks'),
-        JSON.stringify(message),
-      );
-    } catch (error) {
-      this.logger.warn(
-        { err: error, kind, projectId, taskId, eventId },
-        'task event not published to realtime subscribers',
-      );
-    }
+    await publishRealtime(
+      this.pubsub,
+      this.logger,
+      realtimeChannel(this.prefix, projectId, 'tasks'),
+      { eventId },
+      { kind, projectId, taskId, eventId },
+    );
   }
 }

@@ -1,6 +1,7 @@
 import type DataLoader from 'dataloader';
 import {
   allOf,
+  updatedOrNotFound,
   BadUserInputError,
   callerObjectId,
   canManageProject,
@@ -503,15 +504,10 @@ export class TasksDomain {
   }
 
   // The task may have been deleted since it was checked: then it is NOT_FOUND, not recreated.
-  private async updated(
+  private updated(
     filter: QueryFilter<TaskRecord>,
     update: Record<string, unknown>,
   ): Promise<TaskRecord> {
-    const task = await this.stores.tasks
-      .findOneAndUpdate(filter, update, { returnDocument: 'after' })
-      .lean<TaskRecord>()
-      .exec();
-    if (!task) throw new NotFoundError('Task not found');
-    return task;
+    return updatedOrNotFound(this.stores.tasks, filter, update, 'Task not found');
   }
 }

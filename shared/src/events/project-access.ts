@@ -43,8 +43,16 @@ export const projectAccessModel = (connection: Connection): ProjectAccessModel =
 const isUser = (id: Types.ObjectId | null, userId: string): boolean =>
   id !== null && id.toHexString() === userId.toLowerCase();
 
+/**
+ * Who is on a project: the projects service's own record or another service's read-model copy
+ * (which may be a tombstone).
+ */
+export type ProjectMembership = Pick<ProjectAccessRecord, 'managerId' | 'memberIds'> & {
+  deleted?: boolean;
+};
+
 /** May `caller` read the project (its tasks, its documents)? Admins, its manager, its members. */
-export function canReadProject(caller: Identity, access: ProjectAccessRecord | null): boolean {
+export function canReadProject(caller: Identity, access: ProjectMembership | null): boolean {
   if (!access || access.deleted) return false;
   return (
     caller.role === 'ADMIN' ||
@@ -54,13 +62,13 @@ export function canReadProject(caller: Identity, access: ProjectAccessRecord | n
 }
 
 /** May `caller` manage the project (create and delete tasks, reopen them)? Admins and its manager. */
-export function canManageProject(caller: Identity, access: ProjectAccessRecord | null): boolean {
+export function canManageProject(caller: Identity, access: ProjectMembership | null): boolean {
   if (!access || access.deleted) return false;
   return caller.role === 'ADMIN' || isUser(access.managerId, caller.userId);
 }
 
 /** Is `userId` the project's manager or one of its members? */
-export function isOnProject(access: ProjectAccessRecord, userId: Types.ObjectId): boolean {
+export function isOnProject(access: ProjectMembership, userId: Types.ObjectId): boolean {
   return (
     (access.managerId?.equals(userId) ?? false) || access.memberIds.some((m) => m.equals(userId))
   );

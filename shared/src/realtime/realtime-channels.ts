@@ -23,6 +23,25 @@ export interface TaskChangedMessage {
   eventId: string;
 }
 
+/**
+ * Publishes `message` on `channel` after the write it announces committed. Never throws: realtime
+ * delivery is at most once (Redis pub/sub), so a message lost while Redis is away is logged as a
+ * warning (with `context`) and the write that led here still succeeds.
+ */
+export async function publishRealtime(
+  pubsub: PubSub,
+  logger: Logger,
+  channel: string,
+  message: StatusUpdatedMessage | TaskChangedMessage,
+  context: Record<string, unknown>,
+): Promise<void> {
+  try {
+    await pubsub.publish(channel, JSON.stringify(message));
+  } catch (error) {
+    logger.warn({ err: error, channel, ...context }, 'not published to realtime subscribers');
+  }
+}
+
 export interface PubSubConfig {
   REDIS_URL?: string;
 }
