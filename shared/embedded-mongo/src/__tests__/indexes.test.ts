@@ -308,6 +308,60 @@ describe('index management', () => {
   });
 });
 
+describe('counting through an index agrees with reading the documents', () => {
+  it('for equality and $in filters on compound indexes, across inserts, updates and deletes', async () => {
+    const coll = fresh();
+    await coll.createIndex({ p: 1, s: 1, at: 1 });
+    await coll.createIndex({ s: -1 });
+    const statuses = ['TODO', 'DOING', 'DONE', 'BLOCKED'];
+    let seed = 42;
+    const random = (n: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    // 3,000 documents: enough for a B+tree several levels deep; some numbers as doubles and
+    // strings, a few without `s` (they must not be counted by an equality on `s`).
+    await coll.insertMany(
+      Array.from({ length: 3000 }, (_, i) => {
+        const doc: Doc = { _id: i, p: random(5), at: i };
+        if (i % 97 !== 0) doc.s = statuses[random(4)];
+        if (i % 11 === 0) doc.p = random(5) + 0.5;
+        if (i % 13 === 0) doc.p = String(random(5));
+        return doc;
+      }),
+    );
+    await coll.deleteMany({ at: { $gte: 1000, $lt: 1300 } });
+    await coll.updateMany({ p: 2, s: 'TODO' }, { $set: { s: 'DONE' } });
+    const filters: Document[] = [
+      ...[0, 1, 2, 3, 4, 0.5, 1.5, '1', 'x'].flatMap((p) => [
+        { p },
+        ...statuses.map((s) => ({ p, s })),
+        { p, s: { $in: ['TODO', 'DONE'] } },
+      ]),
+      ...statuses.map((s) => ({ s })),
+      { s: { $eq: 'BLOCKED' } },
+      { p: { $in: [1, 3, '2'] }, s: { $in: ['DOING', 'BLOCKED', 'nope'] } },
+      // How services combine conditions (and a repeated field, which is not answered by keys).
+      { $and: [{ p: 3 }, { s: 'DOING' }] },
+      { $and: [{ p: 3 }, { $and: [{ s: { $in: ['DONE'] } }] }] },
+      { $and: [{ p: 3 }, { p: 3 }] },
+    ];
+    for (const filter of filters) {
+      // `$and` of the same filter is never answered from the index: the reference count.
+      const expected = (await coll.find({ $and: [filter] }).toArray()).length;
+      expect({ filter, count: await coll.countDocuments(filter) }).toEqual({
+        filter,
+        count: expected,
+      });
+      expect(await coll.countDocuments({ $and: [filter] })).toBe(expected);
+    }
+    // The legacy `count` command takes the same path.
+    expect((await engine.db.command({ count: coll.collectionName, query: { p: 2 } })).n).toBe(
+      (await coll.find({ $and: [{ p: 2 }] }).toArray()).length,
+    );
+  });
+});
+
 describe('index use (serverStatus metrics.queryExecutor)', () => {
   let coll: Collection<Doc>;
 
@@ -398,6 +452,34 @@ describe('index use (serverStatus metrics.queryExecutor)', () => {
     });
     expect(found.map((d) => d._id).sort((a, b) => a - b)).toEqual([1, 500]);
     expect(work.docs).toBe(2);
+  });
+
+  it('countDocuments on equalities of an index prefix counts index keys, examining no document', async () => {
+    let counts: number[] = [];
+    const work = await examined(async () => {
+      counts = await Promise.all([
+        coll.countDocuments({ status: 'a' }),
+        coll.countDocuments({ status: { $in: ['a', 'b', 'c'] } }),
+        coll.countDocuments({ n: 500 }),
+        coll.countDocuments({ email: 'nobody@x.io' }),
+        coll.countDocuments({ $and: [{ status: 'b' }] }),
+      ]);
+    });
+    expect(counts).toEqual([250, 1000, 1, 0, 750]);
+    expect(work.docs).toBe(0);
+    expect(work.keys).toBe(0);
+  });
+
+  it('countDocuments with a condition the index cannot answer exactly still reads documents', async () => {
+    let counts: number[] = [];
+    const work = await examined(async () => {
+      counts = await Promise.all([
+        coll.countDocuments({ status: 'a', name: 'user4' }),
+        coll.countDocuments({ n: { $gt: 995 } }),
+      ]);
+    });
+    expect(counts).toEqual([1, 4]);
+    expect(work.docs).toBeGreaterThan(0);
   });
 
   it('a sort on an indexed field with a limit reads only the first documents', async () => {

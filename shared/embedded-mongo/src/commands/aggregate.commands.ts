@@ -96,7 +96,7 @@ export function runPipeline(
   if (counted) {
     // The shape of countDocuments: count what the planner selects, without handing every
     // matching document to mingo (which copies each one).
-    const count = collection ? collection.query(compileFilter(counted.filter), { hint }).length : 0;
+    const count = collection ? collection.countMatching(compileFilter(counted.filter), hint) : 0;
     if (count === 0) return [];
     return [Object.fromEntries([['_id', counted.id], ...counted.fields.map((f) => [f, count])])];
   }

@@ -93,7 +93,7 @@ const count: CommandHandler = (command, db, ctx) => {
   const n =
     Object.keys(matcher.filter).length === 0 && !command.hint
       ? Math.max(0, collection.count - skip)
-      : collection.query(matcher, { hint: command.hint }).length - skip;
+      : collection.countMatching(matcher, command.hint) - skip;
   return { n: Math.max(0, limit > 0 ? Math.min(n, limit) : n), ok: 1 };
 };
 

@@ -165,6 +165,39 @@ export class BTreeIndex {
     }
   }
 
+  /**
+   * How many entries fall within `intervals` when every interval is a point (equalities and
+   * `$in`), in O(log n) per point combination: the B+tree's inner nodes know their subtree sizes,
+   * so a count is the difference of two ranks, not a walk over the matching entries. Null when an
+   * interval is a range (a range scan needs {@link scan}'s per-key checks).
+   */
+  countPoints(intervals: FieldInterval[][]): number | null {
+    if (!intervals.every((field) => field.every(isPointInterval))) return null;
+    let count = 0;
+    for (const [low, high] of expandRanges(intervals, this.fields)) {
+      count += this.rank(high) - this.rank(low);
+    }
+    return count;
+  }
+
+  /** How many entries sort below `key` (a bound padded with LOW/HIGH, never an entry itself). */
+  private rank(key: IndexKey): number {
+    const compare = (a: IndexKey, b: IndexKey): number => compareKeys(a, b, this.fields);
+    let node = (this.tree as unknown as { _root: TreeNode })._root;
+    let below = 0;
+    while (node.children) {
+      // keys[i] is the largest key under children[i]: skip whole subtrees that lie below `key`.
+      let i = 0;
+      while (i < node.keys.length && compare(node.keys[i] as IndexKey, key) < 0) {
+        below += (node.children[i] as TreeNode).size();
+        i++;
+      }
+      if (i === node.children.length) return below;
+      node = node.children[i] as TreeNode;
+    }
+    return below + lowerBound(node.keys, key, compare);
+  }
+
   /** Every entry's record id, for TTL sweeps and diagnostics. */
   *entries(): Generator<[unknown[], number]> {
     for (const [key] of this.tree.entries()) {
@@ -172,6 +205,40 @@ export class BTreeIndex {
     }
   }
 }
+
+/**
+ * The node shape of sorted-btree 2.1 (pinned; not part of its typed API): a leaf holds sorted
+ * keys; an inner node also holds `children`, with `keys[i]` the largest key under `children[i]`,
+ * and `size()` the number of entries beneath it.
+ */
+interface TreeNode {
+  keys: IndexKey[];
+  children?: TreeNode[];
+  size(): number;
+}
+
+/** The index of the first of the sorted `keys` that is not below `key`. */
+function lowerBound(
+  keys: IndexKey[],
+  key: IndexKey,
+  compare: (a: IndexKey, b: IndexKey) => number,
+): number {
+  let low = 0;
+  let high = keys.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (compare(keys[middle] as IndexKey, key) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+const isPointInterval = (interval: FieldInterval): boolean =>
+  interval.lowInclusive &&
+  interval.highInclusive &&
+  interval.low !== LOW &&
+  interval.high !== HIGH &&
+  compareValues(interval.low, interval.high) === 0;
 
 /** A field's values as index entries: missing -> null, arrays -> their distinct elements. */
 function expandForIndex(values: unknown[]): unknown[] {

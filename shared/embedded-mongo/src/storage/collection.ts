@@ -1,5 +1,5 @@
 import { UUID } from 'bson';
-import { toView, valuesEqual, type Document } from '../bson/values';
+import { isPlainObject, toView, valuesEqual, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import type { Matcher } from '../query/matcher';
 import { planQuery, type Plan, type SortSpec } from '../query/planner';
@@ -269,6 +269,27 @@ export class Collection {
   }
 
   /**
+   * How many records match: from the index alone when the filter is nothing but equalities (or
+   * `$in` lists) on the leading fields of a plain, single-valued index — a count scan, as mongod
+   * does, and O(log n) here — otherwise by running the query.
+   */
+  countMatching(matcher: Matcher, hint?: unknown): number {
+    const plan = this.plan(matcher.filter, [], hint);
+    const index = plan.index;
+    if (
+      index &&
+      !index.multikey &&
+      index.spec.sparse !== true &&
+      !index.spec.partialFilterExpression &&
+      coveredByEqualities(matcher.filter, index, plan.intervals.length)
+    ) {
+      const counted = index.countPoints(plan.intervals);
+      if (counted !== null) return counted;
+    }
+    return this.query(matcher, { hint }).length;
+  }
+
+  /**
    * Candidate records for a plan, each at most once. Lazy: the collection must not be written
    * while the generator is being consumed (query() collects before anyone writes).
    */
@@ -289,6 +310,52 @@ export class Collection {
     }
   }
 }
+
+/**
+ * True when `filter` holds only equality or `$in` conditions (at its top level or in a top-level
+ * `$and`) on exactly the first `bounded` fields of `index`, one each, with values an index entry
+ * compares equal to only when the query would match: no null (it matches missing fields),
+ * arrays, embedded documents or regular expressions.
+ */
+function coveredByEqualities(filter: Document, index: BTreeIndex, bounded: number): boolean {
+  const conditions = new Map<string, unknown>();
+  const collect = (clause: Document): boolean =>
+    Object.entries(clause).every(([key, value]) => {
+      if (key === '$and') {
+        return (
+          Array.isArray(value) && value.every((inner) => isPlainObject(inner) && collect(inner))
+        );
+      }
+      if (key.startsWith('$') || conditions.has(key)) return false;
+      conditions.set(key, value);
+      return true;
+    });
+  if (!collect(filter) || conditions.size !== bounded) return false;
+  const paths = index.fields.slice(0, bounded).map((field) => field.path);
+  return [...conditions].every(([key, condition]) => {
+    if (!paths.includes(key)) return false;
+    if (isPlainObject(condition)) {
+      const operators = Object.keys(condition);
+      if (operators.length !== 1) return false;
+      if (operators[0] === '$eq') return isScalar(condition.$eq);
+      return (
+        operators[0] === '$in' &&
+        Array.isArray(condition.$in) &&
+        condition.$in.length > 0 &&
+        condition.$in.every(isScalar)
+      );
+    }
+    return isScalar(condition);
+  });
+}
+
+const isScalar = (value: unknown): boolean =>
+  value !== null &&
+  value !== undefined &&
+  !Array.isArray(value) &&
+  !(value instanceof RegExp) &&
+  !isPlainObject(value) &&
+  !(typeof value === 'object' && '_bsontype' in value && value._bsontype === 'BSONRegExp');
 
 const INDEX_OPTION_KEYS = [
   'unique',
