@@ -7,7 +7,7 @@ import {
   type GraphQLDataSourceProcessOptions,
 } from '@apollo/gateway';
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import type { Fetcher } from '@apollo/utils.fetcher';
+import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import {
@@ -15,6 +15,7 @@ import {
   createPubSub,
   createRedisClient,
   createVerifierKeySet,
+  ErrorCode,
   InMemoryRevocationStore,
   isRedisReady,
   RedisRevocationStore,
@@ -69,6 +70,13 @@ export interface GatewayDeps {
  * other incoming header (such as a forged `x-user-id`) ever reaches a subgraph.
  */
 class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly serviceName: string,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+  ) {
+    super(config);
+  }
+
   override willSendRequest({
     request,
     context,
@@ -77,6 +85,20 @@ class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
     if (!headers || !('requestId' in context)) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     headers.set('x-request-id', context.requestId);
+  }
+
+  /**
+   * A subgraph that cannot be reached (connection refused or reset, timeout) or answers 502-504
+   * is named in a SERVICE_UNAVAILABLE error; the fields other subgraphs resolved are still
+   * returned. Without this the error is an anonymous INTERNAL_SERVER_ERROR in production.
+   */
+  override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {
+    const unreachable = !(error instanceof GraphQLError);
+    const gatewayStatus = response !== undefined && [502, 503, 504].includes(response.status);
+    if (!unreachable && !gatewayStatus) throw error;
+    throw new GraphQLError(`The ${this.serviceName} service is unavailable right now; try again`, {
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: this.serviceName },
+    });
   }
 }
 
@@ -153,7 +175,7 @@ export async function startGateway(
     supergraphSdl,
     logger,
     buildService: ({ name, url }) =>
-      new ForwardingDataSource({
+      new ForwardingDataSource(name, {
         url: urls[name as SubgraphName] ?? url,
         fetcher: timedFetcher(name),
       }),
