@@ -18,8 +18,15 @@ module.exports = {
     ],
   },
   testMatch: ['<rootDir>/**/__tests__/**/*.test.ts', '<rootDir>/test/**/*.test.ts'],
-  // web/ has its own runner (vitest, `npm test -w web`).
-  testPathIgnorePatterns: ['/node_modules/', '/dist/', '<rootDir>/web/'],
+  // web/ has its own runner (vitest, `npm test -w web`); the fault and abuse suites are
+  // `npm run test:faults` (jest.faults.config.cjs).
+  testPathIgnorePatterns: [
+    '/node_modules/',
+    '/dist/',
+    '<rootDir>/web/',
+    '\\.faults\\.test\\.ts$',
+    '\\.abuse\\.test\\.ts$',
+  ],
   setupFilesAfterEnv: ['<rootDir>/jest.setup.js'],
   globalSetup: '<rootDir>/test/setup/global-setup.ts',
   globalTeardown: '<rootDir>/test/setup/global-teardown.ts',
