@@ -2,7 +2,8 @@
  * Federated read across three subgraphs (issue 8, scenario 2): a project, its manager and a page
  * of 20 tasks with their assignees, through the gateway at 1, 10 and 50 connections; and the
  * database commands one such request costs each subgraph, for a page of 5 and of 20 tasks (they
- * must not grow with the page).
+ * must not grow with the page). Measured through the gateway in the subgraphs' process and
+ * through a gateway in a process of its own (as deployed).
  */
 import type { Graph } from '../test/helpers/graph';
 import { ok, type Person } from '../test/helpers/people';
@@ -14,6 +15,7 @@ import {
   startBenchGraph,
 } from './lib/bench-graph';
 import { writeChart } from './lib/chart';
+import { startGatewayProcess } from './lib/gateway-process';
 import { LoadClient, profileOf, resultOf, type PointFigures } from './lib/load';
 import type { ScenarioResult } from './lib/measure';
 
@@ -57,6 +59,7 @@ export async function runFederatedBench(full: boolean): Promise<ScenarioResult[]
   const bench = await startBenchGraph();
   const client = new LoadClient();
   const results: ScenarioResult[] = [];
+  const ownProcess = await startGatewayProcess(bench.graph);
   try {
     const projectId = await createProject(bench, 'Federated read');
     await createTasks(bench, projectId, 25);
@@ -68,11 +71,13 @@ export async function runFederatedBench(full: boolean): Promise<ScenarioResult[]
       id: projectId,
       first: 20,
     });
-    const request = await checkedRequest(bench.graph.gatewayUrl, bench.manager, [
-      graphqlBody(FEDERATED, { id: projectId, first: 20 }),
-    ]);
+    const bodies = [graphqlBody(FEDERATED, { id: projectId, first: 20 })];
+    const request = await checkedRequest(bench.graph.gatewayUrl, bench.manager, bodies);
+    const separateRequest = await checkedRequest(ownProcess.url, bench.manager, bodies);
     await client.run(request, 10, 1);
+    await client.run(separateRequest, 10, 1);
     const points: PointFigures[] = [];
+    const separatePoints: PointFigures[] = [];
     for (const connections of CONNECTIONS) {
       const point = await client.point(
         `project + manager + 20 tasks + assignees, ${connections} conn`,
@@ -89,6 +94,15 @@ export async function runFederatedBench(full: boolean): Promise<ScenarioResult[]
             : undefined,
         ),
       );
+      const separate = await client.point(
+        `the same, gateway in its own process, ${connections} conn`,
+        separateRequest,
+        connections,
+        profile,
+        ownProcess.pid,
+      );
+      separatePoints.push(separate);
+      results.push(resultOf(separate));
     }
     await writeChart('federated', {
       title: 'Federated read (3 subgraphs, 20 tasks): latency against connections',
@@ -99,10 +113,13 @@ export async function runFederatedBench(full: boolean): Promise<ScenarioResult[]
         { label: 'p50', values: points.map((p) => p.p50Ms) },
         { label: 'p95', values: points.map((p) => p.p95Ms) },
         { label: 'p99', values: points.map((p) => p.p99Ms) },
+        { label: 'own-process gateway p50', values: separatePoints.map((p) => p.p50Ms) },
+        { label: 'own-process gateway p99', values: separatePoints.map((p) => p.p99Ms) },
       ],
     });
   } finally {
     await client.stop();
+    await ownProcess.stop();
     await bench.stop();
   }
   return results;

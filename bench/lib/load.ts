@@ -6,6 +6,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import { processUsage } from './gateway-process';
 import type { LoadFigures, LoadRun } from './http-load-client';
 import type { ScenarioResult } from './measure';
 
@@ -31,6 +32,9 @@ export interface RunFigures extends LoadFigures {
   /** This process's CPU time over wall time while the load ran (100% = one core). */
   serverCpuPercent: number;
   serverPeakRssMiB: number;
+  /** The same for a gateway in its own process, when the load went through one. */
+  gatewayCpuPercent?: number;
+  gatewayPeakRssMiB?: number;
 }
 
 /** A measured point: the median run's figures (by each figure), with min and max throughput. */
@@ -45,6 +49,8 @@ export interface PointFigures {
   p99Ms: number;
   serverCpuPercent: number;
   serverPeakRssMiB: number;
+  gatewayCpuPercent?: number;
+  gatewayPeakRssMiB?: number;
   failures: number;
 }
 
@@ -74,11 +80,23 @@ export class LoadClient {
         : fork(script, [], { execArgv });
   }
 
-  /** One autocannon run, with this process's CPU and peak RSS sampled meanwhile. */
-  async run(request: LoadRequest, connections: number, durationS: number): Promise<RunFigures> {
+  /**
+   * One autocannon run, with this process's CPU and peak RSS sampled meanwhile (and those of
+   * `gatewayPid`, a gateway in its own process, when given).
+   */
+  async run(
+    request: LoadRequest,
+    connections: number,
+    durationS: number,
+    gatewayPid?: number,
+  ): Promise<RunFigures> {
     let peakRss = process.memoryUsage().rss;
+    let gatewayPeakRss = 0;
+    const gatewayBefore = gatewayPid ? processUsage(gatewayPid) : null;
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
+      const gateway = gatewayPid ? processUsage(gatewayPid) : null;
+      if (gateway) gatewayPeakRss = Math.max(gatewayPeakRss, gateway.rssMiB);
     }, 100);
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
@@ -101,11 +119,18 @@ export class LoadClient {
       });
       const cpu = process.cpuUsage(cpuBefore);
       const wallMs = performance.now() - wallBefore;
+      const gatewayAfter = gatewayPid ? processUsage(gatewayPid) : null;
       return {
         ...figures,
         requestsPerSecond: figures.requests / (figures.durationMs / 1000),
         serverCpuPercent: ((cpu.user + cpu.system) / 1000 / wallMs) * 100,
         serverPeakRssMiB: peakRss / 2 ** 20,
+        ...(gatewayBefore && gatewayAfter
+          ? {
+              gatewayCpuPercent: ((gatewayAfter.cpuMs - gatewayBefore.cpuMs) / wallMs) * 100,
+              gatewayPeakRssMiB: Math.max(gatewayPeakRss, gatewayAfter.rssMiB),
+            }
+          : {}),
       };
     } finally {
       clearInterval(sampler);
@@ -121,11 +146,12 @@ export class LoadClient {
     request: LoadRequest | ((run: number) => LoadRequest),
     connections: number,
     profile: Profile,
+    gatewayPid?: number,
   ): Promise<PointFigures> {
     const runs: RunFigures[] = [];
     for (let i = 0; i < profile.runs; i++) {
       const load = typeof request === 'function' ? request(i) : request;
-      runs.push(await this.run(load, connections, profile.durationS));
+      runs.push(await this.run(load, connections, profile.durationS, gatewayPid));
     }
     const of = (pick: (run: RunFigures) => number) => median(runs.map(pick));
     const rps = runs.map((run) => run.requestsPerSecond);
@@ -140,6 +166,12 @@ export class LoadClient {
       p99Ms: of((run) => run.p99Ms),
       serverCpuPercent: of((run) => run.serverCpuPercent),
       serverPeakRssMiB: Math.max(...runs.map((run) => run.serverPeakRssMiB)),
+      ...(gatewayPid && runs.every((run) => run.gatewayCpuPercent !== undefined)
+        ? {
+            gatewayCpuPercent: of((run) => run.gatewayCpuPercent ?? 0),
+            gatewayPeakRssMiB: Math.max(...runs.map((run) => run.gatewayPeakRssMiB ?? 0)),
+          }
+        : {}),
       failures: runs.reduce((sum, run) => sum + run.errors + run.non2xx, 0),
     };
   }
@@ -159,8 +191,15 @@ const fixed = (value: number, digits = 0): string =>
 export function resultOf(point: PointFigures, extra?: string): ScenarioResult {
   const notes = [
     `min–max ${fixed(point.minRequestsPerSecond)}–${fixed(point.maxRequestsPerSecond)} req/s`,
-    `server CPU ${fixed(point.serverCpuPercent)}%`,
-    `peak RSS ${fixed(point.serverPeakRssMiB)} MiB`,
+    ...(point.gatewayCpuPercent === undefined
+      ? [
+          `server CPU ${fixed(point.serverCpuPercent)}%`,
+          `peak RSS ${fixed(point.serverPeakRssMiB)} MiB`,
+        ]
+      : [
+          `gateway process CPU ${fixed(point.gatewayCpuPercent)}%, peak RSS ${fixed(point.gatewayPeakRssMiB ?? 0)} MiB`,
+          `subgraphs process CPU ${fixed(point.serverCpuPercent)}%, peak RSS ${fixed(point.serverPeakRssMiB)} MiB`,
+        ]),
     ...(point.failures ? [`${point.failures} failed`] : []),
     ...(extra ? [extra] : []),
   ];

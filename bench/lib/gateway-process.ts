@@ -1,0 +1,67 @@
+/**
+ * A gateway in a process of its own, in front of the benchmark process's subgraphs — the topology
+ * production runs (one process per gateway replica), so the gateway's cost is measured on its own
+ * event loop instead of sharing the subgraphs' one. Same entrypoint as the container
+ * (`gateway/src/index.ts`, from source), configured like the in-process gateway.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from '@psa/shared/testing';
+import type { Graph } from '../../test/helpers/graph';
+
+export interface GatewayProcess {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.join(__dirname, '..', '..');
+
+/** Starts the gateway process and resolves once its `/readyz` answers 200. */
+export async function startGatewayProcess(graph: Graph): Promise<GatewayProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'gateway', 'src', 'index.ts')],
+    {
+      cwd: ROOT,
+      env: { ...process.env, ...graph.gatewayEnv, GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'inherit', 'inherit'],
+    },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`gateway process exited (${child.exitCode})`);
+    const ready = await fetch(`${base}/readyz`).then(
+      (response) => response.ok,
+      () => false,
+    );
+    if (ready) return { url: `${base}/graphql`, pid: child.pid ?? 0, stop };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await stop();
+  throw new Error('gateway process not ready within 60 s');
+}
+
+/** CPU time (user + system, ms) and resident memory (MiB) of a process, from /proc. */
+export function processUsage(pid: number): { cpuMs: number; rssMiB: number } | null {
+  try {
+    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the
+    // 14th field of the line, stime the 15th, in clock ticks (100 per second on Linux).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+    return { cpuMs: ticks * 10, rssMiB: rssKiB / 1024 };
+  } catch {
+    return null; // not Linux, or the process is gone
+  }
+}
