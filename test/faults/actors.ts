@@ -134,3 +134,44 @@ export async function postStatusUpdate(
 
 export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A project's connection whose node ids {@link projectItemIds} reads. */
+export type ProjectConnection = 'tasks' | 'statusUpdates' | 'documents';
+
+/** Every id in one of a project's connections, page by page (100 a page), with its totalCount. */
+export async function projectItemIds(
+  url: string,
+  reader: Actor,
+  projectId: string,
+  connection: ProjectConnection,
+): Promise<{ ids: string[]; totalCount: number }> {
+  const ids: string[] = [];
+  let after: string | null = null;
+  let totalCount = 0;
+  for (;;) {
+    const data: {
+      project: {
+        items: {
+          totalCount: number;
+          pageInfo: { hasNextPage: boolean; endCursor: string | null };
+          edges: { node: { id: string } }[];
+        };
+      };
+    } = await ok(
+      url,
+      `query ($p: ID!, $after: String) { project(id: $p) {
+        items: ${connection}(first: 100, after: $after) {
+          totalCount pageInfo { hasNextPage endCursor } edges { node { id } } } } }`,
+      { p: projectId, after },
+      reader.headers,
+    );
+    const page = data.project.items;
+    totalCount = page.totalCount;
+    ids.push(...page.edges.map((edge) => edge.node.id));
+    if (!page.pageInfo.hasNextPage) return { ids, totalCount };
+    after = page.pageInfo.endCursor;
+  }
+}
+
+export const CREATE_DOCUMENT =
+  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
