@@ -5,7 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { loadDocumentsConfig, startDocumentsService } from '@psa/documents-service';
 import { loadGatewayConfig, startGateway, type Gateway, type GatewayDeps } from '@psa/gateway';
 import { loadProjectsConfig, startProjectsService } from '@psa/projects-service';
-import { loadOrCreateDevSigningKey, silentLogger, type SigningKey } from '@psa/shared';
+import {
+  loadOrCreateDevSigningKey,
+  signingKeyFromPem,
+  silentLogger,
+  type SigningKey,
+} from '@psa/shared';
 import { graphqlRequest, type GraphQLResponse } from '@psa/shared/testing';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
@@ -46,6 +51,11 @@ export interface GraphOptions {
   gatewayEnv?: NodeJS.ProcessEnv;
   /** A Redis of the test's own (e.g. one it restarts). Default: the one global setup chose. */
   redisUrl?: string;
+  /**
+   * Variables for every process on top of the test defaults, e.g. `NODE_ENV: 'production'` with
+   * `JWT_PRIVATE_KEY` and `JWT_PUBLIC_KEYS` (then `signingKey` is that key).
+   */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -104,6 +114,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     CORS_ORIGINS: CONSOLE_ORIGIN,
     // Test files share one Redis: each graph's services exchange events on streams of their own.
     EVENT_STREAM_PREFIX: `psa:test:${suffix}:events:`,
+    ...options.env,
   };
   const logger = silentLogger();
   const started: { stop(): Promise<void> }[] = [];
@@ -152,7 +163,9 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         tasks: env.TASKS_DB ?? '',
         documents: env.DOCUMENTS_DB ?? '',
       },
-      signingKey: loadOrCreateDevSigningKey(keysDir),
+      signingKey: env.JWT_PRIVATE_KEY
+        ? signingKeyFromPem(env.JWT_PRIVATE_KEY)
+        : loadOrCreateDevSigningKey(keysDir),
       gatewayEnv,
       startGateway: async (extraEnv = {}, deps = {}) => {
         const extra = await startGateway(
