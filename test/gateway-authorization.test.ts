@@ -350,8 +350,24 @@ describe('gateway authorization', () => {
 
     it('answers a document with several operations and no operationName without executing any', async () => {
       const response = await graph.query('query A { me { id } } query B { __typename }');
-      expect(response.status).toBeGreaterThanOrEqual(400);
+      // A client error, as a subgraph answers it (the gateway's executor made it a 500).
+      expect(response.status).toBe(400);
+      expect(response.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
       expect(response.body.data ?? null).toBeNull();
+      const unknown = await fetch(graph.gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'query A { __typename }', operationName: 'C' }),
+      });
+      expect(unknown.status).toBe(400);
+      expect(await unknown.json()).toMatchObject({
+        errors: [
+          {
+            message: 'Unknown operation named "C".',
+            extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+          },
+        ],
+      });
     });
   });
 

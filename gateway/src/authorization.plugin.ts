@@ -1,5 +1,11 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { OperationTypeNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
+import {
+  GraphQLError,
+  OperationTypeNode,
+  type GraphQLSchema,
+  type OperationDefinitionNode,
+} from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { ErrorCode, hasRole, type Identity, type RequestContextBase } from '@psa/shared';
 import type { AccessRules } from './access-rules';
@@ -59,8 +65,20 @@ export function authorizationPlugin(
     async requestDidStart() {
       return {
         async didResolveOperation({ operation, document, schema, request, contextValue }) {
-          // Several operations and no operationName: Apollo answers that itself, executing nothing.
-          if (!operation || operation.operation === OperationTypeNode.SUBSCRIPTION) return;
+          // Several operations and no (or an unknown) operationName: the gateway's executor would
+          // answer it as a 500 (INVALID_GRAPHQL); a subgraph answers 400, and so does the gateway.
+          if (!operation) {
+            const message = request.operationName
+              ? `Unknown operation named "${request.operationName}".`
+              : 'Must provide operation name if query contains multiple operations.';
+            throw new GraphQLError(message, {
+              extensions: {
+                code: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
+                http: { status: 400 },
+              },
+            });
+          }
+          if (operation.operation === OperationTypeNode.SUBSCRIPTION) return;
           const { maxDepth, maxCost } = options;
           const analysis = analyzeOperation({
             schema,
