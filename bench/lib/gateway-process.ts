@@ -18,6 +18,15 @@ export interface GatewayProcess {
 
 const ROOT = path.join(__dirname, '..', '..');
 
+/** Children still running: killed if the benchmark itself is interrupted (Ctrl-C, SIGTERM). */
+const running = new Set<ChildProcess>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    for (const child of running) child.kill('SIGKILL');
+    process.exit(130);
+  });
+}
+
 /** Starts the gateway process and resolves once its `/readyz` answers 200. */
 export async function startGatewayProcess(graph: Graph): Promise<GatewayProcess> {
   const port = await freePort();
@@ -30,7 +39,13 @@ export async function startGatewayProcess(graph: Graph): Promise<GatewayProcess>
       stdio: ['ignore', 'inherit', 'inherit'],
     },
   );
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  running.add(child);
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      running.delete(child);
+      resolve();
+    }),
+  );
   const stop = async (): Promise<void> => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
     await exited;
