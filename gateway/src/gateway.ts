@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
 import {
   ApolloGateway,
   RemoteGraphQLDataSource,
@@ -33,7 +32,7 @@ import { authorizationPlugin, type AuthorizationContext } from './authorization.
 import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
-import { keepAliveFetcher } from './keep-alive-fetcher';
+import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
 import { RealtimeHub, type GatewayExecutor } from './subscriptions/realtime-hub';
 import { startSubscriptionServer } from './subscriptions/subscription-server';
@@ -146,7 +145,7 @@ export async function startGateway(
     documents: config.DOCUMENTS_URL,
   };
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const agent = subgraphAgent(config.SUBGRAPH_TIMEOUT_MS);
   const fetcher = keepAliveFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
   const metrics = new ServiceMetrics('gateway');
   const subgraphFetches = metrics.histogram(

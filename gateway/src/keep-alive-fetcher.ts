@@ -65,6 +65,17 @@ function response(
 }
 
 /**
+ * The agent for the gateway's subgraph calls: keep-alive, up to 256 sockets per subgraph. An idle
+ * socket is closed a second before the subgraph's announced `Keep-Alive: timeout` (Node honours
+ * that hint only when the agent has a `timeout`): otherwise the subgraph closes it first, and a
+ * request sent on it in that moment fails with ECONNRESET (seen under load in test:faults).
+ * `timeoutMs` also bounds idle sockets when a server announces nothing.
+ */
+export function subgraphAgent(timeoutMs: number): http.Agent {
+  return new http.Agent({ keepAlive: true, maxSockets: 256, timeout: timeoutMs });
+}
+
+/**
  * A minimal fetch over node:http with a keep-alive agent, for the gateway's subgraph calls.
  * Measured faster than make-fetch-happen (the gateway's default) and Node's global fetch.
  * Rejects on a network error or when `timeoutMs` passes without a complete response.
