@@ -18,6 +18,21 @@ describe('createErrorFormatter', () => {
     });
   });
 
+  it('says BAD_REQUEST for Apollo’s own 4xx request errors that carry no code', () => {
+    const mismatch = new GraphQLError('provided sha does not match query', {
+      extensions: { http: { status: 400, headers: new Map() } },
+    });
+    expect(
+      production(
+        { message: mismatch.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } },
+        mismatch,
+      ),
+    ).toEqual({
+      message: 'provided sha does not match query',
+      extensions: { code: 'BAD_REQUEST' },
+    });
+  });
+
   it('maps a MongoDB duplicate key to CONFLICT', () => {
     const duplicate = Object.assign(new Error('E11000 duplicate key'), {
       code: 11000,

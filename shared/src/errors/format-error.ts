@@ -1,5 +1,5 @@
 import { unwrapResolverError } from '@apollo/server/errors';
-import type { GraphQLFormattedError } from 'graphql';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { DomainError } from './domain-error';
 import { ErrorCode } from './error-code';
 
@@ -17,6 +17,13 @@ export function codeOf(error: unknown): ErrorCode | null {
   if (error instanceof DomainError) return error.code;
   if (isDuplicateKeyError(error)) return ErrorCode.CONFLICT;
   return null;
+}
+
+/** A request-level GraphQLError (not thrown by a resolver) with a 4xx `http.status`. */
+function isClientRequestError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.originalError || error.path) return false;
+  const status = (error.extensions.http as { status?: unknown } | undefined)?.status;
+  return typeof status === 'number' && status >= 400 && status < 500;
 }
 
 /**
@@ -51,6 +58,11 @@ export function createErrorFormatter(development: boolean) {
       }
       const code = formatted.extensions?.code;
       if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) return formatted;
+      // Apollo Server's own request errors that carry a 4xx status but no code (a persisted
+      // query whose hash does not match) are the client's: BAD_REQUEST with Apollo's message.
+      if (isClientRequestError(original)) {
+        return { ...base, extensions: { code: 'BAD_REQUEST' } };
+      }
       return {
         ...base,
         message:
