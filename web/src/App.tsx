@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { Suspense, lazy, useEffect, useMemo, useState } from 'react';
 import { Provider } from 'urql';
 import type { ApiClient } from './api/client';
 import { createApiClient } from './api/client';
@@ -15,6 +15,9 @@ import type { Route } from './router';
 import { href, navigate, useRoute } from './router';
 import { SessionContext, useSession, useSessionStore } from './session/session-context';
 import type { SessionStore } from './session/session-store';
+
+// GraphiQL is most of the console's code: it loads only when the explorer opens.
+const ExplorerPage = lazy(() => import('./explorer/ExplorerPage'));
 
 export interface AppProps {
   session: SessionStore;
@@ -58,14 +61,15 @@ function Shell({ createClient }: { createClient: (session: SessionStore) => ApiC
     content = (
       <>
         <Nav user={state.user} route={route} api={api} />
-        <Page route={route} user={state.user} />
+        <Page route={route} user={state.user} api={api} />
       </>
     );
   }
   return <Provider value={api.client}>{content}</Provider>;
 }
 
-function Page({ route, user }: { route: Route; user: SessionUser }) {
+function Page({ route, user, api }: { route: Route; user: SessionUser; api: ApiClient }) {
+  const store = useSessionStore();
   switch (route.name) {
     case 'login':
     case 'signup':
@@ -84,6 +88,18 @@ function Page({ route, user }: { route: Route; user: SessionUser }) {
         <main>
           <h1>Admins only</h1>
         </main>
+      );
+    case 'explorer':
+      return (
+        <Suspense
+          fallback={
+            <main>
+              <p role="status">Loading the API explorer…</p>
+            </main>
+          }
+        >
+          <ExplorerPage session={store} wsClient={api.ws} />
+        </Suspense>
       );
     case 'notFound':
       return (
@@ -137,6 +153,7 @@ function Nav({ user, route, api }: { user: SessionUser; route: Route; api: ApiCl
       {link({ name: 'projects' }, 'Projects')}
       {link({ name: 'profile' }, 'Profile')}
       {user.role === 'ADMIN' ? link({ name: 'admin' }, 'Admin') : null}
+      {link({ name: 'explorer' }, 'API explorer')}
       <span className="spacer" />
       <span className="who">
         {user.displayName ?? user.username} ({user.role.toLowerCase()})

@@ -8,6 +8,7 @@ export type Route =
   | { name: 'project'; id: string }
   | { name: 'profile' }
   | { name: 'admin' }
+  | { name: 'explorer' }
   | { name: 'notFound'; path: string };
 
 /** Reads a `#/path` hash; the empty hash is "My work". */
@@ -23,6 +24,7 @@ export function parseRoute(hash: string): Route {
       case 'projects':
       case 'profile':
       case 'admin':
+      case 'explorer':
         return { name: first };
       default:
         break;

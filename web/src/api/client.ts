@@ -1,11 +1,13 @@
 import { createClient as createWsClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
-import type { ExecutionResult } from 'urql';
 import type { SessionStore } from '../session/session-store';
+import { subscribeLive } from './live-subscription';
 
 export interface ApiClient {
   client: Client;
+  /** The graphql-ws client (the API explorer shares it). */
+  ws: WsClient;
   /** Closes the WebSocket; the client must not be used afterwards. */
   dispose(): void;
 }
@@ -79,11 +81,22 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
           const input = { ...request, query: request.query ?? '' };
           return {
             subscribe(sink) {
-              const unsubscribe = ws.subscribe(input, {
-                next: (value) => sink.next(value as ExecutionResult),
-                complete: () => sink.complete(),
-                error: (error) => sink.error(closeReason(error)),
-              });
+              const unsubscribe = subscribeLive(
+                ws,
+                input,
+                {
+                  next: (value) => sink.next(value),
+                  complete: () => sink.complete(),
+                  error: (error) => sink.error(closeReason(error)),
+                },
+                {
+                  refresh: () => session.refreshNow(),
+                  get signedIn() {
+                    return session.signedIn;
+                  },
+                  expire: (message) => session.expire(message),
+                },
+              );
               return { unsubscribe };
             },
           };
@@ -94,6 +107,7 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
 
   return {
     client,
+    ws,
     dispose() {
       void ws.dispose();
     },

@@ -47,6 +47,11 @@ export class SessionStore {
     return this.token;
   }
 
+  /** Is a user signed in (not restoring, not signed out)? */
+  get signedIn(): boolean {
+    return this.state.status === 'signedIn';
+  }
+
   getState = (): SessionState => this.state;
 
   subscribe = (listener: () => void): (() => void) => {
@@ -61,6 +66,14 @@ export class SessionStore {
       return;
     }
     await this.scheduler.refreshNow();
+  }
+
+  /**
+   * Refreshes the access token now (joining a refresh already running); a refused refresh ends
+   * the session, so this never rejects.
+   */
+  refreshNow(): Promise<void> {
+    return this.scheduler.refreshNow();
   }
 
   /** Starts a session from `login`/`signUp`. */
