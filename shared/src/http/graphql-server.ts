@@ -4,7 +4,8 @@ import http, {
   type IncomingMessage,
   type ServerResponse,
 } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import {
   HeaderMap,
   type ApolloServer,
@@ -251,7 +252,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     res.end();
   };
 
-  const httpServer = http.createServer((req, res) => {
+  // Timeouts are enforced when the server checks its connections: every second, not every 30 s
+  // (Node's default), so a slowloris socket lasts about `headersTimeout`, not up to 40 s.
+  const httpServer = http.createServer({ connectionsCheckingInterval: 1_000 }, (req, res) => {
     inFlight++;
     handle(req, res)
       .catch((error: unknown) => {
@@ -269,6 +272,26 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
   httpServer.requestTimeout = 30_000;
   httpServer.headersTimeout = 10_000;
   httpServer.keepAliveTimeout = 5_000;
+  // Malformed HTTP, headers too large and timeouts get a GraphQL-shaped JSON answer, not Node's
+  // bare status line.
+  httpServer.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+    // As Node does: once a response went out on this socket, a second one would corrupt it.
+    if (error.code === 'ECONNRESET' || !socket.writable || (socket as Socket).bytesWritten > 0) {
+      socket.destroy();
+      return;
+    }
+    const [status, message] =
+      error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'Request headers are too large']
+        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+          ? [408, 'The request was not received in time']
+          : [400, 'Malformed HTTP request'];
+    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    socket.end(
+      `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
