@@ -102,6 +102,11 @@ const schema = z.object({
   WS_MAX_SUBSCRIPTIONS: envVar.positiveInt(20),
   /** Largest WebSocket message a client may send, bytes. */
   WS_MAX_MESSAGE_BYTES: envVar.positiveInt(65_536),
+  /**
+   * Results one subscription may have waiting for a client that does not read them; past it the
+   * connection is closed with 1013.
+   */
+  WS_MAX_PENDING_RESULTS: envVar.positiveInt(100),
   /** Time a client has to send `connection_init`, ms. */
   WS_INIT_TIMEOUT_MS: envVar.positiveInt(5_000),
   /** WebSocket ping interval; a client silent for two of them is dropped, ms. */

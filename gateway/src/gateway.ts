@@ -329,6 +329,7 @@ export async function startGateway(
         connectionInitTimeoutMs: config.WS_INIT_TIMEOUT_MS,
         keepAliveMs: config.WS_KEEPALIVE_MS,
         sessionCheckMs: config.WS_SESSION_CHECK_MS,
+        maxPendingResults: config.WS_MAX_PENDING_RESULTS,
       },
       logger,
     });

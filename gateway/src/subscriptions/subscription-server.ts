@@ -24,6 +24,8 @@ export const CLOSE = {
   forbidden: 4403,
   /** The gateway is shutting down: reconnect (to another replica). */
   goingAway: 1001,
+  /** The client did not read its results (`maxPendingResults`): reconnect and read faster. */
+  tooSlow: 1013,
 } as const;
 
 export interface SubscriptionLimits {
@@ -37,6 +39,12 @@ export interface SubscriptionLimits {
   keepAliveMs: number;
   /** How often open connections' sessions are checked against the revocation store, ms. */
   sessionCheckMs: number;
+  /**
+   * Results one subscription may have waiting while its client does not read them (the socket's
+   * buffers are full); one more closes the connection with 1013 and drops what waited, so a
+   * stalled client cannot make the gateway buffer without bound.
+   */
+  maxPendingResults: number;
 }
 
 export interface SubscriptionServerOptions {
@@ -66,8 +74,22 @@ type ConnectionContext = Context<
   SocketExtra & { connection?: Connection }
 >;
 
-/** A push-driven async iterator: the hub pushes results, graphql-ws sends them. */
-function resultStream(onEnd: () => void) {
+/** `error` with `extensions.code` set (graphql-js's parse and validation errors carry none). */
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    extensions: { ...error.extensions, code },
+  });
+}
+
+/**
+ * A push-driven async iterator: the hub pushes results, graphql-ws sends them one at a time, each
+ * once the socket took the previous one. More than `maxPending` waiting calls `onOverflow`
+ * instead of buffering.
+ */
+function resultStream(onEnd: () => void, maxPending: number, onOverflow: () => void) {
   const buffered: ExecutionResult[] = [];
   let waiting: ((value: IteratorResult<ExecutionResult>) => void) | null = null;
   let ended = false;
@@ -99,7 +121,8 @@ function resultStream(onEnd: () => void) {
       const resolve = waiting;
       waiting = null;
       resolve({ value: result, done: false });
-    } else buffered.push(result);
+    } else if (buffered.length >= maxPending) onOverflow();
+    else buffered.push(result);
   };
   return {
     iterator,
@@ -111,6 +134,13 @@ function resultStream(onEnd: () => void) {
         waiting?.({ value: undefined, done: true });
         waiting = null;
       }
+    },
+    /** Ends the stream and drops what waits (its socket is gone or will not take it). */
+    drop: () => {
+      buffered.length = 0;
+      finish();
+      waiting?.({ value: undefined, done: true });
+      waiting = null;
     },
   };
 }
@@ -144,6 +174,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     logger.debug({ code, reason, userId: connection.identity.userId }, 'closing a WebSocket');
     clearTimeout(connection.expiry);
     connection.socket.close(code, reason);
+  };
+
+  // A client that does not read: its subscriptions end at once (the hub stops resolving for them
+  // and nothing more is buffered); the close frame waits behind what the socket already holds.
+  const closeSlowConnection = (connection: Connection) => {
+    logger.warn(
+      { userId: connection.identity.userId, maxPendingResults: limits.maxPendingResults },
+      'closing a WebSocket whose client does not read its results',
+    );
+    for (const drop of [...connection.subscriptions.values()]) drop();
+    closeConnection(
+      connection,
+      CLOSE.tooSlow,
+      'Too many results waiting: the client is not reading',
+    );
   };
 
   // One look-up per session, however many connections it holds.
@@ -226,16 +271,31 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
             ),
           ];
         }
+        // Every error carries a code, as over HTTP.
         let document;
         try {
           document = parse(payload.query);
         } catch (error) {
-          return [error instanceof GraphQLError ? error : new GraphQLError('Invalid query')];
+          return [
+            error instanceof GraphQLError
+              ? withCode(error, 'GRAPHQL_PARSE_FAILED')
+              : new GraphQLError('Invalid query', {
+                  extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+                }),
+          ];
         }
         const errors = validate(schema, document);
-        if (errors.length > 0) return errors;
+        if (errors.length > 0) {
+          return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+        }
         const operation = getOperationAST(document, payload.operationName ?? undefined);
-        if (!operation) return [new GraphQLError('Name the operation to run (operationName)')];
+        if (!operation) {
+          return [
+            new GraphQLError('Name the operation to run (operationName)', {
+              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+            }),
+          ];
+        }
         try {
           realtimeOperation(schema, document, operation, payload.variables ?? {});
         } catch (error) {
@@ -258,7 +318,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         const operation = getOperationAST(args.document, args.operationName ?? undefined);
         if (!operation) {
           connection.subscriptions.delete(id);
-          return { errors: [new GraphQLError('No operation')] };
+          return {
+            errors: [
+              new GraphQLError('No operation', {
+                extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+              }),
+            ],
+          };
         }
         const realtime = realtimeOperation(
           schema,
@@ -275,10 +341,14 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           };
         }
         let remove: () => void = () => undefined;
-        const stream = resultStream(() => {
-          connection.subscriptions.delete(id);
-          remove();
-        });
+        const stream = resultStream(
+          () => {
+            connection.subscriptions.delete(id);
+            remove();
+          },
+          limits.maxPendingResults,
+          () => closeSlowConnection(connection),
+        );
         const subscriber: Subscriber = {
           identity: connection.identity,
           authorization: connection.authorization,
@@ -287,7 +357,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           end: stream.end,
         };
         remove = await options.hub.add(subscriber);
-        connection.subscriptions.set(id, () => stream.end());
+        connection.subscriptions.set(id, () => stream.drop());
         return stream.iterator;
       },
     },
