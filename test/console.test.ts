@@ -30,7 +30,11 @@ it('serves index.html at / and for the app’s own routes, with a content securi
     const response = await fetch(`${origin}${route}`);
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toContain('text/html');
-    expect(response.headers.get('content-security-policy')).toContain("default-src 'self'");
+    const csp = response.headers.get('content-security-policy');
+    expect(csp).toContain("default-src 'self'");
+    // The API explorer's stylesheet embeds its fonts; nothing else from outside is allowed.
+    expect(csp).toContain("font-src 'self' data:");
+    expect(csp).not.toMatch(/https?:/);
     expect(await response.text()).toContain('<title>PSA Graph</title>');
   }
 });

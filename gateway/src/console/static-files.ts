@@ -19,6 +19,8 @@ const CONTENT_SECURITY_POLICY = [
   "default-src 'self'",
   "connect-src 'self' ws: wss:",
   "img-src 'self' data:",
+  // The API explorer's stylesheet (GraphiQL) embeds its fonts as data: URLs.
+  "font-src 'self' data:",
   "style-src 'self' 'unsafe-inline'",
   "frame-ancestors 'none'",
   "base-uri 'self'",

@@ -1,0 +1,235 @@
+/**
+ * The web console in a real Chromium (Debian's /usr/bin/chromium through playwright-core; no
+ * browser download), against the whole graph serving the built console at `/`: a manager signs
+ * up and is promoted by the admin, creates a project, adds a member and a task; the member, in a
+ * second browser context, sees the task and moves it; the manager's status update reaches the
+ * member's feed live; the explorer runs `{ me { username } }`. Screenshots of the main pages go to
+ * test/browser/screenshots/ (git-ignored).
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startGraph, type Graph } from '../helpers/graph';
+import { loginAdmin, type Person } from '../helpers/people';
+
+const ROOT = path.resolve(__dirname, '..', '..');
+const WEB = path.join(ROOT, 'web');
+const WEB_DIST = path.join(WEB, 'dist');
+const SCREENSHOTS = path.join(__dirname, 'screenshots');
+const CHROMIUM = '/usr/bin/chromium';
+
+jest.setTimeout(180_000);
+
+/** The newest modification time among `paths` (directories walked), as scripts/start-dev.ts. */
+function newest(paths: string[]): number {
+  let latest = 0;
+  for (const entry of paths) {
+    if (!existsSync(entry)) continue;
+    const stat = statSync(entry);
+    latest = stat.isDirectory()
+      ? Math.max(latest, newest(readdirSync(entry).map((name) => path.join(entry, name))))
+      : Math.max(latest, stat.mtimeMs);
+  }
+  return latest;
+}
+
+/** Builds web/dist when it is missing or older than its sources (as `npm start` does). */
+function ensureConsoleBuilt(): void {
+  const built = path.join(WEB_DIST, 'index.html');
+  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => path.join(WEB, name));
+  if (existsSync(built) && statSync(built).mtimeMs >= newest(sources)) return;
+  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', 'web'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    timeout: 170_000,
+  });
+  if (result.status !== 0) throw new Error(`web build failed:\n${result.stdout}${result.stderr}`);
+}
+
+let graph: Graph;
+let browser: Browser;
+let origin: string;
+const contexts: BrowserContext[] = [];
+const suffix = Math.random().toString(36).slice(2, 8);
+
+beforeAll(async () => {
+  ensureConsoleBuilt();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
+  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await graph?.stop();
+});
+
+/** A fresh browser context (its own storage, so its own session) with one page. */
+async function openPage(width = 1280): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width, height: 900 } });
+  contexts.push(context);
+  const page = await context.newPage();
+  // A script error or a CSP violation in the console fails the test at the end.
+  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400)
+      pageErrors.push(
+        `${response.status()} ${response.url()} ${response.request().postData() ?? ''}`,
+      );
+  });
+  return page;
+}
+const pageErrors: string[] = [];
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+async function signUpInBrowser(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${origin}/#/signup`);
+  await page.getByLabel('Username (3–32 of a-z 0-9 _ . -)').fill(username);
+  await page.getByLabel('Email').fill(`${username}@example.com`);
+  await page.getByLabel('Display name (optional)').fill(username.replace(/-.*/, ' ').trim());
+  await page.getByLabel('Password (15–256 characters)').fill(password);
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+async function logInInBrowser(page: Page, username: string, password: string): Promise<void> {
+  await page.goto(`${origin}/#/login`);
+  await page.getByLabel('Username or email').fill(username);
+  await page.getByLabel('Password').fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+it('runs the manager and member scenario in Chromium, live', async () => {
+  const admin: Person = await loginAdmin(graph);
+  const managerName = `manager-${suffix}`;
+  const memberName = `member-${suffix}`;
+  const password = 'a long enough password 1';
+
+  // The manager signs up in the console; the seeded admin promotes them.
+  const manager = await openPage();
+  await signUpInBrowser(manager, managerName, password);
+  await shoot(manager, 'my-work');
+  const found = await graph.query<{ users: { edges: { node: { id: string } }[] } }>(
+    'query ($s: String) { users(first: 1, filter: { search: $s }) { edges { node { id } } } }',
+    { s: managerName },
+    admin.headers,
+  );
+  const managerId = found.body.data?.users.edges[0]?.node.id;
+  expect(managerId).toBeDefined();
+  const promoted = await graph.query(
+    'mutation ($input: SetUserRoleInput!) { setUserRole(input: $input) { role } }',
+    { input: { userId: managerId, role: 'MANAGER' } },
+    admin.headers,
+  );
+  expect(promoted.body.errors).toBeUndefined();
+
+  // The member signs up too (through the API), then logs in in a second browser context.
+  const signedUp = await graph.query<{ signUp: { user: { id: string } } }>(
+    'mutation ($input: SignUpInput!) { signUp(input: $input) { user { id } } }',
+    { input: { username: memberName, email: `${memberName}@example.com`, password } },
+  );
+  const memberId = signedUp.body.data?.signUp.user.id;
+  expect(memberId).toBeDefined();
+
+  // The role change ended the old access token; a reload resumes the session with a new one.
+  await manager.reload();
+  await manager.getByText('(manager)').waitFor();
+
+  // Creates a project.
+  await manager.getByRole('link', { name: 'Projects' }).click();
+  await manager.getByText('New project').click();
+  const projectForm = manager.getByRole('form', { name: 'New project' });
+  await projectForm.getByLabel('Name').fill(`Website relaunch ${suffix}`);
+  await projectForm.getByLabel('Description').fill('Q1 relaunch of the public site');
+  await projectForm.getByLabel('Status').selectOption('ACTIVE');
+  await projectForm.getByRole('button', { name: 'Create project' }).click();
+  await manager.getByRole('heading', { level: 1, name: `Website relaunch ${suffix}` }).waitFor();
+  const projectUrl = manager.url();
+
+  // Adds the member and a task assigned to them.
+  const addMember = manager.getByRole('form', { name: 'Add a member' });
+  await addMember.getByLabel('User id').fill(memberId ?? '');
+  await addMember.getByRole('button', { name: 'Add member' }).click();
+  await manager.getByRole('region', { name: 'Members' }).getByText(memberName).waitFor();
+  await manager.getByText('New task').click();
+  const taskForm = manager.getByRole('form', { name: 'New task' });
+  await taskForm.getByLabel('Title').fill('Wireframes');
+  await taskForm.getByLabel('Description').fill('Home and product pages');
+  await taskForm.getByLabel('Due date').fill('2030-12-01');
+  await taskForm.getByLabel('Priority').selectOption('HIGH');
+  await taskForm.getByLabel('Assignee').selectOption({ label: memberName });
+  await taskForm.getByRole('button', { name: 'Create task' }).click();
+  const todo = manager.getByRole('region', { name: /^To do/ });
+  await todo.getByText('Wireframes').waitFor();
+
+  // The member, in a second context, sees the task and starts it.
+  const member = await openPage();
+  await logInInBrowser(member, memberName, password);
+  await member
+    .getByRole('link', { name: 'Wireframes' })
+    .or(member.getByText('Wireframes'))
+    .first()
+    .waitFor();
+  await member.goto(projectUrl);
+  const memberTodo = member.getByRole('region', { name: /^To do/ });
+  await memberTodo.getByText('Wireframes').waitFor();
+  await member.getByRole('button', { name: 'Start: Wireframes' }).click();
+  await member
+    .getByRole('region', { name: /^In progress/ })
+    .getByText('Wireframes')
+    .waitFor();
+  // The manager's board follows live (taskChanged).
+  await manager
+    .getByRole('region', { name: /^In progress/ })
+    .getByText('Wireframes')
+    .waitFor();
+  await shoot(manager, 'board');
+
+  // The manager posts a status update; the member's feed shows it without a reload.
+  const message = `Kick-off done ${suffix}`;
+  const post = manager.getByRole('form', { name: 'Post a status update' });
+  await post.getByLabel('Update').fill(message);
+  await post.getByRole('button', { name: 'Post update' }).click();
+  await member.getByRole('region', { name: 'Status updates' }).getByText(message).waitFor();
+  await shoot(manager, 'project');
+  await shoot(member, 'project-member');
+
+  await manager.getByRole('link', { name: 'Projects' }).click();
+  await manager.getByText(`Website relaunch ${suffix}`).waitFor();
+  await shoot(manager, 'projects');
+
+  // The explorer runs `{ me { username } }` with the manager's token.
+  await manager.getByRole('link', { name: 'API explorer' }).click();
+  const editor = manager.locator('.graphiql-query-editor .CodeMirror');
+  await editor.waitFor();
+  await manager.evaluate(() => {
+    const element = document.querySelector('.graphiql-query-editor .CodeMirror') as
+      (Element & { CodeMirror?: { setValue(value: string): void } }) | null;
+    element?.CodeMirror?.setValue('{ me { username } }');
+  });
+  await manager.getByRole('button', { name: /Execute query/ }).click();
+  await manager.locator('.result-window').getByText(managerName).waitFor();
+  await shoot(manager, 'explorer');
+
+  expect(pageErrors).toEqual([]);
+});
