@@ -2,6 +2,7 @@
  * People and things the fault and load suites work with, made through a gateway over HTTP as a
  * client would.
  */
+import { appendFileSync } from 'node:fs';
 import type { Role } from '@psa/shared';
 import { bearer, graphqlRequest, randomId, type GraphQLBody } from '@psa/shared/testing';
 import { ADMIN } from './launcher';
@@ -175,3 +176,12 @@ export async function projectItemIds(
 
 export const CREATE_DOCUMENT =
   'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
+
+/**
+ * Records a figure a fault test measured (e.g. a recovery time) for `npm run test:faults` to
+ * print: appended as a JSON line to the file FAULTS_FIGURES names; nothing when it is unset.
+ */
+export function recordFigure(name: string, value: number, unit: string): void {
+  const file = process.env.FAULTS_FIGURES;
+  if (file) appendFileSync(file, `${JSON.stringify({ name, value, unit })}\n`);
+}

@@ -11,6 +11,7 @@ import {
   createProject,
   loginAdmin,
   projectItemIds,
+  recordFigure,
   send,
   signUp,
   sleep,
@@ -89,10 +90,14 @@ it('keeps every acknowledged write across a kill of the engine, and reconnects a
   const beforeKill = [...acknowledged.values()].reduce((n, ids) => n + ids.length, 0);
   expect(beforeKill).toBeGreaterThan(0);
 
+  const killedAt = Date.now();
   await topology.kill('mongo', 'SIGKILL');
   await subgraphsReadyz(503);
+  recordFigure('engine killed: all subgraphs not-ready after', Date.now() - killedAt, 'ms');
+  const restartedAt = Date.now();
   await topology.start('mongo');
   await subgraphsReadyz(200);
+  recordFigure('engine restarted: all subgraphs ready again after', Date.now() - restartedAt, 'ms');
   // The connection pools find the engine again a moment after readiness does.
   for (let i = 0; i < 100; i++) {
     const { body } = await send(
@@ -110,6 +115,11 @@ it('keeps every acknowledged write across a kill of the engine, and reconnects a
   await Promise.all(writers);
 
   expect(failedWhileDown).toBeGreaterThan(0);
+  recordFigure(
+    'engine outage: acknowledged writes checked',
+    [...acknowledged.values()].reduce((n, ids) => n + ids.length, 0),
+    'writes',
+  );
   expect(failedAfterRecovery).toEqual([]);
   for (const [name, pid] of pids) expect(topology.pid(name)).toBe(pid);
   for (const [connection, ids] of acknowledged) {

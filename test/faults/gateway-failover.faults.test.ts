@@ -15,6 +15,7 @@ import {
   loginAdmin,
   postStatusUpdate,
   projectItemIds,
+  recordFigure,
   signUp,
   sleep,
   type Actor,
@@ -61,8 +62,14 @@ it('moves subscribers of a killed gateway to the other one, which keeps deliveri
     await postStatusUpdate(urlB, manager, projectId, 'before');
     await Promise.all(subscribers.map((s) => s.received(1)));
 
+    const killedAt = Date.now();
     await topology.kill('gateway-a', 'SIGKILL');
     await subscriptionsServed(urlB, 20, 30_000);
+    recordFigure(
+      'gateway killed: 20 subscribers resubscribed on the other after',
+      Date.now() - killedAt,
+      'ms',
+    );
     const after = ['after 1', 'after 2', 'after 3'];
     for (const message of after) await postStatusUpdate(urlB, manager, projectId, message);
     await Promise.all(subscribers.map((s) => s.received(4)));
@@ -163,6 +170,9 @@ it('answers every request a gateway accepted while SIGTERM stops it, within its 
   await Promise.all([...clients, watcher]);
 
   expect(failures).toEqual([]);
+  recordFigure('SIGTERM: gateway exited after', shutdownMs, 'ms');
+  recordFigure('SIGTERM: requests answered by the stopping gateway', answered.a, 'requests');
+  recordFigure('SIGTERM: requests answered by the other gateway', answered.b, 'requests');
   expect(exit).toEqual({ code: 0, signal: null });
   expect(shutdownMs).toBeLessThan(SHUTDOWN_DELAY_MS + SHUTDOWN_GRACE_MS);
   expect(answered.a).toBeGreaterThan(0);

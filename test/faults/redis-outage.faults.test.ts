@@ -15,6 +15,7 @@ import {
   loginAdmin,
   ok,
   postStatusUpdate,
+  recordFigure,
   send,
   signUp,
   sleep,
@@ -77,8 +78,10 @@ it('is not ready without Redis, fails closed on tokens, and recovers without a r
   await ok(urlA, 'mutation { logout }', {}, leaver.headers);
   expect((await send(urlA, ME, {}, leaver.headers)).status).toBe(401);
 
+  const killedAt = Date.now();
   await topology.kill('redis', 'SIGKILL');
   await allReadyz(503);
+  recordFigure('Redis killed: every process not-ready after', Date.now() - killedAt, 'ms');
 
   // Fail closed: no token is accepted while revocations cannot be read, the revoked one included.
   for (const url of [urlA, urlB]) {
@@ -110,8 +113,10 @@ it('is not ready without Redis, fails closed on tokens, and recovers without a r
   });
   expect(during.body.errors).toBeUndefined();
 
+  const restartedAt = Date.now();
   await topology.start('redis');
   await allReadyz(200);
+  recordFigure('Redis restarted: every process ready again after', Date.now() - restartedAt, 'ms');
   for (const [name, pid] of pids) expect(topology.pid(name)).toBe(pid);
 
   // The revocation outlived the restart (append-only file); other tokens work again.

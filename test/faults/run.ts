@@ -6,6 +6,8 @@
  * written as JSON to LOAD_REPORT when set.
  */
 import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { runLoad } from './load';
 
@@ -17,11 +19,25 @@ async function main(): Promise<number> {
   const loadOnly = args.includes('--load-only');
   const jestArgs = args.filter((arg) => arg !== '--soak' && arg !== '--load-only');
   if (!loadOnly) {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'psa-faults-figures-'));
+    const figures = path.join(dir, 'figures.jsonl');
     const jest = spawnSync(
       path.join(ROOT, 'node_modules', '.bin', 'jest'),
       ['-c', path.join(ROOT, 'jest.faults.config.cjs'), ...jestArgs],
-      { cwd: ROOT, stdio: 'inherit' },
+      { cwd: ROOT, stdio: 'inherit', env: { ...process.env, FAULTS_FIGURES: figures } },
     );
+    if (existsSync(figures)) {
+      process.stdout.write('\nFault figures\n');
+      for (const line of readFileSync(figures, 'utf8').split('\n').filter(Boolean)) {
+        const { name, value, unit } = JSON.parse(line) as {
+          name: string;
+          value: number;
+          unit: string;
+        };
+        process.stdout.write(`  ${name}: ${value} ${unit}\n`);
+      }
+    }
+    rmSync(dir, { recursive: true, force: true });
     if (jest.status !== 0) return jest.status ?? 1;
   }
   process.stdout.write(`\nLoad run (${soak ? 'soak, 10 min' : '60 s'})\n`);

@@ -4,7 +4,16 @@
  * operations that do not need it are untouched; the gateway neither crashes nor turns not-ready.
  * Once the tasks service is back (same port), errors stop within 5 s, nothing else restarted.
  */
-import { createProject, createTask, loginAdmin, send, signUp, sleep, type Actor } from './actors';
+import {
+  createProject,
+  createTask,
+  loginAdmin,
+  recordFigure,
+  send,
+  signUp,
+  sleep,
+  type Actor,
+} from './actors';
 import { GATEWAYS, SUBGRAPHS, startTopology, type ProcessName, type Topology } from './launcher';
 
 let topology: Topology;
@@ -89,6 +98,11 @@ it('degrades only what needs the dead subgraph and recovers within 5 s of its re
   await Promise.all(clients);
 
   expect(recoveredAt).not.toBeNull();
+  recordFigure(
+    'subgraph back: first successful operation needing it after',
+    (recoveredAt ?? 0) - backAt,
+    'ms',
+  );
   expect((recoveredAt ?? Infinity) - backAt).toBeLessThan(5_000);
 
   const of = (p: Phase, kind: Outcome['kind']) =>
