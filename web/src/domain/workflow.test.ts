@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { TaskActor } from './workflow';
-import { allowedMoves, canChangeTask, isAllowedMove, moveLabel, TASK_STATUSES } from './workflow';
+import {
+  allowedMoves,
+  canChangeTask,
+  isAllowedMove,
+  judgeDrop,
+  moveLabel,
+  TASK_STATUSES,
+} from './workflow';
 
 const admin: TaskActor = { role: 'ADMIN', isProjectManager: false, isAssignee: false };
 const manager: TaskActor = { role: 'MANAGER', isProjectManager: true, isAssignee: false };
@@ -44,5 +51,48 @@ describe('workflow', () => {
     expect(moveLabel('TODO', 'BLOCKED')).toBe('Block');
     expect(moveLabel('DONE', 'TODO')).toBe('Reopen');
     expect(moveLabel('BLOCKED', 'IN_PROGRESS')).toBe('Unblock to In progress');
+  });
+});
+
+describe('judgeDrop', () => {
+  const assignee = { role: 'MEMBER', isProjectManager: false, isAssignee: true } as const;
+  const manager = { role: 'MANAGER', isProjectManager: true, isAssignee: false } as const;
+  const other = { role: 'MEMBER', isProjectManager: false, isAssignee: false } as const;
+  const client = { role: 'CLIENT', isProjectManager: false, isAssignee: true } as const;
+
+  it('allows exactly the moves the buttons offer', () => {
+    for (const from of TASK_STATUSES) {
+      for (const to of TASK_STATUSES) {
+        for (const actor of [assignee, manager, other, client]) {
+          const verdict = judgeDrop(from, to, actor).kind;
+          if (from === to) expect(verdict).toBe('same');
+          else expect(verdict === 'allowed').toBe(allowedMoves(from, actor).includes(to));
+        }
+      }
+    }
+  });
+
+  it('says why a drop is refused', () => {
+    expect(judgeDrop('TODO', 'DONE', assignee)).toEqual({
+      kind: 'refused',
+      code: 'BAD_USER_INPUT',
+      reason:
+        'the workflow does not go from To do to Done; from To do it can go to In progress or Blocked',
+    });
+    expect(judgeDrop('DONE', 'TODO', assignee)).toEqual({
+      kind: 'refused',
+      code: 'FORBIDDEN',
+      reason: 'only the project’s manager or an admin can reopen a done task',
+    });
+    expect(judgeDrop('TODO', 'IN_PROGRESS', other)).toEqual({
+      kind: 'refused',
+      code: 'FORBIDDEN',
+      reason: 'only the project’s manager, an admin or the task’s assignee can move it',
+    });
+    expect(judgeDrop('TODO', 'IN_PROGRESS', client)).toEqual({
+      kind: 'refused',
+      code: 'FORBIDDEN',
+      reason: 'clients can read tasks but not move them',
+    });
   });
 });

@@ -75,3 +75,47 @@ export function moveLabel(from: TaskStatus, to: TaskStatus): string {
   if (to === 'DONE') return 'Complete';
   return `Move to ${statusLabel(to)}`;
 }
+
+/** Whether a task dropped on a column may move there, and if not, why (in the user's words). */
+export type DropVerdict =
+  | { kind: 'allowed' }
+  /** Dropped where it already is: nothing to do. */
+  | { kind: 'same' }
+  /** `code` as the API would answer the same move (FORBIDDEN: who; BAD_USER_INPUT: where). */
+  | { kind: 'refused'; code: 'FORBIDDEN' | 'BAD_USER_INPUT'; reason: string };
+
+/**
+ * Judges dropping a task in `from` on the `to` column, by the same rules as the move buttons
+ * (`allowedMoves`), so that a drag can do exactly what a button can and explains what it cannot.
+ */
+export function judgeDrop(from: TaskStatus, to: TaskStatus, actor: TaskActor): DropVerdict {
+  if (from === to) return { kind: 'same' };
+  if (isAllowedMove(from, to, actor)) return { kind: 'allowed' };
+  if (!canChangeTask(actor)) {
+    return {
+      kind: 'refused',
+      code: 'FORBIDDEN',
+      reason:
+        actor.role === 'CLIENT'
+          ? 'clients can read tasks but not move them'
+          : 'only the project’s manager, an admin or the task’s assignee can move it',
+    };
+  }
+  if (from === 'DONE' && to === 'TODO') {
+    return {
+      kind: 'refused',
+      code: 'FORBIDDEN',
+      reason: 'only the project’s manager or an admin can reopen a done task',
+    };
+  }
+  const allowed = allowedMoves(from, actor).map(statusLabel);
+  return {
+    kind: 'refused',
+    code: 'BAD_USER_INPUT',
+    reason:
+      `the workflow does not go from ${statusLabel(from)} to ${statusLabel(to)}` +
+      (allowed.length > 0
+        ? `; from ${statusLabel(from)} it can go to ${allowed.join(' or ')}`
+        : ''),
+  };
+}

@@ -20,7 +20,9 @@ import {
   TaskChangedSubscription,
 } from '../api/operations';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { DocumentsPanel } from '../components/DocumentsPanel';
 import { TaskBoard } from '../components/TaskBoard';
+import { TaskTools } from '../components/TaskTools';
 import type { Role, TaskStatus } from '../domain/workflow';
 import { statusText } from './ProjectsPage';
 
@@ -75,6 +77,7 @@ export function ProjectPage({ id, viewer }: { id: string; viewer: Viewer }) {
     );
 
   const canManage = viewer.role === 'ADMIN' || viewer.id === project.manager.id;
+  const people = [project.manager, ...project.members.filter((m) => m.id !== project.manager.id)];
 
   async function onMove(taskId: string, status: TaskStatus) {
     const res = await setStatus({ input: { taskId, status } });
@@ -107,6 +110,15 @@ export function ProjectPage({ id, viewer }: { id: string; viewer: Viewer }) {
           viewer={viewer}
           managerId={project.manager.id}
           onMove={onMove}
+          renderTaskTools={(task) => (
+            <TaskTools
+              task={task}
+              people={people}
+              canManage={canManage}
+              canEdit={canManage || task.assignee?.id === viewer.id}
+              onChanged={reload}
+            />
+          )}
         />
       </section>
 
@@ -114,7 +126,12 @@ export function ProjectPage({ id, viewer }: { id: string; viewer: Viewer }) {
         <StatusFeed project={project} canPost={canManage} />
         <div>
           <Members project={project} canManage={canManage} onChanged={reload} />
-          <Documents project={project} />
+          <DocumentsPanel
+            projectId={project.id}
+            documents={project.documents.edges.map((e) => e.node)}
+            viewer={viewer}
+            onChanged={reload}
+          />
         </div>
       </div>
     </main>
@@ -322,26 +339,6 @@ function Members(props: { project: ProjectDetail; canManage: boolean; onChanged:
           <ErrorMessage error={added.error} context="Could not add the member" />
         </form>
       ) : null}
-    </section>
-  );
-}
-
-function Documents({ project }: { project: ProjectDetail }) {
-  const docs = project.documents.edges.map((e) => e.node);
-  return (
-    <section aria-labelledby="docs-title">
-      <h2 id="docs-title">Documents</h2>
-      {docs.length === 0 ? <p className="muted">No documents.</p> : null}
-      <ul className="plain">
-        {docs.map((d) => (
-          <li key={d.id}>
-            <a href={d.fileUrl} target="_blank" rel="noopener noreferrer">
-              {d.title}
-            </a>{' '}
-            <span className="muted">by {d.owner.displayName ?? d.owner.username}</span>
-          </li>
-        ))}
-      </ul>
     </section>
   );
 }
