@@ -193,7 +193,14 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await member.goto(projectUrl);
   const memberTodo = member.getByRole('region', { name: /^To do/ });
   await memberTodo.getByText('Wireframes').waitFor();
-  await member.getByRole('button', { name: 'Start: Wireframes' }).click();
+  // Drag and drop: a drop the workflow refuses is explained on the card; an allowed one moves it.
+  const card = memberTodo.getByRole('listitem').filter({ hasText: 'Wireframes' });
+  await card.dragTo(member.getByRole('region', { name: /^Done/ }));
+  await card
+    .getByRole('alert')
+    .getByText('the workflow does not go from To do to Done', { exact: false })
+    .waitFor();
+  await card.dragTo(member.getByRole('region', { name: /^In progress/ }));
   await member
     .getByRole('region', { name: /^In progress/ })
     .getByText('Wireframes')
@@ -203,7 +210,6 @@ it('runs the manager and member scenario in Chromium, live', async () => {
     .getByRole('region', { name: /^In progress/ })
     .getByText('Wireframes')
     .waitFor();
-  await shoot(manager, 'board');
 
   // The manager posts a status update; the member's feed shows it without a reload.
   const message = `Kick-off done ${suffix}`;
@@ -211,8 +217,42 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await post.getByLabel('Update').fill(message);
   await post.getByRole('button', { name: 'Post update' }).click();
   await member.getByRole('region', { name: 'Status updates' }).getByText(message).waitFor();
+  // The manager edits the task and adds a document; as its owner, they see its access log.
+  const managerCard = manager
+    .getByRole('region', { name: /^In progress/ })
+    .getByRole('listitem')
+    .filter({ hasText: 'Wireframes' });
+  await managerCard.getByRole('button', { name: 'Edit “Wireframes”' }).click();
+  const edit = managerCard.getByRole('form', { name: 'Edit “Wireframes”' });
+  await edit.getByLabel('Title').fill('Wireframes v2');
+  await edit.getByRole('button', { name: 'Save task' }).click();
+  await member
+    .getByRole('region', { name: /^In progress/ })
+    .getByText('Wireframes v2')
+    .waitFor();
+  await manager.getByText('New document').click();
+  const doc = manager.getByRole('form', { name: 'New document' });
+  await doc.getByLabel('Title').fill('Statement of work');
+  await doc.getByLabel('Link (URL of the file)').fill('https://files.example.com/sow.pdf');
+  await doc.getByRole('button', { name: 'Add document' }).click();
+  const docs = manager.getByRole('region', { name: 'Documents' });
+  await docs.getByRole('link', { name: 'Statement of work' }).waitFor();
+  await docs.getByRole('button', { name: 'Access log' }).click();
+  await docs.getByRole('table').getByText('view').first().waitFor();
+  // A second task, then the forms folded away, for the screenshots.
+  await taskForm.getByLabel('Title').fill('Copy for the home page');
+  await taskForm.getByLabel('Assignee').selectOption({ label: 'Nobody' });
+  await taskForm.getByRole('button', { name: 'Create task' }).click();
+  await todo.getByText('Copy for the home page').waitFor();
+  await manager.getByText('New task').click();
+  await manager.getByText('New document').click();
   await shoot(manager, 'project');
+  await manager
+    .getByRole('region', { name: 'Tasks' })
+    .screenshot({ path: path.join(SCREENSHOTS, 'board.png') });
   await shoot(member, 'project-member');
+  await member.setViewportSize({ width: 390, height: 844 });
+  await shoot(member, 'project-phone');
 
   await manager.getByRole('link', { name: 'Projects' }).click();
   await manager.getByText(`Website relaunch ${suffix}`).waitFor();
