@@ -271,5 +271,30 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await manager.locator('.result-window').getByText(managerName).waitFor();
   await shoot(manager, 'explorer');
 
+  // Logged out everywhere from elsewhere: the project page's live socket closes with 4403 and
+  // the console returns to the login page saying why.
+  const acknowledged = new Promise<void>((resolve) => {
+    manager.on('websocket', (socket) =>
+      socket.on('framereceived', (frame) => {
+        if (String(frame.payload).includes('connection_ack')) resolve();
+      }),
+    );
+  });
+  await manager.goto(projectUrl);
+  await manager.getByRole('region', { name: 'Status updates' }).waitFor();
+  await acknowledged;
+  const elsewhere = await graph.query<{ login: { accessToken: string } }>(
+    'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
+    { input: { login: managerName, password } },
+  );
+  const token = elsewhere.body.data?.login.accessToken ?? '';
+  const all = await graph.query('mutation { logoutAll }', {}, { authorization: `Bearer ${token}` });
+  expect(all.body.errors).toBeUndefined();
+  await manager
+    .getByText('Your session ended (you logged out elsewhere', { exact: false })
+    .waitFor();
+  await manager.getByRole('button', { name: 'Log in' }).waitFor();
+  await shoot(manager, 'session-ended');
+
   expect(pageErrors).toEqual([]);
 });

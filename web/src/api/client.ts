@@ -2,7 +2,7 @@ import { createClient as createWsClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
 import type { SessionStore } from '../session/session-store';
-import { subscribeLive } from './live-subscription';
+import { LiveCloseCode, closeCode, subscribeLive } from './live-subscription';
 
 export interface ApiClient {
   client: Client;
@@ -44,13 +44,22 @@ export function closeReason(error: unknown): unknown {
  * except for operations sent with `context.skipAuth` (login, sign-up: a wrong password is theirs).
  */
 export function createApiClient(session: SessionStore, url = '/graphql'): ApiClient {
+  // The token the socket was opened with: after a 4401, a newer one needs no refresh of its own.
+  let connectedWith: string | null = null;
   const ws: WsClient = createWsClient({
     url: webSocketUrl(window.location, url),
     lazy: true,
     retryAttempts: 5,
+    // graphql-ws retries 4403 (it may be transient elsewhere); here it means the session ended,
+    // and subscribeLive sends the user to the login page instead.
+    shouldRetry: (error) => {
+      const code = closeCode(error);
+      return code !== undefined && code !== LiveCloseCode.Forbidden;
+    },
     // A function, so that a reconnect sends the token current at that time.
     connectionParams: () => {
       const token = session.accessToken;
+      connectedWith = token;
       return token ? { authorization: `Bearer ${token}` } : {};
     },
   });
@@ -90,7 +99,11 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
                   error: (error) => sink.error(closeReason(error)),
                 },
                 {
-                  refresh: () => session.refreshNow(),
+                  refresh: async () => {
+                    const current = session.accessToken;
+                    if (current && current !== connectedWith) return;
+                    await session.refreshNow();
+                  },
                   get signedIn() {
                     return session.signedIn;
                   },
