@@ -2,7 +2,7 @@
  * Every operation the console sends, typed by GraphQL Code Generator (generated.ts) from
  * operations.graphql and the supergraph; the names here are what the pages import.
  */
-import { print } from 'graphql';
+import { stringifyDocument } from 'urql';
 import type {
   BoardTaskFieldsFragment,
   DocumentAccessLogQuery as DocumentAccessLogResult,
@@ -76,8 +76,11 @@ export type AdminUser = UsersResult['users']['edges'][number]['node'];
 
 export const LoginMutation = LoginDocument;
 export const SignUpMutation = SignUpDocument;
-/** As text: refresh-session.ts posts it with fetch, outside urql. */
-export const REFRESH_SESSION = print(RefreshSessionDocument);
+/**
+ * As text: refresh-session.ts posts it with fetch, outside urql. urql's printer, so that the
+ * bundle does not carry graphql-js's.
+ */
+export const REFRESH_SESSION = stringifyDocument(RefreshSessionDocument);
 export const LogoutMutation = LogoutDocument;
 export const LogoutAllMutation = LogoutAllDocument;
 export const MyWorkQuery = MyWorkDocument;
