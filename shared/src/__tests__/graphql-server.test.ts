@@ -107,6 +107,16 @@ describe('the GraphQL HTTP server', () => {
         body: JSON.stringify({ query: `{ requestId } #${'x'.repeat(20_000)}` }),
       });
       expect(huge.status).toBe(413);
+
+      // No Subscription type here: a client error, not an internal one.
+      const subscription = await graphqlRequest(server.url, 'subscription { requestId }');
+      expect(subscription.status).toBe(400);
+      expect(subscription.body.errors).toEqual([
+        {
+          message: 'This service has no subscription operations',
+          extensions: { code: 'BAD_REQUEST' },
+        },
+      ]);
     } finally {
       await server.stop();
     }

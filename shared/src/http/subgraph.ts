@@ -1,7 +1,7 @@
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import type { DocumentNode } from 'graphql';
+import { GraphQLError, type DocumentNode } from 'graphql';
 import { createErrorFormatter } from '../errors/format-error';
 import {
   requestLoggingPlugin,
@@ -27,6 +27,25 @@ export interface SubgraphOptions<TContext extends RequestContextBase> extends Om
 }
 
 /**
+ * Refuses an operation type the schema has no root type for (a subscription to a subgraph without
+ * one): graphql-js would fail it in execution, which answers INTERNAL_SERVER_ERROR.
+ */
+function refuseMissingRootTypes<TContext extends BaseContext>(): ApolloServerPlugin<TContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, schema }) {
+          if (!operation || schema.getRootType(operation.operation)) return;
+          throw new GraphQLError(`This service has no ${operation.operation} operations`, {
+            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+          });
+        },
+      };
+    },
+  };
+}
+
+/**
  * Starts a Federation 2 subgraph: the schema built with `buildSubgraphSchema`, errors formatted
  * and logged the one way every service shares, served by {@link startGraphQLServer}.
  */
@@ -47,6 +66,7 @@ export async function startSubgraph<TContext extends RequestContextBase>(
     // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
     plugins: [
       requestLoggingPlugin<TContext>(options.userIdOf),
+      refuseMissingRootTypes<TContext>(),
       ApolloServerPluginInlineTraceDisabled(),
       ...(options.plugins ?? []),
     ],
