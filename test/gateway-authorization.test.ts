@@ -348,6 +348,34 @@ describe('gateway authorization', () => {
       expect(again.body.data).toEqual({ signUp: { user: { username } } });
     });
 
+    it('refuses a malformed DateTime as BAD_USER_INPUT before any subgraph is called', async () => {
+      const update = 'mutation($i: UpdateTaskInput!) { updateTask(input: $i) { id } }';
+      for (const dueDate of [42, true, { $gt: '' }, 'next week', '2026-12-01']) {
+        const response = await graph.query(
+          update,
+          { i: { id: randomId(), dueDate } },
+          bearer(token('MANAGER')),
+        );
+        expect(response.status).toBe(400);
+        expect(response.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+        expect(response.body.errors?.[0]?.message).toContain('DateTime');
+      }
+      const literal = await graph.query(
+        `mutation { updateTask(input: {id: "${randomId()}", dueDate: 42}) { id } }`,
+        {},
+        bearer(token('MANAGER')),
+      );
+      expect(literal.status).toBe(400);
+      expect(literal.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      // A well-formed date goes through to the tasks service (which knows no such task).
+      const valid = await graph.query(
+        update,
+        { i: { id: randomId(), dueDate: '2026-12-01T00:00:00Z' } },
+        bearer(token('MANAGER')),
+      );
+      expect(valid.body.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    });
+
     it('answers a document with several operations and no operationName without executing any', async () => {
       const response = await graph.query('query A { me { id } } query B { __typename }');
       // A client error, as a subgraph answers it (the gateway's executor made it a 500).

@@ -8,12 +8,13 @@ import {
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, OperationTypeNode, type GraphQLSchema } from 'graphql';
+import { GraphQLError, GraphQLScalarType, OperationTypeNode, type GraphQLSchema } from 'graphql';
 import {
   createErrorFormatter,
   createPubSub,
   createRedisClient,
   createVerifierKeySet,
+  DateTimeScalar,
   ErrorCode,
   InMemoryRevocationStore,
   isRedisReady,
@@ -183,6 +184,15 @@ export async function startGateway(
   let apiSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema: schema }) => {
     rules = accessRulesFromSupergraph(coreSupergraphSdl);
+    // The supergraph declares `scalar DateTime` without its parsing, so the gateway took any
+    // value and the subgraph's 400 came back as an INTERNAL_SERVER_ERROR: parse it here too, so
+    // a bad date is refused as BAD_USER_INPUT before planning (variables) or in validation
+    // (literals).
+    const dateTime = schema.getType('DateTime');
+    if (dateTime instanceof GraphQLScalarType) {
+      dateTime.parseValue = DateTimeScalar.parseValue;
+      dateTime.parseLiteral = DateTimeScalar.parseLiteral;
+    }
     apiSchema = schema;
     loaded = true;
   });
