@@ -4,8 +4,6 @@
  * the gateway — with the first admin seeded and the URLs printed. MONGO_URL switches to a real
  * MongoDB. Ctrl-C or SIGTERM stops everything.
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedMongo, type EmbeddedMongo } from '@psa/embedded-mongo';
 import { loadDocumentsConfig, startDocumentsService } from '@psa/documents-service';
@@ -22,6 +20,7 @@ import {
 } from '@psa/shared';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
+import { ensureConsoleBuilt, WEB_DIST } from './console-build';
 
 const ROOT = path.resolve(__dirname, '..');
 
@@ -38,34 +37,11 @@ const DEV_DEFAULTS: Record<string, string> = {
   ADMIN_PASSWORD: 'change me in production please',
 };
 
-const WEB = path.join(ROOT, 'web');
-const WEB_DIST = path.join(WEB, 'dist');
-
-/** The newest modification time among `paths` (files, or directories walked recursively). */
-function newest(paths: string[]): number {
-  let latest = 0;
-  for (const entry of paths) {
-    if (!existsSync(entry)) continue;
-    const stat = statSync(entry);
-    if (stat.isDirectory()) {
-      latest = Math.max(latest, newest(readdirSync(entry).map((name) => path.join(entry, name))));
-    } else latest = Math.max(latest, stat.mtimeMs);
-  }
-  return latest;
-}
-
 /** Builds the web console when its build is missing or older than its sources. */
-function ensureConsoleBuilt(logger: { warn(obj: object, msg: string): void }): boolean {
-  const built = path.join(WEB_DIST, 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => path.join(WEB, name));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(sources)) return true;
-  process.stdout.write('Building the web console…\n');
-  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', 'web'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-  });
-  if (result.status === 0) return true;
-  logger.warn({ output: `${result.stdout}${result.stderr}` }, 'web console build failed');
+function consoleBuilt(logger: { warn(obj: object, msg: string): void }): boolean {
+  const failure = ensureConsoleBuilt(() => process.stdout.write('Building the web console…\n'));
+  if (failure === null) return true;
+  logger.warn({ output: failure }, 'web console build failed');
   return false;
 }
 
@@ -114,8 +90,8 @@ async function startStack(): Promise<Stoppable> {
       }),
     ]);
     stoppables.push(...services);
-    const consoleBuilt = env.WEB_DIR ? true : ensureConsoleBuilt(logger);
-    if (consoleBuilt) env.WEB_DIR ??= WEB_DIST;
+    const consoleReady = env.WEB_DIR ? true : consoleBuilt(logger);
+    if (consoleReady) env.WEB_DIR ??= WEB_DIST;
     const gateway = await startGateway(
       loadGatewayConfig({
         USERS_URL: users.url,
@@ -134,7 +110,7 @@ async function startStack(): Promise<Stoppable> {
         '',
         'PSA Graph is up.',
         `  GraphQL API     ${gateway.url}`,
-        ...(consoleBuilt ? [`  Web console     ${gateway.url.replace(/\/graphql$/, '/')}`] : []),
+        ...(consoleReady ? [`  Web console     ${gateway.url.replace(/\/graphql$/, '/')}`] : []),
         `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}`,
         `  MongoDB         ${env.MONGO_URL}${mongo ? `  (embedded engine, data in ${path.relative(ROOT, DATA_DIR) || '.'}/mongo)` : ''}`,
         `  Admin login     ${env.ADMIN_USERNAME} / ${env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD ? `"${env.ADMIN_PASSWORD}"` : '(ADMIN_PASSWORD)'}`,

@@ -6,46 +6,17 @@
  * member's feed live; the explorer runs `{ me { username } }`. Screenshots of the main pages go to
  * test/browser/screenshots/ (git-ignored).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startGraph, type Graph } from '../helpers/graph';
 import { loginAdmin, type Person } from '../helpers/people';
+import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const WEB = path.join(ROOT, 'web');
-const WEB_DIST = path.join(WEB, 'dist');
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
 const CHROMIUM = '/usr/bin/chromium';
 
 jest.setTimeout(180_000);
-
-/** The newest modification time among `paths` (directories walked), as scripts/start-dev.ts. */
-function newest(paths: string[]): number {
-  let latest = 0;
-  for (const entry of paths) {
-    if (!existsSync(entry)) continue;
-    const stat = statSync(entry);
-    latest = stat.isDirectory()
-      ? Math.max(latest, newest(readdirSync(entry).map((name) => path.join(entry, name))))
-      : Math.max(latest, stat.mtimeMs);
-  }
-  return latest;
-}
-
-/** Builds web/dist when it is missing or older than its sources (as `npm start` does). */
-function ensureConsoleBuilt(): void {
-  const built = path.join(WEB_DIST, 'index.html');
-  const sources = ['src', 'index.html', 'vite.config.ts'].map((name) => path.join(WEB, name));
-  if (existsSync(built) && statSync(built).mtimeMs >= newest(sources)) return;
-  const result = spawnSync('npm', ['run', 'build', '--silent', '-w', 'web'], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    timeout: 170_000,
-  });
-  if (result.status !== 0) throw new Error(`web build failed:\n${result.stdout}${result.stderr}`);
-}
 
 let graph: Graph;
 let browser: Browser;
@@ -54,7 +25,9 @@ const contexts: BrowserContext[] = [];
 const suffix = Math.random().toString(36).slice(2, 8);
 
 beforeAll(async () => {
-  ensureConsoleBuilt();
+  // Jest's global setup built it; this only builds when run under another config.
+  const failure = ensureConsoleBuilt();
+  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
   mkdirSync(SCREENSHOTS, { recursive: true });
   graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
   origin = graph.gatewayUrl.replace(/\/graphql$/, '');
