@@ -162,7 +162,9 @@ describe(`abuse: fuzzing the graph (seed ${SEED})`, () => {
     };
     let answer: Answer;
     try {
-      answer = await rawRequest(graph.gatewayUrl, request);
+      const url =
+        fuzzCase.target === 'gateway' ? graph.gatewayUrl : graph.subgraphUrls[fuzzCase.target];
+      answer = await rawRequest(url, request);
     } catch (error) {
       // The server may answer 413 and close before a huge body is all sent.
       const code = (error as NodeJS.ErrnoException).code;
@@ -171,7 +173,9 @@ describe(`abuse: fuzzing the graph (seed ${SEED})`, () => {
         /EPIPE|ECONNRESET/.test(String(code))
       )
         return;
-      failures.push(`${fuzzCase.kind} as ${fuzzCase.sender}: ${String(error)}`);
+      failures.push(
+        `${fuzzCase.kind} as ${fuzzCase.sender} to ${fuzzCase.target}: ${String(error)}`,
+      );
       return;
     }
     const problem =
@@ -179,7 +183,9 @@ describe(`abuse: fuzzing the graph (seed ${SEED})`, () => {
       (answer.text.includes('"INTERNAL_SERVER_ERROR"') ? 'INTERNAL_SERVER_ERROR' : null);
     if (problem) {
       const body = String(request.body ?? '').slice(0, 300);
-      failures.push(`${fuzzCase.kind} as ${fuzzCase.sender}: ${problem}\n  request: ${body}`);
+      failures.push(
+        `${fuzzCase.kind} as ${fuzzCase.sender} to ${fuzzCase.target}: ${problem}\n  request: ${body}`,
+      );
     }
   };
 

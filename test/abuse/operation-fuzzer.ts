@@ -26,12 +26,19 @@ import type { Random, RawRequest } from './abuse-kit';
 /** Who sends a case: one of the signed-in identities, nobody, or a forged token. */
 export type Sender = 'admin' | 'manager' | 'member' | 'client' | 'anonymous' | 'forged';
 
+/** Where a case goes: mostly the gateway, sometimes a subgraph directly (as a pod could). */
+export type Target = 'gateway' | 'users' | 'projects' | 'tasks' | 'documents';
+
 export interface FuzzCase {
   /** What the case tries (for the tally and failure messages). */
   kind: string;
   sender: Sender;
+  target: Target;
   request: RawRequest;
 }
+
+/** A case before its target is chosen. */
+type Made = Omit<FuzzCase, 'target'>;
 
 /** Ids that exist, so some random operations reach real data. */
 export interface KnownIds {
@@ -120,18 +127,26 @@ export class OperationFuzzer {
 
   /** One random case. */
   next(): FuzzCase {
+    const target: Target = this.random.chance(0.1)
+      ? this.random.pick(['users', 'projects', 'tasks', 'documents'] as const)
+      : 'gateway';
     const r = this.random.next();
-    if (r < 0.4) return this.operationCase(true);
-    if (r < 0.65) return this.operationCase(false);
-    if (r < 0.85) return this.attackCase();
-    return this.rawCase();
+    const made =
+      r < 0.4
+        ? this.operationCase(true)
+        : r < 0.65
+          ? this.operationCase(false)
+          : r < 0.85
+            ? this.attackCase()
+            : this.rawCase();
+    return { ...made, target };
   }
 
   private sender(): Sender {
     return this.random.pick(SENDERS);
   }
 
-  private post(kind: string, sender: Sender, body: unknown): FuzzCase {
+  private post(kind: string, sender: Sender, body: unknown): Made {
     return {
       kind,
       sender,
@@ -145,7 +160,7 @@ export class OperationFuzzer {
   }
 
   /** A random operation; `valid` keeps the variables well-typed, else one is broken. */
-  private operationCase(valid: boolean): FuzzCase {
+  private operationCase(valid: boolean): Made {
     const mutation = this.random.chance(0.4);
     const root = mutation ? this.schema.getMutationType() : this.schema.getQueryType();
     if (!root) throw new Error('schema without a root type');
@@ -310,7 +325,7 @@ export class OperationFuzzer {
   }
 
   /** Attacks on the parser, validation and limits. */
-  private attackCase(): FuzzCase {
+  private attackCase(): Made {
     const sender = this.sender();
     switch (this.random.int(0, 11)) {
       case 0: {
@@ -407,9 +422,9 @@ export class OperationFuzzer {
   }
 
   /** Requests that are not GraphQL over HTTP as any client library sends it. */
-  private rawCase(): FuzzCase {
+  private rawCase(): Made {
     const sender = this.sender();
-    const raw = (kind: string, request: RawRequest): FuzzCase => ({ kind, sender, request });
+    const raw = (kind: string, request: RawRequest): Made => ({ kind, sender, request });
     const json = { 'content-type': 'application/json' };
     switch (this.random.int(0, 11)) {
       case 0:
