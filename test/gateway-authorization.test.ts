@@ -525,6 +525,21 @@ describe('gateway authorization', () => {
       const cheap = await ask(variable, { n: 5 });
       expect(cheap.body.errors).toBeUndefined();
     });
+
+    it('refuses a document over MAX_QUERY_TOKENS (default 2,000) while parsing, e.g. 1,000 aliases', async () => {
+      const aliases = (n: number) =>
+        `{ ${Array.from({ length: n }, (_, i) => `a${i}: me { id }`).join(' ')} }`;
+      // `a0: me { id }` is 6 tokens; the braces around them 2.
+      const over = await graphqlRequest(graph.gatewayUrl, aliases(1000), {}, bearer(member.token));
+      expectRefused(over, 'GRAPHQL_PARSE_FAILED', 400);
+      // (graphql-js words it "more that 2000 tokens".)
+      expect(over.body.errors?.[0]?.message).toMatch(
+        /^Syntax Error: Document contains .* 2000 tokens/,
+      );
+      const under = await graphqlRequest(graph.gatewayUrl, aliases(300), {}, bearer(member.token));
+      expect(under.body.errors).toBeUndefined();
+      expect(Object.keys(under.body.data ?? {})).toHaveLength(300);
+    });
   });
 
   describe('rate limits', () => {

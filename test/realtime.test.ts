@@ -347,6 +347,26 @@ describe('limits', () => {
     expect(JSON.stringify(errors[0]?.payload)).toContain('over HTTP');
     expect(JSON.stringify(errors[1]?.payload)).toContain('At most 2 subscriptions per connection');
 
+    // A document over MAX_QUERY_TOKENS is refused while parsing, as over HTTP.
+    const padded = `subscription ($projectId: ID!) { statusUpdated(projectId: $projectId) { ${'id '.repeat(300)}} }`;
+    const tokens = await graph.startGateway({ ...GATEWAY_ENV, MAX_QUERY_TOKENS: '200' });
+    const counted = rawSocket(tokens.url);
+    await counted.send({
+      type: 'connection_init',
+      payload: { authorization: `Bearer ${member.token}` },
+    });
+    await waitFor(() => counted.messages.some((m) => m.type === 'connection_ack'));
+    await counted.send({
+      id: 'long',
+      type: 'subscribe',
+      payload: { query: padded, variables: { projectId } },
+    });
+    await waitFor(() => counted.messages.some((m) => m.type === 'error'));
+    const parseError = JSON.stringify(counted.messages.find((m) => m.type === 'error')?.payload);
+    expect(parseError).toContain('200 tokens');
+    expect(parseError).toContain('GRAPHQL_PARSE_FAILED');
+    counted.socket.close();
+
     const tooBig = rawSocket(limited.url);
     await tooBig.send('x'.repeat(5_000));
     expect((await tooBig.closed).code).toBe(1009);

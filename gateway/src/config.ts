@@ -81,6 +81,12 @@ const schema = z.object({
    * (or a list field outside a connection) multiplies what it selects by `first` (default 20).
    */
   MAX_QUERY_COST: envVar.positiveInt(10_000),
+  /**
+   * Most lexical tokens an operation document may hold: parsing stops there, before validation
+   * (whose overlapping-fields check grows with the square of a selection's fields) can be made to
+   * burn seconds of CPU on thousands of aliases. GraphiQL's introspection query has ~190.
+   */
+  MAX_QUERY_TOKENS: envVar.positiveInt(2_000),
   /** `login` attempts per client address. */
   LOGIN_RATE_PER_IP: rate('20/min'),
   /** `login` attempts per account (the `login` argument, lower-cased). */

@@ -216,6 +216,7 @@ export async function startGateway(
     formatError: createErrorFormatter(development),
     includeStacktraceInErrorResponses: development,
     introspection: config.INTROSPECTION ?? development,
+    parseOptions: { maxTokens: config.MAX_QUERY_TOKENS },
     logger,
     plugins: [
       requestLoggingPlugin<GatewayContext>((context) => context.identity?.userId ?? null),
@@ -340,6 +341,7 @@ export async function startGateway(
         keepAliveMs: config.WS_KEEPALIVE_MS,
         sessionCheckMs: config.WS_SESSION_CHECK_MS,
         maxPendingResults: config.WS_MAX_PENDING_RESULTS,
+        maxTokens: config.MAX_QUERY_TOKENS,
       },
       logger,
     });

@@ -45,6 +45,8 @@ export interface SubscriptionLimits {
    * stalled client cannot make the gateway buffer without bound.
    */
   maxPendingResults: number;
+  /** Most lexical tokens a subscription document may hold (as for HTTP operations). */
+  maxTokens: number;
 }
 
 export interface SubscriptionServerOptions {
@@ -274,7 +276,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         // Every error carries a code, as over HTTP.
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: limits.maxTokens });
         } catch (error) {
           return [
             error instanceof GraphQLError
