@@ -30,9 +30,19 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** Starts the gateway process and resolves once its `/readyz` answers 200. */
 export async function startGatewayProcess(graph: Graph): Promise<GatewayProcess> {
   const port = await freePort();
+  // BENCH_GATEWAY_PROF_DIR=<dir>: a CPU profile of the gateway process, written when it stops.
+  const profile = process.env.BENCH_GATEWAY_PROF_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_GATEWAY_PROF_DIR}`]
+    : [];
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--conditions=source', '--import', 'tsx', path.join(ROOT, 'gateway', 'src', 'index.ts')],
+    [
+      ...profile,
+      '--conditions=source',
+      '--import',
+      'tsx',
+      path.join(ROOT, 'gateway', 'src', 'index.ts'),
+    ],
     {
       cwd: ROOT,
       env: { ...process.env, ...graph.gatewayEnv, GATEWAY_PORT: String(port), LOG_LEVEL: 'warn' },
