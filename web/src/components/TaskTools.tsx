@@ -8,6 +8,7 @@ import {
   TASK_PRIORITIES,
   UpdateTaskMutation,
 } from '../api/operations';
+import { AssigneeOptions } from './AssigneeOptions';
 import { ErrorMessage } from './ErrorMessage';
 
 export interface TaskToolsProps {
@@ -89,12 +90,7 @@ export function TaskTools({ task, people, canEdit, canManage, onChanged }: TaskT
             disabled={assigned.fetching}
             onChange={(e) => void onAssign(e.target.value)}
           >
-            <option value="">Nobody</option>
-            {people.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.displayName ?? p.username}
-              </option>
-            ))}
+            <AssigneeOptions people={people} />
           </select>
           <ErrorMessage error={assigned.error} context={`Could not assign “${task.title}”`} />
         </div>

@@ -19,6 +19,7 @@ import {
   TASK_PRIORITIES,
   TaskChangedSubscription,
 } from '../api/operations';
+import { AssigneeOptions } from '../components/AssigneeOptions';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { DocumentsPanel } from '../components/DocumentsPanel';
 import { TaskBoard } from '../components/TaskBoard';
@@ -196,12 +197,7 @@ function CreateTaskForm({ project, onCreated }: { project: ProjectDetail; onCrea
         <label>
           Assignee
           <select value={assigneeId} onChange={(e) => setAssigneeId(e.target.value)}>
-            <option value="">Nobody</option>
-            {people.map((p) => (
-              <option key={p.id} value={p.id}>
-                {p.displayName ?? p.username}
-              </option>
-            ))}
+            <AssigneeOptions people={people} />
           </select>
         </label>
         <ErrorMessage error={result.error} context="Could not create the task" />
