@@ -42,20 +42,30 @@ export function parseSort(sort: unknown): SortSpec {
   });
 }
 
-/** Conditions on top-level paths, including those inside a top-level `$and`. */
-function topLevelConditions(filter: Document): Map<string, unknown[]> {
+/**
+ * Conditions on top-level paths, including those inside a top-level `$and`; `complete` is false
+ * when the filter also holds clauses these do not capture (`$or`, `$expr`, a malformed `$and`, …).
+ */
+export function topLevelConditions(filter: Document): {
+  conditions: Map<string, unknown[]>;
+  complete: boolean;
+} {
   const conditions = new Map<string, unknown[]>();
+  let complete = true;
   const add = (clause: Document): void => {
     for (const [key, value] of Object.entries(clause)) {
       if (key === '$and' && Array.isArray(value)) {
-        for (const inner of value) if (isPlainObject(inner)) add(inner);
+        for (const inner of value) {
+          if (isPlainObject(inner)) add(inner);
+          else complete = false;
+        }
       } else if (!key.startsWith('$')) {
         conditions.set(key, [...(conditions.get(key) ?? []), value]);
-      }
+      } else complete = false;
     }
   };
   add(filter);
-  return conditions;
+  return { conditions, complete };
 }
 
 const isPointValue = (value: unknown): boolean =>
@@ -184,7 +194,7 @@ export function planQuery(
   indexes: Iterable<BTreeIndex>,
   hint?: unknown,
 ): Plan {
-  const conditions = topLevelConditions(filter);
+  const { conditions } = topLevelConditions(filter);
   if (hint !== undefined && hint !== null) {
     const hinted = findHintedIndex(indexes, hint);
     if (!hinted) return COLLECTION_SCAN;

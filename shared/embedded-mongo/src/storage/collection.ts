@@ -2,7 +2,7 @@ import { UUID } from 'bson';
 import { isPlainObject, toView, valuesEqual, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import type { Matcher } from '../query/matcher';
-import { planQuery, type Plan, type SortSpec } from '../query/planner';
+import { planQuery, topLevelConditions, type Plan, type SortSpec } from '../query/planner';
 import { sortItems } from '../query/sort';
 import { BTreeIndex, type IndexSpec } from './btree-index';
 import { checkDocumentSize, prepareDocument } from './document-rules';
@@ -318,35 +318,27 @@ export class Collection {
  * arrays, embedded documents or regular expressions.
  */
 function coveredByEqualities(filter: Document, index: BTreeIndex, bounded: number): boolean {
-  const conditions = new Map<string, unknown>();
-  const collect = (clause: Document): boolean =>
-    Object.entries(clause).every(([key, value]) => {
-      if (key === '$and') {
-        return (
-          Array.isArray(value) && value.every((inner) => isPlainObject(inner) && collect(inner))
-        );
-      }
-      if (key.startsWith('$') || conditions.has(key)) return false;
-      conditions.set(key, value);
-      return true;
-    });
-  if (!collect(filter) || conditions.size !== bounded) return false;
+  const { conditions, complete } = topLevelConditions(filter);
+  if (!complete || conditions.size !== bounded) return false;
   const paths = index.fields.slice(0, bounded).map((field) => field.path);
-  return [...conditions].every(([key, condition]) => {
-    if (!paths.includes(key)) return false;
-    if (isPlainObject(condition)) {
-      const operators = Object.keys(condition);
-      if (operators.length !== 1) return false;
-      if (operators[0] === '$eq') return isScalar(condition.$eq);
-      return (
-        operators[0] === '$in' &&
-        Array.isArray(condition.$in) &&
-        condition.$in.length > 0 &&
-        condition.$in.every(isScalar)
-      );
-    }
-    return isScalar(condition);
-  });
+  return [...conditions].every(
+    ([path, [condition, ...more]]) =>
+      paths.includes(path) && more.length === 0 && isEquality(condition),
+  );
+}
+
+/** `value`, `{$eq: value}` or `{$in: [values]}` with values only equal entries can match. */
+function isEquality(condition: unknown): boolean {
+  if (!isPlainObject(condition)) return isScalar(condition);
+  const operators = Object.keys(condition);
+  if (operators.length !== 1) return false;
+  if (operators[0] === '$eq') return isScalar(condition.$eq);
+  return (
+    operators[0] === '$in' &&
+    Array.isArray(condition.$in) &&
+    condition.$in.length > 0 &&
+    condition.$in.every(isScalar)
+  );
 }
 
 const isScalar = (value: unknown): boolean =>
