@@ -5,7 +5,6 @@
  * (`gateway/src/index.ts`, from source), configured like the in-process gateway.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '@psa/shared/testing';
 import type { Graph } from '../../test/helpers/graph';
@@ -73,20 +72,4 @@ export async function startGatewayProcess(graph: Graph): Promise<GatewayProcess>
   }
   await stop();
   throw new Error('gateway process not ready within 60 s');
-}
-
-/** CPU time (user + system, ms) and resident memory (MiB) of a process, from /proc. */
-export function processUsage(pid: number): { cpuMs: number; rssMiB: number } | null {
-  try {
-    // Fields after the command name (which may hold spaces, hence the last ')'): utime is the
-    // 14th field of the line, stime the 15th, in clock ticks (100 per second on Linux).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-    return { cpuMs: ticks * 10, rssMiB: rssKiB / 1024 };
-  } catch {
-    return null; // not Linux, or the process is gone
-  }
 }

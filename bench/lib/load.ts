@@ -6,7 +6,7 @@
  */
 import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import { processUsage } from './gateway-process';
+import { processUsage } from '@psa/shared/testing';
 import type { LoadFigures, LoadRun } from './http-load-client';
 import type { ScenarioResult } from './measure';
 
@@ -96,7 +96,7 @@ export class LoadClient {
     const sampler = setInterval(() => {
       peakRss = Math.max(peakRss, process.memoryUsage().rss);
       const gateway = gatewayPid ? processUsage(gatewayPid) : null;
-      if (gateway) gatewayPeakRss = Math.max(gatewayPeakRss, gateway.rssMiB);
+      if (gateway) gatewayPeakRss = Math.max(gatewayPeakRss, gateway.rssKiB / 1024);
     }, 100);
     const cpuBefore = process.cpuUsage();
     const wallBefore = performance.now();
@@ -128,7 +128,7 @@ export class LoadClient {
         ...(gatewayBefore && gatewayAfter
           ? {
               gatewayCpuPercent: ((gatewayAfter.cpuMs - gatewayBefore.cpuMs) / wallMs) * 100,
-              gatewayPeakRssMiB: Math.max(gatewayPeakRss, gatewayAfter.rssMiB),
+              gatewayPeakRssMiB: Math.max(gatewayPeakRss, gatewayAfter.rssKiB / 1024),
             }
           : {}),
       };

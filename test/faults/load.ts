@@ -6,9 +6,9 @@
  * subscriber received every status update of its project exactly once and in order, and no
  * operation failed. Prints throughput, p50/p99 latency and the RSS of every process over time.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { graphqlRequest, randomId } from '@psa/shared/testing';
+import { graphqlRequest, processUsage, randomId } from '@psa/shared/testing';
 import {
   CREATE_TASK,
   POST_STATUS_UPDATE,
@@ -49,17 +49,9 @@ const UPDATE_TASK = 'mutation ($input: UpdateTaskInput!) { updateTask(input: $in
 const STATUS_SUBSCRIPTION =
   'subscription ($p: ID!) { statusUpdated(projectId: $p) { id message author { id } } }';
 
-/** Resident set size of a process in KiB (from /proc), or null when it is gone. */
-function rssKiB(pid: number | null): number | null {
-  if (pid === null) return null;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-    return match ? Number(match[1]) : null;
-  } catch {
-    return null;
-  }
-}
+/** Resident set size of a process in KiB, or null when it is not running. */
+const rssOf = (pid: number | null): number | null =>
+  pid === null ? null : (processUsage(pid)?.rssKiB ?? null);
 
 function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -242,7 +234,7 @@ async function drive(
   });
 
   const rssNow = (): Record<string, number | null> => ({
-    ...Object.fromEntries(PROCESSES.map((name) => [name, rssKiB(topology.pid(name))])),
+    ...Object.fromEntries(PROCESSES.map((name) => [name, rssOf(topology.pid(name))])),
     load: Math.round(process.memoryUsage().rss / 1024),
   });
   const rssStartKiB = rssNow();

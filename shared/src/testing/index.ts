@@ -21,3 +21,4 @@ export {
 } from './test-kit';
 export { freePort, startRedisServer, type RedisServer } from './redis-server';
 export { listenTo, type ChannelListener } from './channel-listener';
+export { processUsage, type ProcessUsage } from './process-usage';
