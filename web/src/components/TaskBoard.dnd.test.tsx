@@ -1,22 +1,10 @@
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BoardTask } from '../api/operations';
+import { boardTask } from '../testing/board-tasks';
 import { TaskBoard } from './TaskBoard';
 import type { MoveTask } from './TaskMoves';
 
 afterEach(cleanup);
-
-const alice = { id: 'alice', username: 'alice', displayName: null };
-const task = (id: string, status: BoardTask['status']): BoardTask => ({
-  id,
-  title: `Task ${id}`,
-  description: null,
-  status,
-  priority: 'MEDIUM',
-  overdue: false,
-  dueDate: null,
-  assignee: alice,
-});
 
 /** A DataTransfer as much as the board uses (jsdom has none). */
 function dataTransfer(): Pick<DataTransfer, 'setData' | 'getData' | 'effectAllowed'> {
@@ -41,7 +29,7 @@ describe('TaskBoard drag and drop', () => {
   const board = (onMove: MoveTask = vi.fn(async () => undefined), viewerId = 'alice') =>
     render(
       <TaskBoard
-        tasks={[task('a', 'TODO'), task('d', 'DONE')]}
+        tasks={[boardTask('a', 'TODO'), boardTask('d', 'DONE')]}
         viewer={{ id: viewerId, role: 'MEMBER' }}
         managerId="boss"
         onMove={onMove}

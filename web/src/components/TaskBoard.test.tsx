@@ -2,27 +2,16 @@ import { cleanup, render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { CombinedError } from 'urql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { BoardTask } from '../api/operations';
+import { boardTask } from '../testing/board-tasks';
 import { TaskBoard } from './TaskBoard';
 
 afterEach(cleanup);
 
-const alice = { id: 'alice', username: 'alice', displayName: null };
-const task = (id: string, status: BoardTask['status'], assignee = alice): BoardTask => ({
-  id,
-  title: `Task ${id}`,
-  description: null,
-  status,
-  priority: 'MEDIUM',
-  overdue: false,
-  dueDate: null,
-  assignee,
-});
 const tasks = [
-  task('a', 'TODO'),
-  task('b', 'IN_PROGRESS'),
-  task('c', 'BLOCKED'),
-  task('d', 'DONE'),
+  boardTask('a', 'TODO'),
+  boardTask('b', 'IN_PROGRESS'),
+  boardTask('c', 'BLOCKED'),
+  boardTask('d', 'DONE'),
 ];
 
 function buttonsOf(title: string): string[] {
