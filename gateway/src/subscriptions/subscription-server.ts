@@ -13,7 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, Logger, RevocationStore } from '@psa/shared';
 import { checkCaller, type CallerCheckOptions } from '../caller-check';
 import type { RealtimeHub, Subscriber } from './realtime-hub';
-import { realtimeOperation } from './realtime-operation';
+import { realtimeOperation, type RealtimeOperation } from './realtime-operation';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport';
 
 /** Close codes a client can act on (graphql-ws reserves 4400–4499 for the protocol). */
@@ -69,6 +69,13 @@ interface Connection {
   /** Removals of its subscriptions, by subscription id. */
   subscriptions: Map<string, () => void>;
   expiry: NodeJS.Timeout;
+}
+
+/** What a subscription's execution carries from onSubscribe to subscribe. */
+interface SubscriptionContext {
+  connection: Connection;
+  id: string;
+  realtime: RealtimeOperation;
 }
 
 type ConnectionContext = Context<
@@ -298,8 +305,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
             }),
           ];
         }
+        let realtime: RealtimeOperation;
         try {
-          realtimeOperation(schema, document, operation, payload.variables ?? {});
+          realtime = realtimeOperation(schema, document, operation, payload.variables ?? {});
         } catch (error) {
           return [error as GraphQLError];
         }
@@ -311,29 +319,12 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           document,
           operationName: payload.operationName,
           variableValues: payload.variables ?? {},
-          contextValue: { connection, id },
+          contextValue: { connection, id, realtime } satisfies SubscriptionContext,
         };
       },
       subscribe: async (args) => {
-        const { connection, id } = args.contextValue as { connection: Connection; id: string };
-        const schema = args.schema;
-        const operation = getOperationAST(args.document, args.operationName ?? undefined);
-        if (!operation) {
-          connection.subscriptions.delete(id);
-          return {
-            errors: [
-              new GraphQLError('No operation', {
-                extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
-              }),
-            ],
-          };
-        }
-        const realtime = realtimeOperation(
-          schema,
-          args.document,
-          operation,
-          (args.variableValues ?? {}) as Record<string, unknown>,
-        );
+        // What onSubscribe checked and derived, handed over instead of worked out again.
+        const { connection, id, realtime } = args.contextValue as SubscriptionContext;
         // Only someone who may read the project subscribes to it.
         const access = await options.hub.canRead(realtime.projectId, connection.authorization);
         if (!access) {
