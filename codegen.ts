@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import type { CodegenConfig } from '@graphql-codegen/cli';
+import { SUBGRAPH_HEADER_SDL } from './shared/src/graphql/subgraph-header';
 
 /**
  * Resolver types for each subgraph, generated from its schema.graphql (the source of truth):
@@ -28,6 +29,7 @@ const config: CodegenConfig = {
         `services/${service}/src/generated/resolvers-types.ts`,
         {
           schema: [
+            SUBGRAPH_HEADER_SDL,
             `services/${service}/src/schema.graphql`,
             'scripts/codegen/federation-directives.graphql',
           ],

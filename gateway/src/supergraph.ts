@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { loadTypeDefs } from '@psa/shared';
 
 /** The subgraphs, their schema files and the URLs written into the supergraph (dev defaults). */
 export const SUBGRAPHS = [
@@ -19,7 +18,7 @@ const REPO_ROOT = path.resolve(__dirname, '..', '..');
 export const SUPERGRAPH_PATH = path.join(REPO_ROOT, 'gateway', 'supergraph.graphql');
 
 /**
- * Composes the four subgraph schemas (each service's schema.graphql) into a supergraph with
+ * Composes the four subgraph schemas (the shared header and each service's schema.graphql) into a supergraph with
  * `@apollo/composition`. Returns the SDL, or the composition errors.
  */
 export function composeSupergraph():
@@ -28,9 +27,7 @@ export function composeSupergraph():
     SUBGRAPHS.map(({ name, port }) => ({
       name,
       url: `http://127.0.0.1:${port}/graphql`,
-      typeDefs: parse(
-        readFileSync(path.join(REPO_ROOT, 'services', name, 'src', 'schema.graphql'), 'utf8'),
-      ),
+      typeDefs: loadTypeDefs(path.join(REPO_ROOT, 'services', name)),
     })),
   );
   if (result.errors) return { sdl: null, errors: result.errors.map((e) => e.message) };

@@ -87,7 +87,15 @@ export { DateTimeScalar } from './graphql/date-time.scalar';
 export { runUntilSignal, type Stoppable } from './process/run-until-signal';
 export { toObjectId } from './mongo/object-id';
 export { createByIdLoader } from './mongo/by-id-loader';
-export { loadTypeDefs } from './graphql/type-defs';
+export { loadTypeDefs, subgraphSdl } from './graphql/type-defs';
+export { SUBGRAPH_HEADER_SDL } from './graphql/subgraph-header';
+export {
+  projectReference,
+  userReference,
+  type EntityReference,
+  type ProjectReference,
+  type UserReference,
+} from './graphql/entity-reference';
 export {
   callerObjectId,
   oneOf,
@@ -141,13 +149,18 @@ export {
 export {
   canManageProject,
   canReadProject,
+  isInAudience,
   isOnProject,
+  projectReaders,
+  type Audience,
+  type ProjectMembership,
+} from './auth/project-access';
+export {
   ProjectAccess,
   projectAccessModel,
   type ProjectAccessModel,
   type ProjectAccessRecord,
-  type ProjectMembership,
-} from './events/project-access';
+} from './events/project-access-read-model';
 export { allOf, escapeRegex } from './mongo/query-filters';
 export { updatedOrNotFound } from './mongo/updated-or-not-found';
 export {

@@ -5,7 +5,7 @@
 import type { Connection, Model } from 'mongoose';
 import { connectMongo, silentLogger } from '@psa/shared';
 import { outboxModel } from '../../shared/src/events/outbox';
-import { projectAccessModel } from '../../shared/src/events/project-access';
+import { projectAccessModel } from '../../shared/src/events/project-access-read-model';
 import { accessLogModel } from '../../services/documents/src/models/access-log.model';
 import { documentModel } from '../../services/documents/src/models/document.model';
 import { projectModel } from '../../services/projects/src/models/project.model';

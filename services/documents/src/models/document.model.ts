@@ -53,13 +53,3 @@ export const documentModel = (connection: Connection): DocumentModel =>
 /** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
 export type DocumentConnectionRecord = Page<DocumentRecord>;
 export type DocumentEdgeRecord = Edge<DocumentRecord>;
-
-/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
-export interface UserReference {
-  id: string;
-}
-
-/** A project as this subgraph knows one: by id (the projects subgraph owns the rest). */
-export interface ProjectReference {
-  id: string;
-}

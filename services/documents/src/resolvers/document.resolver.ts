@@ -1,16 +1,8 @@
-import { DateTimeScalar, requireIdentity } from '@psa/shared';
-import type { Types } from 'mongoose';
+import { DateTimeScalar, projectReference, requireIdentity, userReference } from '@psa/shared';
 import type { DocumentsContext } from '../context';
 import { canReadDocument } from '../documents-domain';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { DocumentConnectionRecord, DocumentRecord } from '../models/document.model';
-
-// Users and projects live in other subgraphs: the gateway resolves these references there.
-const userRef = (id: Types.ObjectId) => ({ __typename: 'User' as const, id: id.toHexString() });
-const projectRef = (id: Types.ObjectId) => ({
-  __typename: 'Project' as const,
-  id: id.toHexString(),
-});
 
 /**
  * The document with `id` when the caller may read it, else NOT_FOUND. Its project's access record
@@ -74,15 +66,15 @@ export const documentResolvers: Resolvers = {
     __resolveReference: async (reference, ctx) =>
       viewed(await readableDocument(reference.id, ctx), ctx),
     id: (document) => document._id.toHexString(),
-    owner: (document) => userRef(document.ownerId),
-    project: (document) => (document.projectId ? projectRef(document.projectId) : null),
-    sharedWith: (document) => document.sharedWithIds.map(userRef),
+    owner: (document) => userReference(document.ownerId),
+    project: (document) => (document.projectId ? projectReference(document.projectId) : null),
+    sharedWith: (document) => document.sharedWithIds.map(userReference),
     accessLog: (document, { first, after }, ctx) =>
       ctx.domain.accessLog(requireIdentity(ctx.caller), document, { first, after }),
   },
   AccessLog: {
     id: (entry) => entry._id.toHexString(),
-    user: (entry) => userRef(entry.userId),
+    user: (entry) => userReference(entry.userId),
     // Reached only through Document.accessLog, whose document the caller may change: the same one.
     document: (entry, _args, ctx) => readableDocument(entry.documentId.toHexString(), ctx),
     accessTime: (entry) => entry.createdAt,

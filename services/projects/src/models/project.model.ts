@@ -59,8 +59,3 @@ export const projectModel = (connection: Connection): ProjectModel =>
 /** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
 export type ProjectConnectionRecord = Page<ProjectRecord>;
 export type ProjectEdgeRecord = Edge<ProjectRecord>;
-
-/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
-export interface UserReference {
-  id: string;
-}

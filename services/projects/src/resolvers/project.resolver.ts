@@ -4,14 +4,11 @@ import {
   ForbiddenError,
   hasRole,
   requireIdentity,
+  userReference,
 } from '@psa/shared';
-import type { Types } from 'mongoose';
 import type { ProjectsContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { StatusUpdateRecord } from '../models/status-update.model';
-
-// Users live in the users subgraph: the gateway resolves these references there.
-const userRef = (id: Types.ObjectId) => ({ __typename: 'User' as const, id: id.toHexString() });
 
 /** Status update `id` when the caller may see its project; NOT_FOUND otherwise. */
 async function visibleStatusUpdate(ctx: ProjectsContext, id: string): Promise<StatusUpdateRecord> {
@@ -69,8 +66,8 @@ export const projectResolvers: Resolvers = {
       return ctx.domain.visibleProject(caller, await ctx.loaders.project.load(reference.id));
     },
     id: (project) => project._id.toHexString(),
-    manager: (project) => userRef(project.managerId),
-    members: (project) => project.memberIds.map(userRef),
+    manager: (project) => userReference(project.managerId),
+    members: (project) => project.memberIds.map(userReference),
     // The parent project was checked as visible to the caller: its updates are too.
     statusUpdates: (project, { first, after }, ctx) =>
       ctx.domain.listStatusUpdates(project._id, { first, after }),
@@ -84,7 +81,7 @@ export const projectResolvers: Resolvers = {
         requireIdentity(ctx.caller),
         await ctx.loaders.project.load(update.projectId.toHexString()),
       ),
-    author: (update) => userRef(update.authorId),
+    author: (update) => userReference(update.authorId),
     timestamp: (update) => update.createdAt,
   },
   User: {

@@ -68,13 +68,3 @@ export const taskModel = (connection: Connection): TaskModel =>
 /** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
 export type TaskConnectionRecord = Page<TaskRecord>;
 export type TaskEdgeRecord = Edge<TaskRecord>;
-
-/** A user as this subgraph knows one: by id (the users subgraph owns the rest). */
-export interface UserReference {
-  id: string;
-}
-
-/** A project as this subgraph knows one: by id (the projects subgraph owns the rest). */
-export interface ProjectReference {
-  id: string;
-}

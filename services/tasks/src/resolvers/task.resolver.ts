@@ -1,14 +1,12 @@
-import { BadUserInputError, DateTimeScalar, requireIdentity } from '@psa/shared';
-import type { Types } from 'mongoose';
+import {
+  BadUserInputError,
+  DateTimeScalar,
+  projectReference,
+  requireIdentity,
+  userReference,
+} from '@psa/shared';
 import type { Resolvers } from '../generated/resolvers-types';
 import { isOverdue } from '../tasks-domain';
-
-// Users and projects live in other subgraphs: the gateway resolves these references there.
-const userRef = (id: Types.ObjectId) => ({ __typename: 'User' as const, id: id.toHexString() });
-const projectRef = (id: Types.ObjectId) => ({
-  __typename: 'Project' as const,
-  id: id.toHexString(),
-});
 
 // The gateway serves subscriptions over WebSocket (graphql-ws) and resolves each event with a
 // query; a subscription that reaches this subgraph (over HTTP) is a mistake, answered clearly.
@@ -51,9 +49,9 @@ export const taskResolvers: Resolvers = {
         await ctx.loaders.task.load(reference.id),
       ),
     id: (task) => task._id.toHexString(),
-    project: (task) => projectRef(task.projectId),
-    assignee: (task) => (task.assigneeId ? userRef(task.assigneeId) : null),
-    createdBy: (task) => userRef(task.createdById),
+    project: (task) => projectReference(task.projectId),
+    assignee: (task) => (task.assigneeId ? userReference(task.assigneeId) : null),
+    createdBy: (task) => userReference(task.createdById),
     overdue: (task) => isOverdue(task),
   },
   Project: {

@@ -1,6 +1,5 @@
 import type DataLoader from 'dataloader';
 import { Schema, trusted, type Connection, type Model, Types } from 'mongoose';
-import type { Identity } from '../auth/access-token';
 import { isDuplicateKeyError } from '../errors/format-error';
 import { createByIdLoader } from '../mongo/by-id-loader';
 import { toObjectId } from '../mongo/object-id';
@@ -39,40 +38,6 @@ export type ProjectAccessModel = Model<ProjectAccessRecord>;
 export const projectAccessModel = (connection: Connection): ProjectAccessModel =>
   connection.models.ProjectAccess ??
   connection.model<ProjectAccessRecord>('ProjectAccess', projectAccessSchema);
-
-const isUser = (id: Types.ObjectId | null, userId: string): boolean =>
-  id !== null && id.toHexString() === userId.toLowerCase();
-
-/**
- * Who is on a project: the projects service's own record or another service's read-model copy
- * (which may be a tombstone).
- */
-export type ProjectMembership = Pick<ProjectAccessRecord, 'managerId' | 'memberIds'> & {
-  deleted?: boolean;
-};
-
-/** May `caller` read the project (its tasks, its documents)? Admins, its manager, its members. */
-export function canReadProject(caller: Identity, access: ProjectMembership | null): boolean {
-  if (!access || access.deleted) return false;
-  return (
-    caller.role === 'ADMIN' ||
-    isUser(access.managerId, caller.userId) ||
-    access.memberIds.some((id) => isUser(id, caller.userId))
-  );
-}
-
-/** May `caller` manage the project (create and delete tasks, reopen them)? Admins and its manager. */
-export function canManageProject(caller: Identity, access: ProjectMembership | null): boolean {
-  if (!access || access.deleted) return false;
-  return caller.role === 'ADMIN' || isUser(access.managerId, caller.userId);
-}
-
-/** Is `userId` the project's manager or one of its members? */
-export function isOnProject(access: ProjectMembership, userId: Types.ObjectId): boolean {
-  return (
-    (access.managerId?.equals(userId) ?? false) || access.memberIds.some((m) => m.equals(userId))
-  );
-}
 
 /** The read model of project access, in one service's database. */
 export class ProjectAccess {
