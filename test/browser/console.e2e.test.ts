@@ -1,20 +1,20 @@
 /**
- * The web console in a real Chromium (Debian's /usr/bin/chromium through playwright-core; no
- * browser download), against the whole graph serving the built console at `/`: a manager signs
- * up and is promoted by the admin, creates a project, adds a member and a task; the member, in a
- * second browser context, sees the task and moves it; the manager's status update reaches the
- * member's feed live; the explorer runs `{ me { username } }`. Screenshots of the main pages go to
- * test/browser/screenshots/ (git-ignored).
+ * The web console in a real Chromium (test/helpers/chromium.ts: Debian's package through
+ * playwright-core, no browser download), against the whole graph serving the built console at
+ * `/`: a manager signs up and is promoted by the admin, creates a project, adds a member and a
+ * task; the member, in a second browser context, sees the task and moves it; the manager's status
+ * update reaches the member's feed live; the explorer runs `{ me { username } }`. Screenshots of
+ * the main pages go to test/browser/screenshots/ (git-ignored).
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { startGraph, type Graph } from '../helpers/graph';
 import { loginAdmin, type Person } from '../helpers/people';
 import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
 
 const SCREENSHOTS = path.join(__dirname, 'screenshots');
-const CHROMIUM = '/usr/bin/chromium';
 
 jest.setTimeout(180_000);
 
@@ -31,17 +31,7 @@ beforeAll(async () => {
   mkdirSync(SCREENSHOTS, { recursive: true });
   graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
   origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

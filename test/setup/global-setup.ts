@@ -1,4 +1,5 @@
 import { ensureConsoleBuilt } from '../../scripts/console-build';
+import { browserTestsSelected, ensureChromium } from '../helpers/chromium';
 import { startMongo, startRedis, type BackingService } from './backing-services';
 
 declare global {
@@ -6,10 +7,19 @@ declare global {
 }
 
 /**
- * Jest global setup: builds the web console if stale, starts (or picks) MongoDB and Redis once;
- * workers read MONGO_URL and REDIS_URL.
+ * Jest global setup: installs Chromium when the browser tests will run and it is missing, builds the
+ * web console if stale, starts (or picks) MongoDB and Redis once; workers read MONGO_URL and
+ * REDIS_URL.
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(globalConfig: {
+  /** Jest's GlobalConfig: the path pattern of the test files that will run. */
+  testPathPattern?: string;
+}): Promise<void> {
+  // Before anything slow, so a machine that cannot install it fails at once with the command.
+  if (browserTestsSelected(globalConfig.testPathPattern))
+    ensureChromium((command) =>
+      process.stdout.write(`\nInstalling Chromium for the browser tests (${command}; once)…\n`),
+    );
   // Once, before any test file: the browser test and the dev stack's test both serve web/dist, and
   // two builds at once in parallel workers would write into the same folder.
   const failure = ensureConsoleBuilt(() => process.stdout.write('\nBuilding the web console…\n'));
