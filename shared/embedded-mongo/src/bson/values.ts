@@ -11,7 +11,8 @@
  *
  * Matching and aggregation (mingo) work on the *view* of a document: the same tree with the
  * remaining numeric wrappers turned into numbers, so that `{n: 5}` matches an Int64 5 as it does
- * in MongoDB. Documents without wrappers are their own view.
+ * in MongoDB, and DBRefs as the `{$ref, $id, $db, ...}` documents they are in BSON, so that paths
+ * such as `members.$id` reach into them. Documents without either are their own view.
  */
 import {
   Binary,
@@ -82,14 +83,24 @@ export function exactSourceOf(view: unknown): unknown {
   return (typeof view === 'object' && view !== null && VIEW_SOURCES.get(view)) || view;
 }
 
-/** Whether a tree holds a numeric wrapper anywhere (then its view differs from it). */
-export function hasNumericWrapper(value: unknown): boolean {
-  if (isNumericWrapper(value)) return true;
-  if (Array.isArray(value)) return value.some(hasNumericWrapper);
+/** Whether a tree holds a numeric wrapper or a DBRef anywhere (then its view differs from it). */
+export function differsFromView(value: unknown): boolean {
+  if (isNumericWrapper(value) || value instanceof DBRef) return true;
+  if (Array.isArray(value)) return value.some(differsFromView);
   if (isPlainObject(value)) {
-    for (const key in value) if (hasNumericWrapper(value[key])) return true;
+    for (const key in value) if (differsFromView(value[key])) return true;
   }
   return false;
+}
+
+/** A DBRef as the document BSON holds: `$ref`, `$id`, `$db` (when set), then its other fields. */
+export function dbRefDocument(ref: DBRef): Document {
+  return {
+    $ref: ref.collection,
+    $id: ref.oid,
+    ...(ref.db !== undefined ? { $db: ref.db } : {}),
+    ...ref.fields,
+  };
 }
 
 /** A numeric wrapper as a JS number (Int64 beyond 2^53 and Decimal128 lose precision). */
@@ -100,12 +111,18 @@ export function toNumber(value: Double | Long | Decimal128 | Int32): number {
 }
 
 /**
- * The view of a value for matching and aggregation: numeric wrappers become numbers. Returns the
+ * The view of a value for matching and aggregation: numeric wrappers become numbers, DBRefs
+ * documents. Returns the
  * same object when there is nothing to convert, so wrapper-free documents cost nothing.
  */
 export function toView(value: unknown): unknown {
   if (isNumericWrapper(value)) return toNumber(value);
-  if (!hasNumericWrapper(value)) return value;
+  if (!differsFromView(value)) return value;
+  if (value instanceof DBRef) {
+    const out = toView(dbRefDocument(value)) as Document;
+    VIEW_SOURCES.set(out, value);
+    return out;
+  }
   if (Array.isArray(value)) {
     const out = value.map(toView);
     VIEW_SOURCES.set(out, value);

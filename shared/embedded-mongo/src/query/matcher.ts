@@ -1,3 +1,4 @@
+import { DBRef } from 'bson';
 import { Context } from 'mingo/core';
 import { Query } from 'mingo/query';
 import type { Options } from 'mingo/types';
@@ -17,6 +18,7 @@ import {
 } from '../bson/values';
 import { ErrorCode, fail, MongoServerError } from '../errors';
 import { MISSING, valuesAtPath } from './paths';
+import { ENGINE_QUERY_OPERATORS } from './query-operators';
 
 /** Operators the engine refuses by name rather than answering wrongly. */
 const UNSUPPORTED_OPERATORS = new Set([
@@ -68,7 +70,10 @@ const $count: typeof pipelineOperators.$count = (collection, expr, options) =>
     .$count(collection, expr, options)
     .filter((doc) => (doc as Document)[expr] !== 0);
 
-/** mingo options the engine runs every query and pipeline with: stock operators, our `$type`. */
+/**
+ * mingo options the engine runs every query and pipeline with: stock operators, our `$type` and
+ * the query operators whose MongoDB semantics mingo's miss (query-operators.ts).
+ */
 export const QUERY_OPTIONS: Partial<Options> = {
   idKey: '_id',
   useStrictMode: true,
@@ -78,7 +83,7 @@ export const QUERY_OPTIONS: Partial<Options> = {
     expression: expressionOperators,
     pipeline: { ...readOnlyStages, $count },
     projection: projectionOperators,
-    query: { ...queryOperators, $type },
+    query: { ...queryOperators, ...ENGINE_QUERY_OPERATORS, $type },
     window: windowOperators,
   }),
 };
@@ -121,6 +126,30 @@ export function translateQueryErrors<T>(run: () => T): T {
   }
 }
 
+/**
+ * A filter as mingo runs it: the view of its values, with a DBRef compared for equality as the
+ * `{$ref, $id}` document it is in the documents' views (as a bare value mingo would take that
+ * document's `$ref` for an operator).
+ */
+export function filterView(filter: Document): Document {
+  return toView(wrapDBRefConditions(filter)) as Document;
+}
+
+function wrapDBRefConditions(filter: Document): Document {
+  const out: Document = {};
+  for (const [key, value] of Object.entries(filter)) {
+    if ((key === '$and' || key === '$or' || key === '$nor') && Array.isArray(value)) {
+      out[key] = value.map((clause) =>
+        isPlainObject(clause) ? wrapDBRefConditions(clause) : clause,
+      );
+    } else if (value instanceof DBRef) out[key] = { $eq: value };
+    else if (isPlainObject(value) && isPlainObject(value.$elemMatch)) {
+      out[key] = { ...value, $elemMatch: wrapDBRefConditions(value.$elemMatch) };
+    } else out[key] = value;
+  }
+  return out;
+}
+
 /** Compiles a query filter (exact form). Throws BadValue for a malformed filter. */
 export function compileFilter(filter: Document | undefined): Matcher {
   const criteria = filter ?? {};
@@ -128,7 +157,7 @@ export function compileFilter(filter: Document | undefined): Matcher {
     fail(ErrorCode.TypeMismatch, '"filter" had the wrong type. Expected object');
   if (Object.keys(criteria).length === 0) return { filter: criteria, test: () => true };
   assertSupported(criteria);
-  const query = translateQueryErrors(() => new Query(toView(criteria) as Document, QUERY_OPTIONS));
+  const query = translateQueryErrors(() => new Query(filterView(criteria), QUERY_OPTIONS));
   return { filter: criteria, test: (view) => translateQueryErrors(() => query.test(view)) };
 }
 
@@ -139,7 +168,7 @@ export function compileFilter(filter: Document | undefined): Matcher {
  */
 export function positionalIndex(filter: Document, view: Document): number | undefined {
   const conditions: [string, unknown][] = [];
-  for (const [key, value] of Object.entries(toView(filter) as Document)) {
+  for (const [key, value] of Object.entries(filterView(filter))) {
     if (key === '$and' && Array.isArray(value)) {
       for (const clause of value)
         if (isPlainObject(clause)) conditions.push(...Object.entries(clause));

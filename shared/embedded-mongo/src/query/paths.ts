@@ -1,4 +1,5 @@
-import { isPlainObject, type Document } from '../bson/values';
+import { DBRef } from 'bson';
+import { dbRefDocument, isPlainObject, type Document } from '../bson/values';
 
 /** Marks a path that does not exist in a document (distinct from a stored null). */
 export const MISSING: unique symbol = Symbol('missing');
@@ -8,7 +9,7 @@ export type Missing = typeof MISSING;
  * The values a dotted path reaches in a document, expanding arrays the way MongoDB's index key
  * generation and sort do: `a.b` over `{a: [{b: 1}, {b: 2}]}` reaches 1 and 2. A terminal array is
  * returned whole as one value (callers decide whether to expand it). Numeric segments address
- * array elements positionally.
+ * array elements positionally; a DBRef is entered as its `{$ref, $id, $db}` document.
  */
 export function valuesAtPath(doc: unknown, path: string): unknown[] {
   const out: unknown[] = [];
@@ -16,11 +17,13 @@ export function valuesAtPath(doc: unknown, path: string): unknown[] {
   return out;
 }
 
-function collect(value: unknown, segments: string[], i: number, out: unknown[]): void {
+function collect(found: unknown, segments: string[], i: number, out: unknown[]): void {
   if (i === segments.length) {
-    out.push(value);
+    out.push(found);
     return;
   }
+  // A path goes on into a DBRef's parts (`members.$id`), as into the document BSON holds.
+  const value = found instanceof DBRef ? dbRefDocument(found) : found;
   const segment = segments[i] as string;
   if (Array.isArray(value)) {
     if (/^\d+$/.test(segment)) {
@@ -29,7 +32,7 @@ function collect(value: unknown, segments: string[], i: number, out: unknown[]):
       return;
     }
     for (const element of value) {
-      if (isPlainObject(element)) collect(element, segments, i, out);
+      if (isPlainObject(element) || element instanceof DBRef) collect(element, segments, i, out);
     }
     return;
   }
@@ -44,6 +47,7 @@ function collect(value: unknown, segments: string[], i: number, out: unknown[]):
 export function valueAtPath(doc: Document, path: string): unknown {
   let current: unknown = doc;
   for (const segment of path.split('.')) {
+    if (current instanceof DBRef) current = dbRefDocument(current);
     if (Array.isArray(current) && /^\d+$/.test(segment)) current = current[Number(segment)];
     else if (isPlainObject(current) && Object.prototype.hasOwnProperty.call(current, segment)) {
       current = current[segment];

@@ -90,12 +90,14 @@ export function compileProjection(projection: unknown): Projector | null {
   }
 
   let idIncluded = true;
+  let idExplicitlyIncluded = false;
   const included = new PathTreeBuilder();
   const excluded = new PathTreeBuilder();
   let positionalPath: string | null = null;
   for (const [path, value] of plain) {
     if (path === '_id') {
       idIncluded = isTruthyFlag(value);
+      idExplicitlyIncluded = idIncluded;
       continue;
     }
     if (path.endsWith('.$')) {
@@ -111,7 +113,8 @@ export function compileProjection(projection: unknown): Projector | null {
     const [path] = plain.find(([p, v]) => p !== '_id' && !isTruthyFlag(v)) ?? ['?'];
     fail(31254, `Cannot do exclusion on field ${path} in inclusion projection`);
   }
-  const inclusion = included.count > 0;
+  // `{_id: 1}` alone (or beside `$slice`s) is an inclusion of `_id` only, as in mongod.
+  const inclusion = included.count > 0 || (idExplicitlyIncluded && excluded.count === 0);
   // $slice neither makes a projection inclusive nor exclusive; in an inclusion it is included.
   if (inclusion) for (const [path] of slices) included.add(path);
   if (!idIncluded && !inclusion) excluded.add('_id');
