@@ -531,6 +531,23 @@ function arithmetic(a: unknown, b: unknown, op: 'add' | 'multiply'): unknown {
   }
 }
 
+/**
+ * Stores `value` as an own field of `obj`, also for `__proto__`, which plain assignment would
+ * take as the object's prototype: a document's own `__proto__` field is data like any other.
+ */
+export function setOwnField(obj: Document, key: string, value: unknown): void {
+  if (key === '__proto__') {
+    Object.defineProperty(obj, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  } else {
+    obj[key] = value;
+  }
+}
+
 /** Deep copy of a value in exact form (BSON class instances are immutable and shared). */
 export function cloneValue<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneValue) as T;
