@@ -381,6 +381,31 @@ describe('updates', () => {
     expect(await coll.findOne({ _id: 4 })).toEqual({ _id: 4, status: 'b' });
   });
 
+  it('an own __proto__ field is data: insert and $set both store it, and updates keep it', async () => {
+    // JSON.parse makes `__proto__` an own field (an object literal would set the prototype);
+    // MongoDB stores it as a field like any other.
+    const ownProto = (doc: unknown): unknown =>
+      Object.getOwnPropertyDescriptor(doc, '__proto__')?.value;
+    const coll = fresh();
+    await coll.insertOne({ _id: 1, nested: JSON.parse('{"__proto__": {"x": 1}, "y": 2}') });
+    await coll.updateOne({ _id: 1 }, { $set: JSON.parse('{"__proto__": "top", "n": 1}') });
+    const stored = await coll.findOne({ _id: 1 });
+    expect(Object.keys(stored ?? {})).toEqual(['_id', 'nested', '__proto__', 'n']);
+    expect(ownProto(stored)).toBe('top');
+    expect(Object.keys(stored?.nested)).toEqual(['__proto__', 'y']);
+    expect(ownProto(stored?.nested)).toEqual({ x: 1 });
+
+    await coll.updateOne(
+      { _id: 1 },
+      { $set: { 'nested.y': 3, deep: JSON.parse('{"__proto__": 7}') } },
+    );
+    const updated = await coll.findOne({ _id: 1 });
+    expect(ownProto(updated)).toBe('top');
+    expect(ownProto(updated?.nested)).toEqual({ x: 1 });
+    expect(updated?.nested.y).toBe(3);
+    expect(ownProto(updated?.deep)).toBe(7);
+  });
+
   it('replaceOne replaces the whole document but keeps _id', async () => {
     const coll = fresh();
     await coll.insertOne({ _id: 1, a: 1, b: 2 });

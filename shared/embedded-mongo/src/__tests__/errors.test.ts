@@ -105,6 +105,31 @@ describe('command and document errors', () => {
     expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, a: 1 });
   });
 
+  it('$set of a $-prefixed top-level field is stored when an upsert inserts (mongod 5.0+)', async () => {
+    // MongoDB validates the document an upsert creates as an insert: the same update that
+    // inserts succeeds; once its query matches the inserted document, a change of the field fails.
+    const coll = fresh();
+    const update = { $set: { phone: 25.17, $hotel: 320.1 } };
+    const result = await coll.updateOne({ date: '2021-07-07' }, update, { upsert: true });
+    expect(result.upsertedCount).toBe(1);
+    const stored = await coll.findOne({ date: '2021-07-07' }, { projection: { _id: 0 } });
+    expect(stored).toEqual({ date: '2021-07-07', $hotel: 320.1, phone: 25.17 });
+    const change = { $set: { $hotel: 330 } };
+    const error = await rejection(coll.updateOne({ date: '2021-07-07' }, change, { upsert: true }));
+    expect(error.code).toBe(52);
+    expect(await coll.findOne({ date: '2021-07-07' }, { projection: { _id: 0 } })).toEqual(stored);
+  });
+
+  it('$set of a $-prefixed field below the top level updates an existing document', async () => {
+    const coll = fresh();
+    await coll.insertOne({ _id: 'E123', address: { $number: 123, $street: 'Elm Road' } });
+    await coll.updateOne({ _id: 'E123' }, { $set: { 'address.$street': 'Elm Ave' } });
+    expect(await coll.findOne({ _id: 'E123' })).toEqual({
+      _id: 'E123',
+      address: { $number: 123, $street: 'Elm Ave' },
+    });
+  });
+
   it('an update document mixing operators and plain fields is refused', async () => {
     const coll = fresh();
     await coll.insertOne({ _id: 1, a: 1 });

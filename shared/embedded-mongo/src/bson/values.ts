@@ -553,7 +553,7 @@ export function cloneValue<T>(value: T): T {
   if (Array.isArray(value)) return value.map(cloneValue) as T;
   if (isPlainObject(value)) {
     const out: Document = {};
-    for (const key of Object.keys(value)) out[key] = cloneValue(value[key]);
+    for (const key of Object.keys(value)) setOwnField(out, key, cloneValue(value[key]));
     return out as T;
   }
   if (value instanceof Date) return new Date(value.getTime()) as T;

@@ -129,8 +129,13 @@ function checkImmutableExisting(state: ApplyState, pathTaken: string[]): void {
   }
 }
 
-function checkTopLevelName(name: string): void {
-  if (name.startsWith('$')) failDollarPrefixedField(name);
+/**
+ * A top-level `$`-prefixed field may not be set in a document that exists (mongod's storage
+ * validation of a modifying update), but may in the document an upsert inserts, which MongoDB
+ * validates as an insert (MongoDB 5.0 and later).
+ */
+function checkTopLevelName(state: ApplyState, name: string): void {
+  if (name.startsWith('$') && !state.ctx.isUpsertInsert) failDollarPrefixedField(name);
 }
 
 /** Stores a new value at an existing element (ModifierNode::applyToExistingElement). */
@@ -140,7 +145,7 @@ function commitExisting(state: ApplyState, elem: Elem, pathTaken: string[], out:
   if (out.kind === 'remove') {
     removeElem(elem);
   } else {
-    if (pathTaken.length === 1) checkTopLevelName(pathTaken[0] as string);
+    if (pathTaken.length === 1) checkTopLevelName(state, pathTaken[0] as string);
     writeElem(elem, out.value);
   }
   state.modified = true;
@@ -155,7 +160,7 @@ function commitCreated(
   value: unknown,
 ): void {
   createPathAt(elem, pathToCreate, value);
-  if (pathTaken.length === 0) checkTopLevelName(pathToCreate[0] as string);
+  if (pathTaken.length === 0) checkTopLevelName(state, pathToCreate[0] as string);
   if (state.hadId && pathTaken[0] === '_id') {
     fail(
       ErrorCode.ImmutableField,
