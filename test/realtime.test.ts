@@ -243,6 +243,49 @@ describe('who receives what', () => {
     ).toEqual(['before', 'FORBIDDEN']);
   });
 
+  it('resolves a per-caller list for each subscriber: two members of one role see their own', async () => {
+    const [first, second] = [
+      await signUp(graph, admin, 'MEMBER', 'first'),
+      await signUp(graph, admin, 'MEMBER', 'second'),
+    ];
+    const named = async (name: string, members: Person[]): Promise<string> => {
+      const { createProject } = await ok<{ createProject: { id: string } }>(
+        graph,
+        manager,
+        'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+        { input: { name } },
+      );
+      for (const person of members) {
+        await ok(graph, manager, ADD_MEMBER, {
+          input: { projectId: createProject.id, userId: person.id },
+        });
+      }
+      return createProject.id;
+    };
+    const shared = await named('Shared', [first, second]);
+    await named('Only first', [first]);
+    await named('Only second', [second]);
+    // User.projects lists what the caller may see: the same selection differs between the two.
+    const query = `subscription ($projectId: ID!) { statusUpdated(projectId: $projectId) {
+      author { projects(first: 10) { edges { node { name } } } } } }`;
+    type Data = {
+      statusUpdated: { author: { projects: { edges: { node: { name: string } }[] } } };
+    };
+    const feeds = [first, second].map((person) =>
+      watch<Data>(person, query, { projectId: shared }),
+    );
+    await subscriptionsServed(graph.gatewayUrl, 2);
+    await post(shared, 'Who sees what');
+    await Promise.all(feeds.map((feed) => feed.received(1)));
+    const names = feeds.map((feed) =>
+      feed.results[0]?.data?.statusUpdated.author.projects.edges.map((e) => e.node.name).sort(),
+    );
+    expect(names).toEqual([
+      ['Only first', 'Shared'],
+      ['Only second', 'Shared'],
+    ]);
+  });
+
   it('ends the connection with 4403 when the session logs out', async () => {
     const projectId = await newProject([member]);
     const session = await signUp(graph, admin, 'MEMBER', 'session');

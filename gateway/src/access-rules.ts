@@ -7,6 +7,7 @@ import {
   type FieldDefinitionNode,
 } from 'graphql';
 import { hasRole, ROLES, type Role } from '@psa/shared';
+import { linkedDirectiveName } from './linked-directive';
 
 /** The `@link` URL the auth directive is declared under, without its version. */
 export const AUTH_SPEC_URL = 'https://psa.example/auth/';
@@ -48,36 +49,16 @@ export class AccessRules {
   }
 }
 
-const stringValue = (value: ConstValueNode | undefined): string | undefined =>
-  value?.kind === Kind.STRING ? value.value : undefined;
-
 const argument = (directive: ConstDirectiveNode, name: string): ConstValueNode | undefined =>
   directive.arguments?.find((a) => a.name.value === name)?.value;
 
 /**
- * The name the supergraph gives the auth directive, from its `@link`: `auth` when imported as
- * `@auth`, the `as` name when renamed, `<namespace>__auth` when not imported. Throws when the
- * supergraph links no auth spec: a gateway without rules would let everything through.
+ * The name the supergraph gives the auth directive. Throws when the supergraph links no auth
+ * spec: a gateway without rules would let everything through.
  */
 function authDirectiveName(definitions: readonly DefinitionNode[]): string {
-  for (const definition of definitions) {
-    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION)
-      continue;
-    for (const link of definition.directives ?? []) {
-      const url = stringValue(argument(link, 'url'));
-      if (link.name.value !== 'link' || !url?.startsWith(AUTH_SPEC_URL)) continue;
-      const imports = argument(link, 'import');
-      for (const item of imports?.kind === Kind.LIST ? imports.values : []) {
-        if (stringValue(item) === '@auth') return 'auth';
-        if (item.kind === Kind.OBJECT) {
-          const field = (name: string) =>
-            stringValue(item.fields.find((f) => f.name.value === name)?.value);
-          if (field('name') === '@auth') return (field('as') ?? '@auth').replace(/^@/, '');
-        }
-      }
-      return `${stringValue(argument(link, 'as')) ?? 'auth'}__auth`;
-    }
-  }
+  const name = linkedDirectiveName(definitions, AUTH_SPEC_URL, 'auth');
+  if (name !== null) return name;
   throw new Error(
     `The supergraph links no ${AUTH_SPEC_URL} spec: refusing to serve it without @auth rules (was @composeDirective(name: "@auth") dropped?)`,
   );

@@ -35,6 +35,8 @@ import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
+import { resultSharingFromSupergraph } from './result-sharing';
+import { projectReadersFrom } from './subscriptions/project-readers';
 import { RealtimeHub, type GatewayExecutor } from './subscriptions/realtime-hub';
 import { startSubscriptionServer } from './subscriptions/subscription-server';
 import { SUPERGRAPH_PATH, type SubgraphName } from './supergraph';
@@ -171,6 +173,7 @@ export async function startGateway(
   const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   // Built before anything starts: a supergraph without @auth must not be served at all.
   let rules = accessRulesFromSupergraph(supergraphSdl);
+  let sharing = resultSharingFromSupergraph(supergraphSdl);
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
@@ -184,6 +187,7 @@ export async function startGateway(
   let apiSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema: schema }) => {
     rules = accessRulesFromSupergraph(coreSupergraphSdl);
+    sharing = resultSharingFromSupergraph(coreSupergraphSdl);
     // The supergraph declares `scalar DateTime` without its parsing, so the gateway took any
     // value and the subgraph's 400 came back as an INTERNAL_SERVER_ERROR: parse it here too, so
     // a bad date is refused as BAD_USER_INPUT before planning (variables) or in validation
@@ -269,6 +273,7 @@ export async function startGateway(
     pubsub,
     prefix: config.EVENT_STREAM_PREFIX,
     execute,
+    readers: projectReadersFrom(urls.projects, timedFetcher('projects')),
     logger,
     delivered: metrics.counter({
       name: 'psa_gateway_realtime_deliveries_total',
@@ -326,6 +331,7 @@ export async function startGateway(
       httpServer: server.httpServer,
       path: '/graphql',
       schema: () => apiSchema,
+      sharing: () => sharing,
       hub,
       caller: {
         keySet,

@@ -152,6 +152,7 @@ export {
   isInAudience,
   isOnProject,
   projectReaders,
+  readsEveryProject,
   type Audience,
   type ProjectMembership,
 } from './auth/project-access';

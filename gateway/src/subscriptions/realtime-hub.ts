@@ -1,11 +1,14 @@
 import { GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import {
+  isInAudience,
   realtimeChannel,
+  type Audience,
   type Identity,
   type Logger,
   type PubSub,
   type RealtimeKind,
 } from '@psa/shared';
+import type { ProjectReadersLookup } from './project-readers';
 import { EVENT_ID_VARIABLE, type RealtimeOperation } from './realtime-operation';
 
 /** Runs an operation through the gateway as the holder of `authorization`. */
@@ -31,17 +34,17 @@ export interface RealtimeHubOptions {
   /** Channel name prefix (EVENT_STREAM_PREFIX, shared with the subgraphs). */
   prefix: string;
   execute: GatewayExecutor;
+  /** Who may read a project now: the projects subgraph's answer (its policy decides). */
+  readers: ProjectReadersLookup;
   logger: Logger;
   /** Counts results sent to subscribers, by kind. */
   delivered?: { inc(labels: { kind: string }, value?: number): void };
 }
 
-const ACCESS_QUERY = parse(
-  'query PsaRealtimeAccess($id: ID!) { project(id: $id) { manager { id } members { id } } }',
-);
+const ACCESS_QUERY = parse('query PsaRealtimeAccess($id: ID!) { project(id: $id) { id } }');
 
 interface ProjectAccessData {
-  project: { manager: { id: string }; members: { id: string }[] } | null;
+  project: { id: string } | null;
 }
 
 interface Channel {
@@ -58,8 +61,8 @@ const codeOf = (result: ExecutionResult): unknown => result.errors?.[0]?.extensi
 /**
  * Serves the realtime subscriptions of one gateway process: one pub/sub subscription per project
  * channel with subscribers, and for each event (the id of what changed):
- * 1. who may read the project now, asked of the projects subgraph once (so a member removed a
- *    moment ago gets nothing more, and their subscription ends);
+ * 1. who may read the project now, asked of the projects subgraph once (its policy decides; so a
+ *    member removed a moment ago gets nothing more, and their subscription ends);
  * 2. the subscribers grouped by what they would see (same resolution, same variables, same role,
  *    or the same user when the selection holds per-caller data — ADR 0005), and each group's
  *    result resolved once through the federated graph with one member's own token;
@@ -156,7 +159,7 @@ export class RealtimeHub {
     const groups = new Map<string, Subscriber[]>();
     for (const subscriber of subscribers) {
       const { identity, operation } = subscriber;
-      if (identity.role !== 'ADMIN' && !readers?.has(identity.userId.toLowerCase())) {
+      if (!readers || !isInAudience(identity, readers)) {
         subscriber.end({
           errors: [
             new GraphQLError('You can no longer read this project', {
@@ -190,28 +193,17 @@ export class RealtimeHub {
   }
 
   /**
-   * Ids of the manager and members of the project, asked with the subscribers' tokens in turn
-   * until one may still read it; null when none may.
+   * Who may read the project, asked with the subscribers' tokens in turn until one may still read
+   * it; null when none may. Rejects (the event is not delivered, and logged) when the projects
+   * subgraph cannot answer: an outage ends no subscription.
    */
-  private async readersOf(
-    projectId: string,
-    subscribers: Subscriber[],
-  ): Promise<Set<string> | null> {
+  private async readersOf(projectId: string, subscribers: Subscriber[]): Promise<Audience | null> {
     const tried = new Set<string>();
     for (const subscriber of subscribers) {
       if (tried.has(subscriber.identity.userId)) continue;
       tried.add(subscriber.identity.userId);
-      const result = await this.options.execute(
-        ACCESS_QUERY,
-        { id: projectId },
-        subscriber.authorization,
-      );
-      const project = (result.data as ProjectAccessData | null | undefined)?.project;
-      if (project) {
-        return new Set(
-          [project.manager.id, ...project.members.map((m) => m.id)].map((id) => id.toLowerCase()),
-        );
-      }
+      const readers = await this.options.readers(projectId, subscriber.authorization);
+      if (readers) return readers;
     }
     return null;
   }

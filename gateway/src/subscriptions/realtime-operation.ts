@@ -3,7 +3,6 @@ import {
   Kind,
   OperationTypeNode,
   TypeInfo,
-  getNamedType,
   visit,
   visitWithTypeInfo,
   type DocumentNode,
@@ -15,6 +14,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import type { RealtimeKind } from '@psa/shared';
+import type { ResultSharing } from '../result-sharing';
 
 /**
  * The subscription fields the gateway serves, and the query field that resolves one event of
@@ -28,22 +28,6 @@ const REALTIME_FIELDS: Record<string, { kind: RealtimeKind; resolveWith: string 
 /** The variable the event's id goes in; callers cannot declare `$__`-prefixed names themselves. */
 const EVENT_ID_VARIABLE = '__psaEventId';
 
-/**
- * Fields whose value depends on who asks beyond their role: what a user sees of another user
- * (`email`), lists limited to what the caller may see, and document reads (each records a VIEW
- * by the caller). A selection touching one is resolved per subscriber; any other is resolved
- * once for everyone with the same role.
- */
-const PER_CALLER_FIELDS = new Set([
-  'User.email',
-  'User.projects',
-  'User.managedProjects',
-  'User.assignedTasks',
-  'User.documents',
-  'Query.me',
-]);
-const PER_CALLER_TYPES = new Set(['Document', 'DocumentConnection', 'AccessLogConnection']);
-
 /** A validated subscription, ready to be served. */
 export interface RealtimeOperation {
   kind: RealtimeKind;
@@ -54,7 +38,10 @@ export interface RealtimeOperation {
   resolution: DocumentNode;
   /** The variables the resolution uses, without the event id. */
   variables: Record<string, unknown>;
-  /** Whether results may differ between two subscribers with the same role (see {@link PER_CALLER_FIELDS}). */
+  /**
+   * Whether results may differ between two subscribers with the same role: the selection reaches
+   * a field not declared `@sameForRole` ({@link ResultSharing}).
+   */
   perCaller: boolean;
   /** Identifies the resolution and its variables: equal keys resolve to equal results for equal callers. */
   key: string;
@@ -100,7 +87,11 @@ function usedVariables(nodes: readonly (SelectionSetNode | FragmentDefinitionNod
   return names;
 }
 
-function touchesPerCallerData(schema: GraphQLSchema, document: DocumentNode): boolean {
+function touchesPerCallerData(
+  schema: GraphQLSchema,
+  sharing: ResultSharing,
+  document: DocumentNode,
+): boolean {
   const typeInfo = new TypeInfo(schema);
   let perCaller = false;
   visit(
@@ -108,9 +99,7 @@ function touchesPerCallerData(schema: GraphQLSchema, document: DocumentNode): bo
     visitWithTypeInfo(typeInfo, {
       Field(node) {
         const parent = typeInfo.getParentType();
-        const type = typeInfo.getType();
-        if (parent && PER_CALLER_FIELDS.has(`${parent.name}.${node.name.value}`)) perCaller = true;
-        if (type && PER_CALLER_TYPES.has(getNamedType(type).name)) perCaller = true;
+        if (!parent || !sharing.sameForRole(parent.name, node.name.value)) perCaller = true;
       },
     }),
   );
@@ -124,6 +113,7 @@ function touchesPerCallerData(schema: GraphQLSchema, document: DocumentNode): bo
  */
 export function realtimeOperation(
   schema: GraphQLSchema,
+  sharing: ResultSharing,
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Record<string, unknown>,
@@ -208,7 +198,7 @@ export function realtimeOperation(
     responseKey,
     resolution,
     variables: usedValues,
-    perCaller: touchesPerCallerData(schema, resolution),
+    perCaller: touchesPerCallerData(schema, sharing, resolution),
     key: JSON.stringify([resolutionSignature(resolution), usedValues]),
   };
 }

@@ -13,6 +13,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, Logger, RevocationStore } from '@psa/shared';
 import { checkCaller, type CallerCheckOptions } from '../caller-check';
 import type { RealtimeHub, Subscriber } from './realtime-hub';
+import type { ResultSharing } from '../result-sharing';
 import { realtimeOperation, type RealtimeOperation } from './realtime-operation';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport';
 
@@ -54,6 +55,8 @@ export interface SubscriptionServerOptions {
   path: string;
   /** The gateway's current API schema, once loaded. */
   schema: () => GraphQLSchema | null;
+  /** Which fields' values subscribers of one role may share, from the current supergraph. */
+  sharing: () => ResultSharing;
   hub: RealtimeHub;
   caller: CallerCheckOptions;
   revocations: RevocationStore;
@@ -307,7 +310,13 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         }
         let realtime: RealtimeOperation;
         try {
-          realtime = realtimeOperation(schema, document, operation, payload.variables ?? {});
+          realtime = realtimeOperation(
+            schema,
+            options.sharing(),
+            document,
+            operation,
+            payload.variables ?? {},
+          );
         } catch (error) {
           return [error as GraphQLError];
         }

@@ -1,7 +1,6 @@
 import {
   BadUserInputError,
   callerObjectId,
-  ForbiddenError,
   NotFoundError,
   optionalId,
   paginate,
@@ -12,7 +11,6 @@ import {
   type ConnectionArgs,
   type Identity,
   allOf,
-  canReadProject,
   emptyConnection,
   escapeRegex,
   updatedOrNotFound,
@@ -23,6 +21,16 @@ import {
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import type { AccessAction, AccessLogModel, AccessLogRecord } from './models/access-log.model';
 import type { DocumentModel, DocumentRecord } from './models/document.model';
+import {
+  assertMayAddDocument,
+  assertMayChangeDocument,
+  assertMayReadAccessLog,
+  listableDocuments,
+  ownedOrSharedWith,
+  projectDocumentsVisibleTo,
+  readableDocument,
+  readsEveryDocument,
+} from './documents.policy';
 
 const TITLE_MAX = 300;
 // Browsers and proxies commonly stop at about 2 KB; longer values are not links people share.
@@ -76,53 +84,6 @@ function checkFileUrl(raw: string, allowHttp: boolean): string {
   throw new BadUserInputError(`fileUrl must be ${allowed}`, 'input.fileUrl');
 }
 
-/**
- * Who may read a document: its owner, an admin, a user it is shared with, and, for a project's
- * document, whoever may read the project (its manager and members, clients included). `access` is
- * the document's project's access record (null when it has none or it is unknown).
- */
-export function canReadDocument(
-  caller: Identity,
-  document: DocumentRecord,
-  access: ProjectAccessRecord | null,
-): boolean {
-  const userId = caller.userId.toLowerCase();
-  return (
-    caller.role === 'ADMIN' ||
-    document.ownerId.toHexString() === userId ||
-    document.sharedWithIds.some((id) => id.toHexString() === userId) ||
-    (document.projectId !== null &&
-      access !== null &&
-      access._id.equals(document.projectId) &&
-      canReadProject(caller, access))
-  );
-}
-
-/** Who may change, share, delete a document and read its access log: its owner or an admin. */
-export function canChangeDocument(caller: Identity, document: DocumentRecord): boolean {
-  return caller.role === 'ADMIN' || document.ownerId.toHexString() === caller.userId.toLowerCase();
-}
-
-/** Documents `userId` owns or that are shared with them. */
-const readableBy = (userId: Types.ObjectId): QueryFilter<DocumentRecord> => ({
-  $or: [{ ownerId: userId }, { sharedWithIds: userId }],
-});
-
-/** Documents `userId` owns, that are shared with them, or that belong to one of `projectIds`. */
-const readableThrough = (
-  userId: Types.ObjectId,
-  projectIds: Types.ObjectId[],
-): QueryFilter<DocumentRecord> =>
-  projectIds.length === 0
-    ? readableBy(userId)
-    : {
-        $or: [
-          { ownerId: userId },
-          { sharedWithIds: userId },
-          { projectId: trusted({ $in: projectIds }) },
-        ],
-      };
-
 /** The documents service's rules, apart from GraphQL. Every input is validated before anything is written. */
 export class DocumentsDomain {
   /**
@@ -159,20 +120,6 @@ export class DocumentsDomain {
       throw new NotFoundError('Project not found');
     }
     return created.toObject<DocumentRecord>();
-  }
-
-  /**
-   * `document` when `caller` may read it; `access` is its project's access record (null when it
-   * has none). Throws NOT_FOUND when it is missing or hidden, so a document one may not see is
-   * indistinguishable from one that does not exist.
-   */
-  visibleDocument(
-    caller: Identity,
-    document: DocumentRecord | null,
-    access: ProjectAccessRecord | null,
-  ): DocumentRecord {
-    if (document && canReadDocument(caller, document, access)) return document;
-    throw new NotFoundError('Document not found');
   }
 
   /**
@@ -223,7 +170,11 @@ export class DocumentsDomain {
   ): Promise<Connection<DocumentRecord>> {
     const user = toObjectId(userId);
     if (!user) return emptyConnection(args);
-    return paginate(this.documents, allOf([readableBy(user), await this.visibleTo(caller)]), args);
+    return paginate(
+      this.documents,
+      allOf([ownedOrSharedWith(user), await this.visibleTo(caller)]),
+      args,
+    );
   }
 
   /**
@@ -239,10 +190,7 @@ export class DocumentsDomain {
   ): Promise<Connection<DocumentRecord>> {
     const project = toObjectId(projectId);
     if (!project) return emptyConnection(args);
-    const wholeProject =
-      access !== null && access._id.equals(project) && canReadProject(caller, access);
-    const visible =
-      wholeProject || caller.role === 'ADMIN' ? {} : readableBy(callerObjectId(caller));
+    const visible = projectDocumentsVisibleTo(caller, project, access);
     return paginate(this.documents, allOf([{ projectId: project }, visible]), args);
   }
 
@@ -307,9 +255,7 @@ export class DocumentsDomain {
     document: DocumentRecord,
     args: ConnectionArgs,
   ): Promise<Connection<AccessLogRecord>> {
-    if (!canChangeDocument(caller, document)) {
-      throw new ForbiddenError("Only the document's owner or an admin can read its access log");
-    }
+    assertMayReadAccessLog(caller, document);
     return paginate(this.accessLogs, { documentId: document._id }, args);
   }
 
@@ -327,29 +273,22 @@ export class DocumentsDomain {
    * to a project they manage or are on.
    */
   private async visibleTo(caller: Identity): Promise<QueryFilter<DocumentRecord>> {
-    if (caller.role === 'ADMIN') return {};
+    if (readsEveryDocument(caller)) return {};
     const userId = callerObjectId(caller);
-    return readableThrough(userId, await this.access.projectIdsOf(userId));
+    return listableDocuments(userId, await this.access.projectIdsOf(userId));
   }
 
-  /** Throws NOT_FOUND unless `caller` may read the project, FORBIDDEN when they are a CLIENT. */
+  /** The policy's {@link assertMayAddDocument}, with the project's access record. */
   private async checkCanAddTo(caller: Identity, projectId: Types.ObjectId): Promise<void> {
-    if (!canReadProject(caller, await this.access.find(projectId))) {
-      throw new NotFoundError('Project not found');
-    }
-    if (caller.role === 'CLIENT') {
-      throw new ForbiddenError('Clients are read-only: they cannot add documents to a project');
-    }
+    assertMayAddDocument(caller, await this.access.find(projectId));
   }
 
   /** The document, when `caller` may change it: NOT_FOUND when they may not read it, else FORBIDDEN. */
   private async changeableDocument(caller: Identity, id: Types.ObjectId): Promise<DocumentRecord> {
     const stored = await this.documents.findById(id).lean<DocumentRecord>().exec();
     const access = stored?.projectId ? await this.access.find(stored.projectId) : null;
-    const document = this.visibleDocument(caller, stored, access);
-    if (!canChangeDocument(caller, document)) {
-      throw new ForbiddenError("Only the document's owner or an admin can do this");
-    }
+    const document = readableDocument(caller, stored, access);
+    assertMayChangeDocument(caller, document);
     return document;
   }
 

@@ -1,7 +1,6 @@
 import {
   BadUserInputError,
   callerObjectId,
-  ForbiddenError,
   NotFoundError,
   oneOf,
   optionalText,
@@ -16,8 +15,6 @@ import {
   emptyConnection,
   escapeRegex,
   updatedOrNotFound,
-  canManageProject,
-  canReadProject,
   GROUPS,
   isOnProject,
   isDuplicateKeyError,
@@ -35,6 +32,12 @@ import {
   type ProjectStatus,
 } from './models/project.model';
 import type { StatusUpdateModel, StatusUpdateRecord } from './models/status-update.model';
+import {
+  assertMayChangeManager,
+  involving,
+  listableProjects,
+  manageableProject,
+} from './projects.policy';
 import type { StatusUpdatePublisher } from './status-update-publisher';
 
 const NAME_MAX = 200;
@@ -78,16 +81,10 @@ const ACCESS_READERS = [GROUPS.users, GROUPS.tasks, GROUPS.documents];
 /** A deleted project's final snapshot: no later version can exist, so nothing brings it back. */
 const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
 
-/** Projects `userId` manages or belongs to. */
-const involving = (userId: Types.ObjectId): QueryFilter<ProjectRecord> => ({
-  $or: [{ managerId: userId }, { memberIds: userId }],
-});
-
 /**
  * The projects service's rules, apart from GraphQL. Every input is validated before anything is
- * written. Methods that take a project id enforce who may do what themselves: a project the caller
- * may not see is NOT_FOUND (never revealing that it exists), one they see but may not change is
- * FORBIDDEN.
+ * written. Methods that take a project id enforce who may do what through the service's policy
+ * (`projects.policy.ts`).
  */
 export class ProjectsDomain {
   constructor(
@@ -202,22 +199,6 @@ export class ProjectsDomain {
     await this.realtime.publish(created);
   }
 
-  /**
-   * `update` when `caller` may see `project`, its project: a status update is visible exactly when
-   * its project is. Throws NOT_FOUND for a missing update as for a hidden project, so one cannot
-   * tell them apart.
-   */
-  visibleStatusUpdate(
-    caller: Identity,
-    update: StatusUpdateRecord | null,
-    project: ProjectRecord | null,
-  ): StatusUpdateRecord {
-    if (update && project?._id.equals(update.projectId) && canReadProject(caller, project)) {
-      return update;
-    }
-    throw new NotFoundError('Status update not found');
-  }
-
   /** Takes a deleted user out of every project they were a member of. */
   async removeDeletedUser(rawUserId: string): Promise<void> {
     const userId = new Types.ObjectId(rawUserId);
@@ -236,15 +217,6 @@ export class ProjectsDomain {
   }
 
   /**
-   * `project` when `caller` may see it. Throws NOT_FOUND when it is missing or hidden, so a
-   * project one may not see is indistinguishable from one that does not exist.
-   */
-  visibleProject(caller: Identity, project: ProjectRecord | null): ProjectRecord {
-    if (project && canReadProject(caller, project)) return project;
-    throw new NotFoundError('Project not found');
-  }
-
-  /**
    * The projects `caller` may see matching `filter`, in the stable order. Throws BAD_USER_INPUT
    * for a malformed `filter.managerId`, a `filter.search` over 100 characters, or bad paging.
    */
@@ -253,7 +225,7 @@ export class ProjectsDomain {
     filter: ProjectFilter | null | undefined,
     args: ConnectionArgs,
   ): Promise<Connection<ProjectRecord>> {
-    const conditions: QueryFilter<ProjectRecord>[] = [this.visibleTo(caller)];
+    const conditions: QueryFilter<ProjectRecord>[] = [listableProjects(caller)];
     if (filter?.status !== null && filter?.status !== undefined) {
       conditions.push({ status: oneOf(filter.status, PROJECT_STATUSES, 'filter.status') });
     }
@@ -286,7 +258,7 @@ export class ProjectsDomain {
     const user = toObjectId(userId);
     if (!user) return Promise.resolve(emptyConnection(args));
     const own: QueryFilter<ProjectRecord> = managedOnly ? { managerId: user } : involving(user);
-    return paginate(this.projects, allOf([own, this.visibleTo(caller)]), args);
+    return paginate(this.projects, allOf([own, listableProjects(caller)]), args);
   }
 
   /**
@@ -318,9 +290,7 @@ export class ProjectsDomain {
     }
     const project = await this.manageableProject(caller, id);
     if (managerId && !project.managerId.equals(managerId)) {
-      if (caller.role !== 'ADMIN') {
-        throw new ForbiddenError('Only an admin can give a project another manager');
-      }
+      assertMayChangeManager(caller);
       const newManager = managerId;
       return this.changingAccess(id, () =>
         this.updated(id, {
@@ -440,21 +410,9 @@ export class ProjectsDomain {
     }
   }
 
-  /** What a non-admin may list: the projects they manage or belong to. */
-  private visibleTo(caller: Identity): QueryFilter<ProjectRecord> {
-    return caller.role === 'ADMIN' ? {} : involving(callerObjectId(caller));
-  }
-
-  /** The project, when `caller` may change it: NOT_FOUND when they may not see it, else FORBIDDEN. */
+  /** The project, when `caller` may change it (the policy's {@link manageableProject}). */
   private async manageableProject(caller: Identity, id: Types.ObjectId): Promise<ProjectRecord> {
-    const project = this.visibleProject(
-      caller,
-      await this.projects.findById(id).lean<ProjectRecord>().exec(),
-    );
-    if (!canManageProject(caller, project)) {
-      throw new ForbiddenError('Only the project manager or an admin can do this');
-    }
-    return project;
+    return manageableProject(caller, await this.projects.findById(id).lean<ProjectRecord>().exec());
   }
 
   // The project may have been deleted since it was checked: then it is NOT_FOUND, not recreated.

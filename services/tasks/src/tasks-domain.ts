@@ -4,11 +4,8 @@ import {
   updatedOrNotFound,
   BadUserInputError,
   callerObjectId,
-  canManageProject,
-  canReadProject,
   ConflictError,
   emptyConnection,
-  ForbiddenError,
   isOnProject,
   NotFoundError,
   oneOf,
@@ -38,6 +35,16 @@ import {
   type TaskStatus,
 } from './models/task.model';
 import type { TaskEventRecorder } from './task-event-recorder';
+import {
+  assertMayChangeTask,
+  assertMayManageTasks,
+  assertMayReopen,
+  listsNeedProjectLimit,
+  manageableProject,
+  readableProject,
+  readableTask,
+  readableTaskEvent,
+} from './tasks.policy';
 
 const TITLE_MAX = 200;
 const DESCRIPTION_MAX = 10_000;
@@ -124,20 +131,6 @@ export function isOverdue(task: Pick<TaskRecord, 'dueDate' | 'status'>, now = ne
   return task.dueDate !== null && task.dueDate.getTime() < now.getTime() && task.status !== 'DONE';
 }
 
-/** May `caller` change `task`'s fields and status? The project's manager, an admin, its assignee. */
-export function canChangeTask(
-  caller: Identity,
-  task: TaskRecord,
-  access: ProjectAccessRecord | null,
-): boolean {
-  if (canManageProject(caller, access)) return true;
-  return (
-    caller.role !== 'CLIENT' &&
-    task.assigneeId !== null &&
-    task.assigneeId.toHexString() === caller.userId.toLowerCase()
-  );
-}
-
 /** Tasks due before `now` and not DONE. */
 const overdueFilter = (now: Date): QueryFilter<TaskRecord> => ({
   $and: [{ dueDate: trusted({ $lt: now }) }, { status: trusted({ $ne: 'DONE' }) }],
@@ -153,8 +146,7 @@ const round1 = (value: number): number => Math.round(value * 10) / 10;
 /**
  * The tasks service's rules, apart from GraphQL, for one request. Who may see a project comes from
  * the project access read model (through the request's DataLoader); every input is validated
- * before anything is written. A caller who may not see a project gets NOT_FOUND for it and its
- * tasks; one who may see it but not make a change gets FORBIDDEN.
+ * before anything is written. Who may do what is the service's policy (`tasks.policy.ts`).
  */
 export class TasksDomain {
   constructor(
@@ -198,10 +190,8 @@ export class TasksDomain {
    * task one may not see is indistinguishable from one that does not exist.
    */
   async visibleTask(caller: Identity, task: TaskRecord | null): Promise<TaskRecord> {
-    if (task && canReadProject(caller, await this.accessOf.load(task.projectId.toHexString()))) {
-      return task;
-    }
-    throw new NotFoundError('Task not found');
+    const access = task ? await this.accessOf.load(task.projectId.toHexString()) : null;
+    return readableTask(caller, task, access);
   }
 
   /**
@@ -213,10 +203,8 @@ export class TasksDomain {
     const event = id
       ? await this.stores.taskEvents.findById(id).lean<TaskEventRecord>().exec()
       : null;
-    if (event && canReadProject(caller, await this.accessOf.load(event.projectId.toHexString()))) {
-      return event;
-    }
-    throw new NotFoundError('Task event not found');
+    const access = event ? await this.accessOf.load(event.projectId.toHexString()) : null;
+    return readableTaskEvent(caller, event, access);
   }
 
   /**
@@ -308,10 +296,7 @@ export class TasksDomain {
       );
     }
     if (from === 'DONE') {
-      const access = await this.accessOf.load(task.projectId.toHexString());
-      if (!canManageProject(caller, access)) {
-        throw new ForbiddenError('Only the project manager or an admin can reopen a DONE task');
-      }
+      assertMayReopen(caller, await this.accessOf.load(task.projectId.toHexString()));
     }
     const completedAt = status === 'DONE' ? new Date() : null;
     // The intent is recorded before the write, so a crash right after it still gets announced.
@@ -380,13 +365,13 @@ export class TasksDomain {
       const dueBefore = checkDueDate(filter.dueBefore, 'filter.dueBefore');
       conditions.push({ dueDate: trusted({ $lt: dueBefore }) });
     }
-    const project = await this.readableProject(caller, projectId);
+    const project = await this.readableProjectId(caller, projectId);
     return paginate(this.stores.tasks, allOf([{ projectId: project }, ...conditions]), args);
   }
 
   /** A project's tasks counted by status, in one aggregation. NOT_FOUND as for the tasks. */
   async taskSummary(caller: Identity, projectId: string): Promise<TaskSummary> {
-    const project = await this.readableProject(caller, projectId);
+    const project = await this.readableProjectId(caller, projectId);
     const count = (condition: unknown) => ({ $sum: { $cond: [condition, 1, 0] } });
     const isStatus = (status: TaskStatus) => ({ $eq: ['$status', status] });
     const [row] = await this.stores.tasks
@@ -436,7 +421,7 @@ export class TasksDomain {
     const assigneeId = toObjectId(userId);
     if (!assigneeId) return emptyConnection(args);
     const conditions: QueryFilter<TaskRecord>[] = [{ assigneeId }];
-    if (caller.role !== 'ADMIN') {
+    if (listsNeedProjectLimit(caller)) {
       const projectIds = await this.stores.access.projectIdsOf(callerObjectId(caller));
       conditions.push({ projectId: trusted({ $in: projectIds }) });
     }
@@ -444,10 +429,9 @@ export class TasksDomain {
   }
 
   /** The project's id when `caller` may see it; NOT_FOUND otherwise. */
-  private async readableProject(caller: Identity, projectId: string): Promise<Types.ObjectId> {
+  private async readableProjectId(caller: Identity, projectId: string): Promise<Types.ObjectId> {
     const id = toObjectId(projectId);
-    if (id && canReadProject(caller, await this.accessOf.load(id.toHexString()))) return id;
-    throw new NotFoundError('Project not found');
+    return readableProject(caller, id ? await this.accessOf.load(id.toHexString()) : null)._id;
   }
 
   /** The project's access record when `caller` may manage it: NOT_FOUND when hidden, else FORBIDDEN. */
@@ -455,12 +439,7 @@ export class TasksDomain {
     caller: Identity,
     projectId: Types.ObjectId,
   ): Promise<ProjectAccessRecord> {
-    const access = await this.accessOf.load(projectId.toHexString());
-    if (!access || !canReadProject(caller, access)) throw new NotFoundError('Project not found');
-    if (!canManageProject(caller, access)) {
-      throw new ForbiddenError('Only the project manager or an admin can do this');
-    }
-    return access;
+    return manageableProject(caller, await this.accessOf.load(projectId.toHexString()));
   }
 
   /** BAD_USER_INPUT unless `assigneeId` (when given) is the project's manager or a member. */
@@ -481,20 +460,14 @@ export class TasksDomain {
   /** The task when `caller` may change it: NOT_FOUND when they may not see it, else FORBIDDEN. */
   private async changeableTask(caller: Identity, id: Types.ObjectId): Promise<TaskRecord> {
     const task = await this.storedTask(caller, id);
-    if (!canChangeTask(caller, task, await this.accessOf.load(task.projectId.toHexString()))) {
-      throw new ForbiddenError(
-        "Only the project manager, an admin or the task's assignee can change this task",
-      );
-    }
+    assertMayChangeTask(caller, task, await this.accessOf.load(task.projectId.toHexString()));
     return task;
   }
 
   /** The task when `caller` may manage its project: NOT_FOUND when they may not see it, else FORBIDDEN. */
   private async managedTask(caller: Identity, id: Types.ObjectId): Promise<TaskRecord> {
     const task = await this.storedTask(caller, id);
-    if (!canManageProject(caller, await this.accessOf.load(task.projectId.toHexString()))) {
-      throw new ForbiddenError('Only the project manager or an admin can do this');
-    }
+    assertMayManageTasks(caller, await this.accessOf.load(task.projectId.toHexString()));
     return task;
   }
 

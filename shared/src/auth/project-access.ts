@@ -33,6 +33,14 @@ export function isInAudience(caller: Identity, audience: Audience): boolean {
   );
 }
 
+/** The roles that read every project, whoever is on it. */
+const READ_EVERY_PROJECT: Role[] = ['ADMIN'];
+
+/** Does `caller` read every project (so lists need no per-project limit)? */
+export function readsEveryProject(caller: Identity): boolean {
+  return READ_EVERY_PROJECT.includes(caller.role);
+}
+
 /**
  * Who may read the project (its tasks, its documents): admins, its manager, its members; nobody
  * once it is deleted. The gateway asks the projects subgraph for it to deliver realtime events.
@@ -40,7 +48,7 @@ export function isInAudience(caller: Identity, audience: Audience): boolean {
 export function projectReaders(access: ProjectMembership | null): Audience {
   if (!access || access.deleted) return { roles: [], userIds: [] };
   const people = access.managerId ? [access.managerId, ...access.memberIds] : access.memberIds;
-  return { roles: ['ADMIN'], userIds: people.map((id) => id.toHexString()) };
+  return { roles: [...READ_EVERY_PROJECT], userIds: people.map((id) => id.toHexString()) };
 }
 
 /** May `caller` read the project? ({@link projectReaders}) */

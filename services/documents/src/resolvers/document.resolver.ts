@@ -1,21 +1,21 @@
 import { DateTimeScalar, projectReference, requireIdentity, userReference } from '@psa/shared';
 import type { DocumentsContext } from '../context';
-import { canReadDocument } from '../documents-domain';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { DocumentConnectionRecord, DocumentRecord } from '../models/document.model';
+import { canReadDocument, readableDocument } from '../documents.policy';
 
 /**
  * The document with `id` when the caller may read it, else NOT_FOUND. Its project's access record
  * is loaded (batched per request) only when owning or sharing does not already grant it.
  */
-async function readableDocument(id: string, ctx: DocumentsContext): Promise<DocumentRecord> {
+async function loadReadableDocument(id: string, ctx: DocumentsContext): Promise<DocumentRecord> {
   const caller = requireIdentity(ctx.caller);
   const document = await ctx.loaders.document.load(id);
   const access =
     document?.projectId && !canReadDocument(caller, document, null)
       ? await ctx.loaders.projectAccess.load(document.projectId.toHexString())
       : null;
-  return ctx.domain.visibleDocument(caller, document, access);
+  return readableDocument(caller, document, access);
 }
 
 /** Records a VIEW of `document` by the caller (batched per request), then hands it on. */
@@ -42,7 +42,7 @@ async function viewedPage(
 export const documentResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
-    document: async (_parent, { id }, ctx) => viewed(await readableDocument(id, ctx), ctx),
+    document: async (_parent, { id }, ctx) => viewed(await loadReadableDocument(id, ctx), ctx),
     documents: (_parent, { first, after, filter }, ctx) =>
       viewedPage(
         ctx.domain.listDocuments(requireIdentity(ctx.caller), filter, { first, after }),
@@ -64,7 +64,7 @@ export const documentResolvers: Resolvers = {
   Document: {
     // The same visibility holds when another subgraph's entity points here, and it is a read.
     __resolveReference: async (reference, ctx) =>
-      viewed(await readableDocument(reference.id, ctx), ctx),
+      viewed(await loadReadableDocument(reference.id, ctx), ctx),
     id: (document) => document._id.toHexString(),
     owner: (document) => userReference(document.ownerId),
     project: (document) => (document.projectId ? projectReference(document.projectId) : null),
@@ -76,7 +76,7 @@ export const documentResolvers: Resolvers = {
     id: (entry) => entry._id.toHexString(),
     user: (entry) => userReference(entry.userId),
     // Reached only through Document.accessLog, whose document the caller may change: the same one.
-    document: (entry, _args, ctx) => readableDocument(entry.documentId.toHexString(), ctx),
+    document: (entry, _args, ctx) => loadReadableDocument(entry.documentId.toHexString(), ctx),
     accessTime: (entry) => entry.createdAt,
   },
   Project: {

@@ -205,3 +205,36 @@ describe('listing', () => {
     expect(await count(harness.auth('MANAGER'))).toBe(0);
   });
 });
+
+describe('projectReaders (for the gateway, straight to the subgraph)', () => {
+  const READERS_OF = 'query ($id: ID!) { projectReaders(projectId: $id) { roles userIds } }';
+
+  it('answers who may read the project to someone who may, NOT_FOUND to anyone else', async () => {
+    const fixture = await setUp();
+    const expected = {
+      roles: ['ADMIN'],
+      userIds: expect.arrayContaining(Object.values(fixture.users)) as unknown,
+    };
+    for (const actor of ['ADMIN', 'the manager', 'a CLIENT member'] as const) {
+      const body = await harness.gql<{ projectReaders: { userIds: string[] } }>(
+        READERS_OF,
+        { id: fixture.projectId },
+        headersOf(actor, fixture),
+      );
+      expect(body.errors).toBeUndefined();
+      expect(body.data?.projectReaders).toEqual(expected);
+      expect(body.data?.projectReaders.userIds).toHaveLength(4);
+    }
+    for (const actor of ['an outsider MANAGER', 'an outsider CLIENT'] as const) {
+      const body = await harness.gql(
+        READERS_OF,
+        { id: fixture.projectId },
+        headersOf(actor, fixture),
+      );
+      expect(errorOf(body).code).toBe('NOT_FOUND');
+    }
+    await harness.gql(DELETE, { id: fixture.projectId }, harness.auth('ADMIN'));
+    const gone = await harness.gql(READERS_OF, { id: fixture.projectId }, harness.auth('ADMIN'));
+    expect(errorOf(gone).code).toBe('NOT_FOUND');
+  });
+});

@@ -136,6 +136,16 @@ export type ProjectFilter = {
   status?: InputMaybe<ProjectStatus>;
 };
 
+/**
+ * Who may read a project: callers with one of `roles`, and the users `userIds` (for the gateway's
+ * realtime delivery; not in the public API).
+ */
+export type ProjectReaders = {
+  __typename?: 'ProjectReaders';
+  roles: Array<Role>;
+  userIds: Array<Scalars['ID']['output']>;
+};
+
 export type ProjectStatus =
   | 'ACTIVE'
   | 'CANCELLED'
@@ -147,6 +157,12 @@ export type Query = {
   __typename?: 'Query';
   /** A project the caller may see (an admin, its manager or a member); NOT_FOUND otherwise. */
   project: Maybe<Project>;
+  /**
+   * Who may read the project now, as the projects policy decides: the gateway asks before it hands
+   * a realtime event to a subscriber. NOT_FOUND unless the caller may read the project. Internal:
+   * the gateway calls this subgraph for it directly; clients cannot select it.
+   */
+  projectReaders: Maybe<ProjectReaders>;
   /**
    * The projects the caller may see (an admin: all; anyone else: those they manage or belong to),
    * oldest first (createdAt, then id).
@@ -162,6 +178,11 @@ export type Query = {
 
 export type QueryProjectArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryProjectReadersArgs = {
+  projectId: Scalars['ID']['input'];
 };
 
 
@@ -387,6 +408,7 @@ export type ResolversTypes = ResolversObject<{
   ProjectConnection: ResolverTypeWrapper<ProjectConnectionRecord>;
   ProjectEdge: ResolverTypeWrapper<ProjectEdgeRecord>;
   ProjectFilter: ProjectFilter;
+  ProjectReaders: ResolverTypeWrapper<ProjectReaders>;
   ProjectStatus: ProjectStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveProjectMemberInput: RemoveProjectMemberInput;
@@ -416,6 +438,7 @@ export type ResolversParentTypes = ResolversObject<{
   ProjectConnection: ProjectConnectionRecord;
   ProjectEdge: ProjectEdgeRecord;
   ProjectFilter: ProjectFilter;
+  ProjectReaders: ProjectReaders;
   Query: Record<PropertyKey, never>;
   RemoveProjectMemberInput: RemoveProjectMemberInput;
   StatusUpdate: StatusUpdateRecord;
@@ -501,8 +524,14 @@ export type ProjectEdgeResolvers<ContextType = ProjectsContext, ParentType exten
   node?: Resolver<ResolversTypes['Project'], ParentType, ContextType>;
 }>;
 
+export type ProjectReadersResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['ProjectReaders'] = ResolversParentTypes['ProjectReaders']> = ResolversObject<{
+  roles?: Resolver<Array<ResolversTypes['Role']>, ParentType, ContextType>;
+  userIds?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+}>;
+
 export type QueryResolvers<ContextType = ProjectsContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   project?: Resolver<Maybe<ResolversTypes['Project']>, ParentType, ContextType, RequireFields<QueryProjectArgs, 'id'>>;
+  projectReaders?: Resolver<Maybe<ResolversTypes['ProjectReaders']>, ParentType, ContextType, RequireFields<QueryProjectReadersArgs, 'projectId'>>;
   projects?: Resolver<ResolversTypes['ProjectConnection'], ParentType, ContextType, Partial<QueryProjectsArgs>>;
   statusUpdate?: Resolver<Maybe<ResolversTypes['StatusUpdate']>, ParentType, ContextType, RequireFields<QueryStatusUpdateArgs, 'id'>>;
 }>;
@@ -551,6 +580,7 @@ export type Resolvers<ContextType = ProjectsContext> = ResolversObject<{
   Project?: ProjectResolvers<ContextType>;
   ProjectConnection?: ProjectConnectionResolvers<ContextType>;
   ProjectEdge?: ProjectEdgeResolvers<ContextType>;
+  ProjectReaders?: ProjectReadersResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   StatusUpdate?: StatusUpdateResolvers<ContextType>;
   StatusUpdateConnection?: StatusUpdateConnectionResolvers<ContextType>;

@@ -1,21 +1,20 @@
-import {
-  BadUserInputError,
-  DateTimeScalar,
-  ForbiddenError,
-  hasRole,
-  requireIdentity,
-  userReference,
-} from '@psa/shared';
+import { BadUserInputError, DateTimeScalar, requireIdentity, userReference } from '@psa/shared';
 import type { ProjectsContext } from '../context';
 import type { Resolvers } from '../generated/resolvers-types';
 import type { StatusUpdateRecord } from '../models/status-update.model';
+import {
+  assertMayCreateProject,
+  readableProject,
+  readableStatusUpdate,
+  readersOf,
+} from '../projects.policy';
 
 /** Status update `id` when the caller may see its project; NOT_FOUND otherwise. */
 async function visibleStatusUpdate(ctx: ProjectsContext, id: string): Promise<StatusUpdateRecord> {
   const caller = requireIdentity(ctx.caller);
   const update = await ctx.loaders.statusUpdate.load(id);
   const project = update ? await ctx.loaders.project.load(update.projectId.toHexString()) : null;
-  return ctx.domain.visibleStatusUpdate(caller, update, project);
+  return readableStatusUpdate(caller, update, project);
 }
 
 // The gateway serves subscriptions over WebSocket (graphql-ws) and resolves each event with a
@@ -30,19 +29,21 @@ export const projectResolvers: Resolvers = {
   Query: {
     project: async (_parent, { id }, ctx) => {
       const caller = requireIdentity(ctx.caller);
-      return ctx.domain.visibleProject(caller, await ctx.loaders.project.load(id));
+      return readableProject(caller, await ctx.loaders.project.load(id));
     },
     projects: (_parent, { first, after, filter }, ctx) =>
       ctx.domain.listProjects(requireIdentity(ctx.caller), filter, { first, after }),
     statusUpdate: (_parent, { id }, ctx) => visibleStatusUpdate(ctx, id),
+    projectReaders: async (_parent, { projectId }, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      return readersOf(readableProject(caller, await ctx.loaders.project.load(projectId)));
+    },
   },
   Mutation: {
     createProject: (_parent, { input }, ctx) => {
       const caller = requireIdentity(ctx.caller);
       // The gateway refuses this by @auth already; a subgraph does not rely on what is in front of it.
-      if (!hasRole(caller.role, 'MANAGER')) {
-        throw new ForbiddenError('Only managers and admins can create projects');
-      }
+      assertMayCreateProject(caller);
       return ctx.domain.createProject(caller, input);
     },
     updateProject: (_parent, { input }, ctx) =>
@@ -63,7 +64,7 @@ export const projectResolvers: Resolvers = {
     // References come from other subgraphs' entities (a task's project): the same visibility holds.
     __resolveReference: async (reference, ctx) => {
       const caller = requireIdentity(ctx.caller);
-      return ctx.domain.visibleProject(caller, await ctx.loaders.project.load(reference.id));
+      return readableProject(caller, await ctx.loaders.project.load(reference.id));
     },
     id: (project) => project._id.toHexString(),
     manager: (project) => userReference(project.managerId),
@@ -77,7 +78,7 @@ export const projectResolvers: Resolvers = {
     __resolveReference: (reference, ctx) => visibleStatusUpdate(ctx, reference.id),
     id: (update) => update._id.toHexString(),
     project: async (update, _args, ctx) =>
-      ctx.domain.visibleProject(
+      readableProject(
         requireIdentity(ctx.caller),
         await ctx.loaders.project.load(update.projectId.toHexString()),
       ),

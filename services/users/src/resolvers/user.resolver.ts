@@ -1,8 +1,6 @@
 import {
   callerObjectId,
   DateTimeScalar,
-  ForbiddenError,
-  hasRole,
   requireIdentity,
   toObjectId,
   UnauthenticatedError,
@@ -10,6 +8,7 @@ import {
 } from '@psa/shared';
 import type { Types } from 'mongoose';
 import type { Resolvers } from '../generated/resolvers-types';
+import { assertMayChangeRoles, maySeeEmail } from '../users.policy';
 
 /** The caller's session id as stored; a token whose `sid` is no session id is not one of ours. */
 function callerSessionId(caller: Identity): Types.ObjectId {
@@ -75,9 +74,7 @@ export const userResolvers: Resolvers = {
     },
     setUserRole: (_parent, { input }, ctx) => {
       // The gateway refuses non-admins already; a direct call must meet the same rule.
-      if (!hasRole(requireIdentity(ctx.caller).role, 'ADMIN')) {
-        throw new ForbiddenError('Only an admin can change roles');
-      }
+      assertMayChangeRoles(ctx.caller);
       return ctx.domain.setUserRole(input.userId, input.role);
     },
   },
@@ -89,13 +86,7 @@ export const userResolvers: Resolvers = {
     },
     id: (user) => user._id.toHexString(),
     // Email is personal data: only its owner and admins see it.
-    email: (user, _args, ctx) => {
-      const id = user._id.toHexString();
-      const caller = ctx.caller.identity;
-      const allowed =
-        ctx.signedInUserId === id ||
-        (caller !== null && (caller.userId === id || caller.role === 'ADMIN'));
-      return allowed ? user.email : null;
-    },
+    email: (user, _args, ctx) =>
+      maySeeEmail(ctx.caller, user._id.toHexString(), ctx.signedInUserId) ? user.email : null,
   },
 };

@@ -1,0 +1,38 @@
+import { Kind, type ConstDirectiveNode, type ConstValueNode, type DefinitionNode } from 'graphql';
+
+const stringValue = (value: ConstValueNode | undefined): string | undefined =>
+  value?.kind === Kind.STRING ? value.value : undefined;
+
+const argument = (directive: ConstDirectiveNode, name: string): ConstValueNode | undefined =>
+  directive.arguments?.find((a) => a.name.value === name)?.value;
+
+/**
+ * The name a supergraph gives directive `@<name>` of the spec linked at `specUrl` (without its
+ * version): `name` when imported as `@name`, the `as` name when renamed, `<namespace>__name` when
+ * not imported. Null when the supergraph links no such spec.
+ */
+export function linkedDirectiveName(
+  definitions: readonly DefinitionNode[],
+  specUrl: string,
+  name: string,
+): string | null {
+  for (const definition of definitions) {
+    if (definition.kind !== Kind.SCHEMA_DEFINITION && definition.kind !== Kind.SCHEMA_EXTENSION)
+      continue;
+    for (const link of definition.directives ?? []) {
+      const url = stringValue(argument(link, 'url'));
+      if (link.name.value !== 'link' || !url?.startsWith(specUrl)) continue;
+      const imports = argument(link, 'import');
+      for (const item of imports?.kind === Kind.LIST ? imports.values : []) {
+        if (stringValue(item) === `@${name}`) return name;
+        if (item.kind === Kind.OBJECT) {
+          const field = (key: string) =>
+            stringValue(item.fields.find((f) => f.name.value === key)?.value);
+          if (field('name') === `@${name}`) return (field('as') ?? `@${name}`).replace(/^@/, '');
+        }
+      }
+      return `${stringValue(argument(link, 'as')) ?? specUrl.split('/').at(-2)}__${name}`;
+    }
+  }
+  return null;
+}
