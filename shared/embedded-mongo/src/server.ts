@@ -108,6 +108,7 @@ export async function startEmbeddedMongo(
       connectionId: nextConnectionId++,
       clientAddress: `${socket.remoteAddress ?? ''}:${socket.remotePort ?? 0}`,
       server: { host, port, startedAt },
+      logger,
       connectionCount: () => sockets.size,
     };
     const framer = new MessageFramer();

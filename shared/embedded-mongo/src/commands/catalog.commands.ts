@@ -4,6 +4,7 @@ import { ErrorCode, fail } from '../errors';
 import { compileFilter } from '../query/matcher';
 import type { IndexSpec } from '../storage/btree-index';
 import type { Collection } from '../storage/collection';
+import { checkValidationOptions } from '../validation/document-validator';
 import {
   numberOption,
   rejectUnsupportedOptions,
@@ -71,6 +72,11 @@ function parseIndexSpec(raw: unknown): IndexSpec {
   const spec: IndexSpec = { v: 2, key: normalizedKey, name };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
+  if (raw.hidden === true) {
+    if (name === '_id_' || (Object.keys(key).length === 1 && normalizedKey._id === 1))
+      fail(ErrorCode.BadValue, "can't hide _id index");
+    spec.hidden = true;
+  }
   if (raw.partialFilterExpression !== undefined) {
     if (!isPlainObject(raw.partialFilterExpression))
       fail(ErrorCode.TypeMismatch, 'partialFilterExpression must be an object');
@@ -174,9 +180,6 @@ const create: CommandHandler = (command, db, { catalog }) => {
     'viewOn',
     'clusteredIndex',
     'changeStreamPreAndPostImages',
-    'validator',
-    'validationLevel',
-    'validationAction',
     'encryptedFields',
   ];
   for (const option of unsupported) {
@@ -188,6 +191,7 @@ const create: CommandHandler = (command, db, { catalog }) => {
     }
   }
   rejectUnsupportedOptions(options);
+  checkValidationOptions(options);
   const existing = catalog.getCollection(db, name);
   // mongod 7.0: creating a collection that exists with identical options is a no-op success.
   if (

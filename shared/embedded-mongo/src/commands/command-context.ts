@@ -3,6 +3,7 @@ import { isPlainObject, type Document } from '../bson/values';
 import type { CursorRegistry } from '../cursors';
 import { ErrorCode, fail } from '../errors';
 import type { Catalog } from '../storage/catalog';
+import type { EngineLogger } from './dispatch';
 
 /** What every command handler may use. */
 export interface CommandContext {
@@ -12,6 +13,8 @@ export interface CommandContext {
   /** `host:port` of the client, as `whatsmyuri` reports it. */
   readonly clientAddress: string;
   readonly server: ServerInfo;
+  /** Where the engine logs (validation warnings, for one). */
+  readonly logger: EngineLogger;
   /** Open client connections right now. */
   connectionCount(): number;
 }

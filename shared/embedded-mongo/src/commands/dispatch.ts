@@ -2,6 +2,7 @@ import type { Document } from '../bson/values';
 import { ErrorCode, fail, MongoServerError } from '../errors';
 import { aggregateCommands } from './aggregate.commands';
 import { catalogCommands } from './catalog.commands';
+import { collModCommands } from './collmod.commands';
 import type { CommandContext, CommandHandler } from './command-context';
 import { queryCommands } from './query.commands';
 import { serverCommands } from './server.commands';
@@ -11,6 +12,7 @@ const HANDLERS: ReadonlyMap<string, CommandHandler> = new Map(
   Object.entries({
     ...serverCommands,
     ...catalogCommands,
+    ...collModCommands,
     ...queryCommands,
     ...writeCommands,
     ...aggregateCommands,
@@ -25,6 +27,7 @@ const WRITES = new Set([
   'findAndModify',
   'findandmodify',
   'create',
+  'collMod',
   'drop',
   'dropDatabase',
   'renameCollection',

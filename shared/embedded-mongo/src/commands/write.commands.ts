@@ -15,11 +15,13 @@ import {
 import type { Catalog } from '../storage/catalog';
 import type { Collection, StoredRecord } from '../storage/collection';
 import { prepareDocument } from '../storage/document-rules';
+import { enforceValidation } from '../validation/document-validator';
 import {
   documentOption,
   numberOption,
   rejectUnsupportedOptions,
   targetCollection,
+  type CommandContext,
   type CommandHandler,
 } from './command-context';
 
@@ -54,16 +56,52 @@ function reply(n: number, errors: Document[], extra: Document = {}): Document {
   return { n, ...extra, ...(errors.length ? { writeErrors: errors } : {}), ok: 1 };
 }
 
-const insert: CommandHandler = (command, db, { catalog }) => {
+/**
+ * Writes through the catalog after the collection's validator accepted the new document (see
+ * {@link enforceValidation}); one per command, since `bypassDocumentValidation` is per command.
+ */
+class ValidatedWrites {
+  constructor(
+    private readonly catalog: Catalog,
+    private readonly collection: Collection,
+    private readonly bypass: boolean,
+    private readonly ctx: CommandContext,
+  ) {}
+
+  private check(doc: Document, previous: StoredRecord | undefined): void {
+    enforceValidation(this.collection.validator, doc, previous?.doc, {
+      ns: this.collection.ns,
+      bypass: this.bypass,
+      warnings: this.ctx.logger,
+    });
+  }
+
+  insert(doc: Document): StoredRecord {
+    const prepared = prepareDocument(doc);
+    this.check(prepared.doc, undefined);
+    return this.catalog.insert(this.collection, doc, prepared);
+  }
+
+  replace(record: StoredRecord, doc: Document): StoredRecord {
+    this.check(doc, record);
+    return this.catalog.replace(this.collection, record, doc);
+  }
+}
+
+const writesFor = (ctx: CommandContext, collection: Collection, command: Document) =>
+  new ValidatedWrites(ctx.catalog, collection, command.bypassDocumentValidation === true, ctx);
+
+const insert: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'insert');
   const documents = statements(command, 'documents');
   const ordered = command.ordered !== false;
-  const collection = catalog.ensureCollection(db, name);
+  const collection = ctx.catalog.ensureCollection(db, name);
+  const writes = writesFor(ctx, collection, command);
   const errors: Document[] = [];
   let n = 0;
   for (const [index, doc] of documents.entries()) {
     try {
-      catalog.insert(collection, doc, prepareDocument(doc));
+      writes.insert(doc);
       n++;
     } catch (error) {
       errors.push(writeError(error, index));
@@ -126,7 +164,11 @@ interface UpdateResult {
   upsertedId?: unknown;
 }
 
-function runUpdate(catalog: Catalog, collection: Collection, statement: Document): UpdateResult {
+function runUpdate(
+  writes: ValidatedWrites,
+  collection: Collection,
+  statement: Document,
+): UpdateResult {
   const filter = documentOption(statement, 'q') ?? {};
   const update = updateSpecOf(statement.u);
   const multi = statement.multi === true;
@@ -141,31 +183,32 @@ function runUpdate(catalog: Catalog, collection: Collection, statement: Document
   if (records.length === 0) {
     if (statement.upsert !== true) return { matched: 0, modified: 0 };
     const doc = upsertDocument(filter, update, arrayFilters);
-    const inserted = catalog.insert(collection, doc, prepareDocument(doc));
+    const inserted = writes.insert(doc);
     return { matched: 0, modified: 0, upsertedId: inserted.doc._id };
   }
   let modified = 0;
   for (const record of records) {
     const outcome = updatedDocument(record, update, filter, arrayFilters);
     if (!outcome.modified) continue;
-    catalog.replace(collection, record, outcome.document);
+    writes.replace(record, outcome.document);
     modified++;
   }
   return { matched: records.length, modified };
 }
 
-const update: CommandHandler = (command, db, { catalog }) => {
+const update: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'update');
   const updates = statements(command, 'updates');
   const ordered = command.ordered !== false;
-  const collection = catalog.ensureCollection(db, name);
+  const collection = ctx.catalog.ensureCollection(db, name);
+  const writes = writesFor(ctx, collection, command);
   const errors: Document[] = [];
   const upserted: Document[] = [];
   let n = 0;
   let nModified = 0;
   for (const [index, statement] of updates.entries()) {
     try {
-      const result = runUpdate(catalog, collection, statement);
+      const result = runUpdate(writes, collection, statement);
       n += result.matched;
       nModified += result.modified;
       if (result.upsertedId !== undefined) {
@@ -210,7 +253,8 @@ const deleteCommand: CommandHandler = (command, db, { catalog }) => {
   return reply(n, errors);
 };
 
-const findAndModify: CommandHandler = (command, db, { catalog }) => {
+const findAndModify: CommandHandler = (command, db, ctx) => {
+  const { catalog } = ctx;
   const name = targetCollection(
     command,
     command.findAndModify !== undefined ? 'findAndModify' : 'findandmodify',
@@ -257,10 +301,11 @@ const findAndModify: CommandHandler = (command, db, { catalog }) => {
     return { lastErrorObject: { n: record ? 1 : 0 }, value: project(record ?? null), ok: 1 };
   }
   const target = collection as Collection;
+  const writes = writesFor(ctx, target, command);
   const spec = updateSpec as UpdateSpec;
   if (record) {
     const outcome = updatedDocument(record, spec, filter, arrayFilters);
-    const after = outcome.modified ? catalog.replace(target, record, outcome.document) : record;
+    const after = outcome.modified ? writes.replace(record, outcome.document) : record;
     return {
       lastErrorObject: { n: 1, updatedExisting: true },
       value: project(returnNew ? after : record),
@@ -269,7 +314,7 @@ const findAndModify: CommandHandler = (command, db, { catalog }) => {
   }
   if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
   const doc = upsertDocument(filter, spec, arrayFilters);
-  const inserted = catalog.insert(target, doc, prepareDocument(doc));
+  const inserted = writes.insert(doc);
   return {
     lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id },
     value: returnNew ? project(inserted) : null,

@@ -186,7 +186,7 @@ function evaluate(
  * Chooses how to find a query's candidates: the index whose leading fields the filter bounds
  * most tightly (equalities, then `$in`, then ranges), preferring one that also yields the sort
  * order; a collection scan when none helps. Sparse and partial indexes are used only by hint,
- * since they may not hold every matching document.
+ * since they may not hold every matching document; hidden indexes never.
  */
 export function planQuery(
   filter: Document,
@@ -202,7 +202,8 @@ export function planQuery(
   }
   let best: Candidate | null = null;
   for (const index of indexes) {
-    if (index.spec.sparse === true || index.spec.partialFilterExpression) continue;
+    if (index.spec.sparse === true || index.spec.partialFilterExpression || index.spec.hidden)
+      continue;
     const candidate = evaluate(index, conditions, sort);
     if (
       candidate.score === 0 ||
@@ -218,6 +219,7 @@ export function planQuery(
 function findHintedIndex(indexes: Iterable<BTreeIndex>, hint: unknown): BTreeIndex | null {
   if (isPlainObject(hint) && '$natural' in hint) return null;
   for (const index of indexes) {
+    if (index.spec.hidden === true) continue;
     if (
       typeof hint === 'string'
         ? index.name === hint

@@ -10,6 +10,7 @@ import {
   type Document,
 } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
+import { compileJsonSchema } from '../validation/json-schema';
 import { MISSING, valuesAtPath } from './paths';
 
 /**
@@ -203,10 +204,18 @@ const $elemMatch: QueryOperator = (selector, criteria, options) => {
   };
 };
 
+/** `$jsonSchema` in MongoDB's dialect, on the exact form (so `bsonType` tells int from long). */
+const $jsonSchema: QueryOperator = (_selector, schema) => {
+  if (!isPlainObject(schema)) fail(ErrorCode.TypeMismatch, '$jsonSchema must be an object');
+  const check = compileJsonSchema(schema);
+  return (doc) => check(exactSourceOf(doc)).length === 0;
+};
+
 /** The query operators the engine runs instead of mingo's. */
 export const ENGINE_QUERY_OPERATORS: Record<string, QueryOperator> = {
   $all,
   $elemMatch,
+  $jsonSchema,
   $gt: binDataAware(queryOperators.$gt, (order) => order > 0),
   $gte: binDataAware(queryOperators.$gte, (order) => order >= 0),
   $lt: binDataAware(queryOperators.$lt, (order) => order < 0),

@@ -22,6 +22,8 @@ export interface IndexSpec {
   sparse?: boolean;
   partialFilterExpression?: Document;
   expireAfterSeconds?: number;
+  /** Maintained (and unique) as any index, but never chosen by the planner nor hintable. */
+  hidden?: boolean;
   [option: string]: unknown;
 }
 
@@ -68,6 +70,13 @@ export class BTreeIndex {
 
   get name(): string {
     return this.spec.name;
+  }
+
+  /** Changes an option that does not change the entries (collMod's `hidden`, `expireAfterSeconds`). */
+  setOption(option: 'hidden' | 'expireAfterSeconds', value: boolean | number | undefined): void {
+    const spec: Record<string, unknown> = this.spec;
+    if (value === undefined || value === false) delete spec[option];
+    else spec[option] = value;
   }
 
   get size(): number {

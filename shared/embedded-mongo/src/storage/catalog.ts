@@ -17,6 +17,7 @@ type Entry =
   | { o: 'rename'; from: string; to: string }
   | { o: 'createIndex'; ns: string; spec: IndexSpec }
   | { o: 'dropIndex'; ns: string; name: string }
+  | { o: 'collMod'; ns: string; options: Document; indexes: IndexSpec[] }
   | { o: 'insert'; ns: string; d: Document }
   | { o: 'update'; ns: string; d: Document }
   | { o: 'delete'; ns: string; id: unknown };
@@ -41,6 +42,15 @@ export function checkCollectionName(name: unknown): asserts name is string {
     name.startsWith('system.')
   ) {
     fail(ErrorCode.InvalidNamespace, `Invalid collection name: ${name}`);
+  }
+}
+
+function applyCollMod(collection: Collection, options: Document, indexes: IndexSpec[]): void {
+  collection.setOptions(options);
+  for (const spec of indexes) {
+    const index = collection.getIndex(spec.name);
+    index?.setOption('hidden', spec.hidden);
+    index?.setOption('expireAfterSeconds', spec.expireAfterSeconds);
   }
 }
 
@@ -172,6 +182,15 @@ export class Catalog {
     return created;
   }
 
+  /**
+   * Applies a `collMod`: the collection's new options and the new specs of the indexes whose
+   * `hidden` or `expireAfterSeconds` changed (the entries stay as they are).
+   */
+  modifyCollection(collection: Collection, options: Document, indexes: IndexSpec[]): void {
+    applyCollMod(collection, options, indexes);
+    this.record({ o: 'collMod', ns: collection.ns, options, indexes });
+  }
+
   dropIndex(collection: Collection, name: string): void {
     collection.dropIndex(name);
     this.record({ o: 'dropIndex', ns: collection.ns, name });
@@ -231,6 +250,9 @@ export class Catalog {
         return;
       case 'dropIndex':
         this.collectionFor(entry.ns).dropIndex(entry.name);
+        return;
+      case 'collMod':
+        applyCollMod(this.collectionFor(entry.ns), entry.options, entry.indexes);
         return;
       case 'insert':
         this.collectionFor(entry.ns).insert(entry.d);

@@ -5,6 +5,7 @@ import type { Matcher } from '../query/matcher';
 import { planQuery, topLevelConditions, type Plan, type SortSpec } from '../query/planner';
 import { sortItems } from '../query/sort';
 import { BTreeIndex, type IndexSpec } from './btree-index';
+import { compileValidator, type DocumentValidator } from '../validation/document-validator';
 import { checkDocumentSize, prepareDocument } from './document-rules';
 
 /**
@@ -43,8 +44,9 @@ export interface QueryMetrics {
 export class Collection {
   readonly db: string;
   name: string;
-  readonly options: Document;
+  private currentOptions: Document;
   readonly uuid: UUID;
+  private compiledValidator: DocumentValidator | null | undefined;
   private readonly records = new Map<number, StoredRecord>();
   private readonly indexes = new Map<string, BTreeIndex>();
   private nextRid = 1;
@@ -59,7 +61,7 @@ export class Collection {
   ) {
     this.db = db;
     this.name = name;
-    this.options = options;
+    this.currentOptions = options;
     this.uuid = uuid;
     this.metrics = metrics;
     this.indexes.set(ID_INDEX_NAME, new BTreeIndex({ v: 2, key: { _id: 1 }, name: ID_INDEX_NAME }));
@@ -67,6 +69,24 @@ export class Collection {
 
   get ns(): string {
     return `${this.db}.${this.name}`;
+  }
+
+  /** The collection's options as `create` (and later `collMod`) set them. */
+  get options(): Document {
+    return this.currentOptions;
+  }
+
+  /** Replaces the options (collMod); the validator is compiled again on next use. */
+  setOptions(options: Document): void {
+    this.currentOptions = options;
+    this.compiledValidator = undefined;
+  }
+
+  /** The compiled validator, or null when the collection has none. */
+  get validator(): DocumentValidator | null {
+    if (this.compiledValidator === undefined)
+      this.compiledValidator = compileValidator(this.currentOptions);
+    return this.compiledValidator;
   }
 
   get count(): number {
