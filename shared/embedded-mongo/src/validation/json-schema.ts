@@ -15,7 +15,7 @@ import { ErrorCode, fail } from '../errors';
  * MongoDB's `$jsonSchema` dialect (draft 4 with `bsonType`, without `$ref`, `format`, `default`,
  * `definitions` or the `integer` type), checked on documents in exact form so that `int`, `long`,
  * `double` and `decimal` stay apart. A failing check reports the rules it broke in the shape
- * mongod puts under `errInfo.details.schemaRulesNotSatisfied`. See docs/adr/0006.
+ * mongod puts under `errInfo.details.schemaRulesNotSatisfied`. See docs/adr/0007.
  */
 
 /** A compiled schema: the rules `value` breaks (empty when it satisfies the schema). */
