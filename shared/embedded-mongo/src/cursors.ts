@@ -13,8 +13,7 @@ export interface ResultItem {
 interface OpenCursor {
   id: Long;
   ns: string;
-  items: ResultItem[];
-  position: number;
+  source: BatchSource;
   lastUsed: number;
 }
 
@@ -24,8 +23,52 @@ export const DEFAULT_FIRST_BATCH = 101;
 const MAX_BATCH_BYTES = MAX_BSON_OBJECT_SIZE - 16 * 1024;
 
 /**
- * Open server cursors. Results are materialized when the query runs (records are immutable, so
- * this is a snapshot); getMore hands them out in batches; idle cursors expire.
+ * Pulls results from an iterator batch by batch, one item ahead: the item that would overflow a
+ * batch's bytes waits for the next one, and knowing whether one more exists tells a cursor that
+ * is exhausted (id 0) from one that is not.
+ */
+class BatchSource {
+  private readonly iterator: Iterator<ResultItem>;
+  private pending: ResultItem | undefined;
+
+  constructor(items: Iterable<ResultItem>) {
+    this.iterator = items[Symbol.iterator]();
+    this.pending = this.pull();
+  }
+
+  get exhausted(): boolean {
+    return this.pending === undefined;
+  }
+
+  private pull(): ResultItem | undefined {
+    const next = this.iterator.next();
+    return next.done ? undefined : next.value;
+  }
+
+  take(batchSize: number): Document[] {
+    const limit = batchSize <= 0 ? Infinity : batchSize;
+    const batch: Document[] = [];
+    let bytes = 0;
+    while (this.pending && batch.length < limit) {
+      const size = this.pending.size ?? calculateObjectSize(this.pending.doc);
+      if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
+      bytes += size;
+      batch.push(this.pending.doc);
+      this.pending = this.pull();
+    }
+    return batch;
+  }
+
+  close(): void {
+    this.pending = undefined;
+    this.iterator.return?.();
+  }
+}
+
+/**
+ * Open server cursors. A result is an iterator that the cursor pulls as batches are asked for
+ * (find and most pipelines produce documents lazily, so a large result is never held whole);
+ * getMore hands out the next batch; idle cursors expire.
  */
 export class CursorRegistry {
   private readonly cursors = new Map<string, OpenCursor>();
@@ -40,27 +83,25 @@ export class CursorRegistry {
     return this.cursors.size;
   }
 
-  /** The first batch of a result as a command reply, opening a cursor if more remains. */
+  /**
+   * The first batch of a result as a command reply, opening a cursor if more remains. The
+   * iterator's errors surface from here or from a later getMore, as mongod's do.
+   */
   open(
     ns: string,
-    items: ResultItem[],
+    items: Iterable<ResultItem>,
     batchSize: number | undefined,
     singleBatch = false,
   ): Document {
+    const source = new BatchSource(items);
     // batchSize 0 opens the cursor with an empty first batch, as mongod does.
     const size = batchSize ?? DEFAULT_FIRST_BATCH;
-    const batch = size === 0 ? [] : takeBatch(items, 0, size);
+    const batch = size === 0 ? [] : source.take(size);
     let id = Long.ZERO;
-    if (!singleBatch && batch.length < items.length) {
+    if (!singleBatch && !source.exhausted) {
       id = newCursorId();
-      this.cursors.set(id.toString(), {
-        id,
-        ns,
-        items,
-        position: batch.length,
-        lastUsed: Date.now(),
-      });
-    }
+      this.cursors.set(id.toString(), { id, ns, source, lastUsed: Date.now() });
+    } else source.close();
     return { cursor: { firstBatch: batch, id, ns }, ok: 1 };
   }
 
@@ -73,11 +114,17 @@ export class CursorRegistry {
         `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`,
       );
     }
-    const batch = takeBatch(cursor.items, cursor.position, batchSize ?? Infinity);
-    cursor.position += batch.length;
+    let batch: Document[];
+    try {
+      batch = cursor.source.take(batchSize ?? Infinity);
+    } catch (error) {
+      // A cursor whose query failed is dead, as in mongod.
+      this.cursors.delete(id.toString());
+      throw error;
+    }
     cursor.lastUsed = Date.now();
     let replyId = cursor.id;
-    if (cursor.position >= cursor.items.length) {
+    if (cursor.source.exhausted) {
       this.cursors.delete(id.toString());
       replyId = Long.ZERO;
     }
@@ -87,7 +134,11 @@ export class CursorRegistry {
   kill(ids: Long[]): Document {
     const killed: Long[] = [];
     const notFound: Long[] = [];
-    for (const id of ids) (this.cursors.delete(id.toString()) ? killed : notFound).push(id);
+    for (const id of ids) {
+      const cursor = this.cursors.get(id.toString());
+      cursor?.source.close();
+      (this.cursors.delete(id.toString()) ? killed : notFound).push(id);
+    }
     return {
       cursorsKilled: killed,
       cursorsNotFound: notFound,
@@ -100,27 +151,17 @@ export class CursorRegistry {
   /** Closes cursors idle for longer than the timeout. */
   expireIdle(now = Date.now()): void {
     for (const [key, cursor] of this.cursors) {
-      if (now - cursor.lastUsed > this.idleTimeoutMs) this.cursors.delete(key);
+      if (now - cursor.lastUsed > this.idleTimeoutMs) {
+        cursor.source.close();
+        this.cursors.delete(key);
+      }
     }
   }
 
   clear(): void {
+    for (const cursor of this.cursors.values()) cursor.source.close();
     this.cursors.clear();
   }
-}
-
-function takeBatch(items: ResultItem[], start: number, batchSize: number): Document[] {
-  const limit = batchSize <= 0 ? Infinity : batchSize;
-  const batch: Document[] = [];
-  let bytes = 0;
-  for (let i = start; i < items.length && batch.length < limit; i++) {
-    const item = items[i] as ResultItem;
-    const size = item.size ?? calculateObjectSize(item.doc);
-    if (batch.length > 0 && bytes + size > MAX_BATCH_BYTES) break;
-    bytes += size;
-    batch.push(item.doc);
-  }
-  return batch;
 }
 
 function newCursorId(): Long {

@@ -1,10 +1,10 @@
-import { Long } from 'bson';
 import { Aggregator } from 'mingo/aggregator';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import { compileFilter, QUERY_OPTIONS, translateQueryErrors } from '../query/matcher';
 import type { Catalog } from '../storage/catalog';
+import { geoNearStage } from './geo-near.stage';
 import { numberOption, rejectUnsupportedOptions, type CommandHandler } from './command-context';
 
 const UNSUPPORTED_STAGES = new Set([
@@ -16,7 +16,6 @@ const UNSUPPORTED_STAGES = new Set([
   '$listLocalSessions',
   '$indexStats',
   '$collStats',
-  '$geoNear',
   '$search',
   '$searchMeta',
   '$planCacheStats',
@@ -25,10 +24,10 @@ const UNSUPPORTED_STAGES = new Set([
 /** mongod's code for a stage name it does not know. */
 const UNRECOGNIZED_STAGE = 40324;
 
-function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
+function checkPipeline(pipeline: unknown, top = true): asserts pipeline is Document[] {
   if (!Array.isArray(pipeline))
     fail(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
-  for (const stage of pipeline) {
+  pipeline.forEach((stage: unknown, position) => {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
       fail(
         ErrorCode.FailedToParse,
@@ -36,6 +35,13 @@ function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
       );
     }
     const [name] = Object.keys(stage) as [string];
+    if (name === '$geoNear') {
+      if (position !== 0) fail(40602, '$geoNear is only valid as the first stage in a pipeline.');
+      return;
+    }
+    if (name === '$match' && (position !== 0 || !top) && containsText(stage.$match)) {
+      fail(17313, '$match with $text is only allowed as the first pipeline stage');
+    }
     if (UNSUPPORTED_STAGES.has(name)) {
       fail(ErrorCode.NotImplemented, `${name} is not supported by the embedded MongoDB engine`);
     }
@@ -46,8 +52,72 @@ function checkPipeline(pipeline: unknown): asserts pipeline is Document[] {
       const inner = stage[name];
       if (isPlainObject(inner) && Array.isArray(inner.pipeline)) checkPipeline(inner.pipeline);
       if (name === '$facet' && isPlainObject(inner))
-        for (const sub of Object.values(inner)) checkPipeline(sub);
+        for (const sub of Object.values(inner)) checkPipeline(sub, false);
     }
+  });
+}
+
+const containsText = (filter: unknown): boolean =>
+  isPlainObject(filter) &&
+  Object.entries(filter).some(
+    ([key, value]) =>
+      key === '$text' || (key === '$and' && Array.isArray(value) && value.some(containsText)),
+  );
+
+/**
+ * Where a pipeline carries a document's text score: `{$meta: 'textScore'}` in later stages is
+ * rewritten to read this field, which the output documents lose again.
+ */
+const TEXT_SCORE_FIELD = '__embeddedMongoTextScore';
+
+/** True when a stage value uses `{$meta: 'textScore'}` anywhere. */
+const usesTextScore = (value: unknown): boolean =>
+  Array.isArray(value)
+    ? value.some(usesTextScore)
+    : isPlainObject(value) &&
+      ((value.$meta === 'textScore' && Object.keys(value).length === 1) ||
+        Object.values(value).some(usesTextScore));
+
+/**
+ * Rewrites `{$meta: 'textScore'}` to a reference to {@link TEXT_SCORE_FIELD}, and a `$sort` key
+ * `{$meta: 'textScore'}` to a descending sort on it.
+ */
+function rewriteTextScore(stage: Document): Document {
+  const rewrite = (value: unknown): unknown => {
+    if (Array.isArray(value)) return value.map(rewrite);
+    if (!isPlainObject(value)) return value;
+    if (value.$meta === 'textScore' && Object.keys(value).length === 1)
+      return `$${TEXT_SCORE_FIELD}`;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rewrite(v)]));
+  };
+  if (isPlainObject(stage.$sort)) {
+    return {
+      $sort: Object.fromEntries(
+        Object.entries(stage.$sort).map(([field, direction]) =>
+          isPlainObject(direction) && direction.$meta === 'textScore'
+            ? [TEXT_SCORE_FIELD, -1]
+            : [field, direction],
+        ),
+      ),
+    };
+  }
+  return rewrite(stage) as Document;
+}
+
+function withoutTextScore(doc: Document): Document {
+  if (!(TEXT_SCORE_FIELD in doc)) return doc;
+  const { [TEXT_SCORE_FIELD]: _score, ...rest } = doc;
+  return rest;
+}
+
+/** Runs mingo lazily, turning its errors into MongoDB errors as they surface. */
+function* translated(iterator: {
+  next(): { done?: boolean; value?: unknown };
+}): Generator<Document> {
+  for (;;) {
+    const next = translateQueryErrors(() => iterator.next());
+    if (next.done) return;
+    yield next.value as Document;
   }
 }
 
@@ -79,17 +149,21 @@ function countingGroup(
 }
 
 /**
- * Runs a pipeline on a collection's documents. A leading `$match` runs through the query planner
- * (indexes) first; mingo runs the rest on the documents' views, so output numbers are plain
- * numbers (Int64 and Decimal128 values come back as doubles after aggregation).
+ * Runs a pipeline on a collection's documents, lazily: documents flow from the collection
+ * through mingo as the caller pulls them, so stages that stream (`$match`, `$project`, `$limit`,
+ * `$unwind`, …) hold nothing whole; `$sort`, `$group` and the like collect their input, as in
+ * mongod. A leading `$match` runs through the query planner (indexes) first, `$text` included; a
+ * leading `$geoNear` through the geo index. mingo runs the rest on the documents' views, so
+ * output numbers are plain numbers (Int64 and Decimal128 values come back as doubles after
+ * aggregation).
  */
-export function runPipeline(
+export function streamPipeline(
   catalog: Catalog,
   db: string,
   name: string,
   pipeline: Document[],
   hint?: unknown,
-): Document[] {
+): Iterable<Document> {
   checkPipeline(pipeline);
   const collection = catalog.getCollection(db, name);
   const counted = countingGroup(pipeline);
@@ -101,13 +175,27 @@ export function runPipeline(
     return [Object.fromEntries([['_id', counted.id], ...counted.fields.map((f) => [f, count])])];
   }
   let stages = pipeline;
-  let input: Document[] = [];
-  if (collection) {
-    const first = stages[0];
-    if (first && isPlainObject(first.$match)) {
-      input = collection.query(compileFilter(first.$match), { hint }).map((r) => r.view);
-      stages = stages.slice(1);
-    } else input = [...collection.allRecords()].map((r) => r.view);
+  let input: Iterable<Document> = [];
+  let scored = false;
+  const first = stages[0];
+  if (first && isPlainObject(first.$geoNear)) {
+    const spec = first.$geoNear;
+    stages = stages.slice(1);
+    input = collection ? geoNearStage(collection, spec) : [];
+  } else if (first && isPlainObject(first.$match)) {
+    const matcher = compileFilter(first.$match);
+    stages = stages.slice(1);
+    scored = matcher.text !== undefined;
+    if (collection) {
+      const hits = collection.hits(matcher, { hint });
+      input = scored
+        ? mapIterable(hits, (hit) => ({ ...hit.record.view, [TEXT_SCORE_FIELD]: hit.score }))
+        : mapIterable(hits, (hit) => hit.record.view);
+    }
+  } else if (collection) input = mapIterable(collection.allRecords(), (r) => r.view);
+  if (stages.some(usesTextScore)) {
+    if (!scored) fail(40218, 'query requires text score metadata, but it is not available');
+    stages = stages.map(rewriteTextScore);
   }
   const options = {
     ...QUERY_OPTIONS,
@@ -118,8 +206,26 @@ export function runPipeline(
       return target ? [...target.allRecords()].map((r) => r.view) : [];
     },
   };
-  if (stages.length === 0) return input;
-  return translateQueryErrors(() => new Aggregator(stages, options).run(input) as Document[]);
+  const output =
+    stages.length === 0
+      ? input
+      : translated(translateQueryErrors(() => new Aggregator(stages, options).stream(input)));
+  return scored ? mapIterable(output, withoutTextScore) : output;
+}
+
+/** {@link streamPipeline}, collected (for callers that need the whole result). */
+export function runPipeline(
+  catalog: Catalog,
+  db: string,
+  name: string,
+  pipeline: Document[],
+  hint?: unknown,
+): Document[] {
+  return [...streamPipeline(catalog, db, name, pipeline, hint)];
+}
+
+function* mapIterable<T, R>(items: Iterable<T>, f: (item: T) => R): Generator<R> {
+  for (const item of items) yield f(item);
 }
 
 const aggregate: CommandHandler = (command, db, { catalog, cursors }) => {
@@ -140,12 +246,10 @@ const aggregate: CommandHandler = (command, db, { catalog, cursors }) => {
     );
   }
   const batchSize = numberOption(command.cursor, 'batchSize');
-  const results = runPipeline(catalog, db, target, command.pipeline as Document[], command.hint);
-  const ns = `${db}.${target}`;
-  if (results.length === 0) return { cursor: { firstBatch: [], id: Long.ZERO, ns }, ok: 1 };
+  const results = streamPipeline(catalog, db, target, command.pipeline as Document[], command.hint);
   return cursors.open(
-    ns,
-    results.map((doc) => ({ doc })),
+    `${db}.${target}`,
+    mapIterable(results, (doc) => ({ doc })),
     batchSize,
   );
 };

@@ -3,6 +3,7 @@ import { isPlainObject, valuesEqual, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import { compileFilter } from '../query/matcher';
 import type { IndexSpec } from '../storage/btree-index';
+import { isTextKey, normalizeTextIndex } from '../text/text-index';
 import type { Collection } from '../storage/collection';
 import { checkValidationOptions } from '../validation/document-validator';
 import {
@@ -23,7 +24,20 @@ const SUPPORTED_INDEX_OPTIONS = new Set([
   'v',
   'ns',
   'hidden',
+  // text indexes
+  'weights',
+  'default_language',
+  'language_override',
+  'textIndexVersion',
+  // geo indexes
+  '2dsphereIndexVersion',
+  'bits',
+  'min',
+  'max',
 ]);
+
+/** Key types beside 1/-1 the engine builds (text and geo indexes). */
+const SPECIAL_KEY_TYPES = new Set(['text', '2d', '2dsphere']);
 
 /** `{a: 1, b: -1}` -> `a_1_b_-1`, as drivers and mongod name indexes. */
 export function defaultIndexName(key: Document): string {
@@ -39,6 +53,8 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     fail(ErrorCode.CannotCreateIndex, 'Index keys cannot be an empty field.');
   }
   for (const [field, direction] of Object.entries(key)) {
+    if (typeof direction === 'string' && SPECIAL_KEY_TYPES.has(direction)) continue;
+    if (field === '_fts' || field === '_ftsx') continue;
     if (typeof direction === 'string') {
       fail(
         ErrorCode.NotImplemented,
@@ -63,13 +79,23 @@ function parseIndexSpec(raw: unknown): IndexSpec {
       );
     }
   }
-  const normalizedKey: Document = {};
+  let normalizedKey: Document = {};
   for (const [field, direction] of Object.entries(key)) {
     normalizedKey[field] =
-      Number(direction instanceof Long ? direction.toNumber() : direction) < 0 ? -1 : 1;
+      typeof direction === 'string'
+        ? direction
+        : Number(direction instanceof Long ? direction.toNumber() : direction) < 0
+          ? -1
+          : 1;
   }
   const name = typeof raw.name === 'string' ? raw.name : defaultIndexName(key);
-  const spec: IndexSpec = { v: 2, key: normalizedKey, name };
+  let options: Document = {};
+  if (isTextKey(normalizedKey)) {
+    const { key: textKey, ...textOptions } = normalizeTextIndex(raw, normalizedKey);
+    normalizedKey = textKey;
+    options = textOptions;
+  } else options = geoIndexOptions(raw, normalizedKey);
+  const spec: IndexSpec = { v: 2, key: normalizedKey, name, ...options };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
   if (raw.hidden === true) {
@@ -102,6 +128,25 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     fail(ErrorCode.BadValue, "The index name '_id_' is reserved for the _id index");
   }
   return spec;
+}
+
+/** The options mongod stores for a 2dsphere (version 3) or 2d index; none for other keys. */
+function geoIndexOptions(raw: Document, key: Document): Document {
+  const kinds = Object.values(key).filter((v) => v === '2d' || v === '2dsphere');
+  if (kinds.length === 0) return {};
+  if (kinds.length > 1)
+    fail(ErrorCode.CannotCreateIndex, 'Only one geo field per index is supported');
+  if (kinds[0] === '2dsphere') return { '2dsphereIndexVersion': 3 };
+  if (Object.keys(key)[0] !== Object.keys(key).find((field) => key[field] === '2d'))
+    fail(ErrorCode.CannotCreateIndex, '2d has to be first in index');
+  const options: Document = {};
+  for (const option of ['bits', 'min', 'max']) {
+    if (raw[option] !== undefined) options[option] = numberOption(raw, option);
+  }
+  const min = (options.min as number | undefined) ?? -180;
+  const max = (options.max as number | undefined) ?? 180;
+  if (min >= max) fail(ErrorCode.CannotCreateIndex, 'need a max greater than min');
+  return options;
 }
 
 const createIndexes: CommandHandler = (command, db, { catalog }) => {

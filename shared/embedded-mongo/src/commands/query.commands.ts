@@ -1,12 +1,12 @@
 import { Long } from 'bson';
-import { compareValues, type Document } from '../bson/values';
+import { compareValues, isPlainObject, type Document } from '../bson/values';
 import type { ResultItem } from '../cursors';
 import { ErrorCode, fail } from '../errors';
-import { compileFilter, positionalIndex } from '../query/matcher';
+import { compileFilter, positionalIndex, type Matcher } from '../query/matcher';
 import { MISSING, valuesAtPath } from '../query/paths';
 import { parseSort } from '../query/planner';
 import { compileProjection } from '../query/projection';
-import type { StoredRecord } from '../storage/collection';
+import type { Hit } from '../storage/collection';
 import {
   documentOption,
   numberOption,
@@ -22,15 +22,69 @@ function nonNegative(command: Document, field: string): number | undefined {
   return value;
 }
 
-/** Materializes query results as cursor items, projected when a projection is given. */
-function projectRecords(
-  records: StoredRecord[],
+/** `{field: {$meta: ...}}` entries of a find projection, which name no stored field. */
+type MetaField = [field: string, kind: 'textScore' | 'geoNearDistance' | 'geoNearPoint'];
+
+const META_KINDS = new Set(['textScore', 'geoNearDistance', 'geoNearPoint']);
+
+/**
+ * Splits `$meta` fields from a find projection: they neither include nor exclude, and are added
+ * to each projected document (40218 when the query has no such metadata, as mongod answers).
+ */
+function splitMetaFields(
   projection: unknown,
-  filter: Document,
-): ResultItem[] {
-  const projector = compileProjection(projection);
-  if (!projector) return records.map((r) => ({ doc: r.doc, size: r.size }));
-  return records.map((r) => ({ doc: projector(r.doc, r.view, positionalIndex(filter, r.view)) }));
+  matcher: Matcher,
+): { rest: unknown; meta: MetaField[] } {
+  if (!isPlainObject(projection)) return { rest: projection, meta: [] };
+  const rest: Document = {};
+  const meta: MetaField[] = [];
+  for (const [field, value] of Object.entries(projection)) {
+    if (!isPlainObject(value) || !('$meta' in value)) {
+      rest[field] = value;
+      continue;
+    }
+    const kind = value.$meta;
+    if (typeof kind !== 'string' || !META_KINDS.has(kind)) {
+      fail(
+        ErrorCode.NotImplemented,
+        `$meta ${JSON.stringify(kind)} is not supported by the embedded MongoDB engine`,
+      );
+    }
+    const available =
+      kind === 'textScore' ? matcher.text !== undefined : matcher.near !== undefined;
+    if (!available) {
+      fail(
+        40218,
+        `query requires ${kind === 'textScore' ? 'text score' : 'geo near'} metadata, but it is not available`,
+      );
+    }
+    meta.push([field, kind as MetaField[1]]);
+  }
+  return { rest, meta };
+}
+
+/** Query hits as cursor items, projected when a projection is given, produced lazily. */
+function* projectHits(
+  hits: Iterable<Hit>,
+  projection: unknown,
+  matcher: Matcher,
+): Generator<ResultItem> {
+  const { rest, meta } = splitMetaFields(projection, matcher);
+  const projector = compileProjection(rest);
+  for (const { record, score, distance, location } of hits) {
+    if (!projector && meta.length === 0) {
+      yield { doc: record.doc, size: record.size };
+      continue;
+    }
+    const doc = projector
+      ? projector(record.doc, record.view, positionalIndex(matcher.filter, record.view))
+      : { ...record.doc };
+    for (const [field, kind] of meta) {
+      doc[field] =
+        kind === 'textScore' ? score : kind === 'geoNearDistance' ? distance : location?.geometry;
+    }
+    yield { doc };
+  }
 }
 
 const find: CommandHandler = (command, db, ctx) => {
@@ -45,13 +99,13 @@ const find: CommandHandler = (command, db, ctx) => {
   const batchSize = nonNegative(command, 'batchSize');
   const collection = ctx.catalog.getCollection(db, name);
   if (!collection) return { cursor: { firstBatch: [], id: Long.ZERO, ns }, ok: 1 };
-  const records = collection.query(matcher, {
+  const hits = collection.hits(matcher, {
     sort,
     skip,
     limit: Math.abs(rawLimit),
     hint: command.hint,
   });
-  const items = projectRecords(records, command.projection, filter);
+  const items = projectHits(hits, command.projection, matcher);
   // A negative limit (legacy) or singleBatch asks for one batch and no cursor.
   const singleBatch = command.singleBatch === true || rawLimit < 0;
   return ctx.cursors.open(

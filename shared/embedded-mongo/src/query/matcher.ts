@@ -17,20 +17,14 @@ import {
   type Document,
 } from '../bson/values';
 import { ErrorCode, fail, MongoServerError } from '../errors';
+import { compileGeoPredicate, type NearQuery } from '../geo/geo-query';
+import type { TextOperator } from '../text/text-search';
 import { MISSING, valuesAtPath } from './paths';
 import { ENGINE_QUERY_OPERATORS } from './query-operators';
+import { extractSearchClauses } from './search-clauses';
 
 /** Operators the engine refuses by name rather than answering wrongly. */
-const UNSUPPORTED_OPERATORS = new Set([
-  '$where',
-  '$text',
-  '$near',
-  '$nearSphere',
-  '$geoWithin',
-  '$geoIntersects',
-  '$function',
-  '$accumulator',
-]);
+const UNSUPPORTED_OPERATORS = new Set(['$where', '$function', '$accumulator']);
 
 const TYPE_ALIASES = new Map<string, string[]>([
   ['number', ['int', 'double', 'long', 'decimal']],
@@ -61,6 +55,12 @@ const $type: typeof queryOperators.$type = (selector, value) => {
   };
 };
 
+/** `$geoWithin` (and its old name `$within`) and `$geoIntersects`, through the geo module. */
+const geoOperator =
+  (operator: '$geoWithin' | '$geoIntersects'): typeof queryOperators.$type =>
+  (selector, value) =>
+    compileGeoPredicate(operator, selector, toView(value));
+
 // Stages that write elsewhere or run server-side JavaScript are left out on purpose.
 const { $out: _out, $merge: _merge, ...readOnlyStages } = pipelineOperators;
 
@@ -83,7 +83,14 @@ export const QUERY_OPTIONS: Partial<Options> = {
     expression: expressionOperators,
     pipeline: { ...readOnlyStages, $count },
     projection: projectionOperators,
-    query: { ...queryOperators, ...ENGINE_QUERY_OPERATORS, $type },
+    query: {
+      ...queryOperators,
+      ...ENGINE_QUERY_OPERATORS,
+      $type,
+      $geoWithin: geoOperator('$geoWithin'),
+      $within: geoOperator('$geoWithin'),
+      $geoIntersects: geoOperator('$geoIntersects'),
+    },
     window: windowOperators,
   }),
 };
@@ -102,9 +109,14 @@ function assertSupported(filter: unknown): void {
   }
 }
 
-/** A compiled filter that tests documents' views. */
+/**
+ * A compiled filter that tests documents' views. `$text` and `$near` are not tested here: they
+ * need an index, and the collection answers them (`test` checks the rest of the filter).
+ */
 export interface Matcher {
   readonly filter: Document;
+  readonly text?: TextOperator;
+  readonly near?: NearQuery;
   test(view: Document): boolean;
 }
 
@@ -157,8 +169,15 @@ export function compileFilter(filter: Document | undefined): Matcher {
     fail(ErrorCode.TypeMismatch, '"filter" had the wrong type. Expected object');
   if (Object.keys(criteria).length === 0) return { filter: criteria, test: () => true };
   assertSupported(criteria);
-  const query = translateQueryErrors(() => new Query(filterView(criteria), QUERY_OPTIONS));
-  return { filter: criteria, test: (view) => translateQueryErrors(() => query.test(view)) };
+  const { rest, text, near } = extractSearchClauses(criteria);
+  const search = { ...(text ? { text } : {}), ...(near ? { near } : {}) };
+  if (Object.keys(rest).length === 0) return { filter: criteria, ...search, test: () => true };
+  const query = translateQueryErrors(() => new Query(filterView(rest), QUERY_OPTIONS));
+  return {
+    filter: criteria,
+    ...search,
+    test: (view) => translateQueryErrors(() => query.test(view)),
+  };
 }
 
 /**

@@ -2,8 +2,11 @@ import { compareValues, isNumeric, isPlainObject, type Document } from '../bson/
 import { ErrorCode, fail } from '../errors';
 import { HIGH, LOW, type BTreeIndex, type FieldInterval } from '../storage/btree-index';
 
-/** A sort specification as `find` and `$sort` take it, in field order. */
-export type SortSpec = [path: string, direction: 1 | -1][];
+/**
+ * A sort specification as `find` and `$sort` take it, in field order. `{score: {$meta:
+ * 'textScore'}}` becomes `['score', -1, 'textScore']`: by text score, highest first.
+ */
+export type SortSpec = [path: string, direction: 1 | -1, meta?: 'textScore'][];
 
 /** How to produce candidate records for a query. */
 export interface Plan {
@@ -24,13 +27,15 @@ export function parseSort(sort: unknown): SortSpec {
   if (sort === undefined || sort === null) return [];
   if (!isPlainObject(sort))
     fail(ErrorCode.TypeMismatch, 'Expected field sort to be of type object');
-  return Object.entries(sort).map(([path, direction]): [string, 1 | -1] => {
+  return Object.entries(sort).map(([path, direction]): SortSpec[number] => {
     const d = Number(direction);
     if (d !== 1 && d !== -1) {
       if (isPlainObject(direction) && '$meta' in direction) {
+        if (direction.$meta === 'textScore' && Object.keys(direction).length === 1)
+          return [path, -1, 'textScore'];
         fail(
           ErrorCode.NotImplemented,
-          '$meta sort is not supported by the embedded MongoDB engine',
+          `$meta sort by ${JSON.stringify(direction.$meta)} is not supported by the embedded MongoDB engine`,
         );
       }
       if (!isNumeric(direction)) {
@@ -190,11 +195,13 @@ function evaluate(
  */
 export function planQuery(
   filter: Document,
-  sort: SortSpec,
+  requested: SortSpec,
   indexes: Iterable<BTreeIndex>,
   hint?: unknown,
 ): Plan {
   const { conditions } = topLevelConditions(filter);
+  // A text score is no field an index holds.
+  const sort = requested.some((key) => key[2] !== undefined) ? [] : requested;
   if (hint !== undefined && hint !== null) {
     const hinted = findHintedIndex(indexes, hint);
     if (!hinted) return COLLECTION_SCAN;
@@ -202,7 +209,12 @@ export function planQuery(
   }
   let best: Candidate | null = null;
   for (const index of indexes) {
-    if (index.spec.sparse === true || index.spec.partialFilterExpression || index.spec.hidden)
+    if (
+      index.spec.sparse === true ||
+      index.spec.partialFilterExpression ||
+      index.spec.hidden ||
+      index.special
+    )
       continue;
     const candidate = evaluate(index, conditions, sort);
     if (

@@ -22,14 +22,21 @@ function sortKey(doc: Document, path: string, direction: 1 | -1): unknown {
  * Sorts items by the documents they carry, keeping the natural order of ties (Array.prototype.sort
  * is stable). Sort keys are computed once per item, not once per comparison.
  */
-export function sortItems<T>(items: T[], sort: SortSpec, docOf: (item: T) => Document): T[] {
+export function sortItems<T>(
+  items: T[],
+  sort: SortSpec,
+  docOf: (item: T) => Document,
+  textScoreOf: (item: T) => number = () => 0,
+): T[] {
   const keyed = items.map((item) => ({
     item,
-    keys: sort.map(([path, direction]) => sortKey(docOf(item), path, direction)),
+    keys: sort.map(([path, direction, meta]) =>
+      meta === 'textScore' ? textScoreOf(item) : sortKey(docOf(item), path, direction),
+    ),
   }));
   keyed.sort((a, b) => {
     for (let i = 0; i < sort.length; i++) {
-      const d = compareValues(a.keys[i], b.keys[i]) * (sort[i] as [string, 1 | -1])[1];
+      const d = compareValues(a.keys[i], b.keys[i]) * (sort[i] as SortSpec[number])[1];
       if (d !== 0) return d;
     }
     return 0;

@@ -5,6 +5,8 @@ import { fail, ErrorCode } from '../errors';
 import { MISSING, valuesAtPath } from '../query/paths';
 import { QUERY_OPTIONS } from '../query/matcher';
 import { formatKeyValue } from './key-format';
+import { GeoValueError, storedLocations, type GeoIndexKind } from '../geo/geo-value';
+import { TextIndexDefinition } from '../text/text-index';
 
 /** Sentinels that sort below / above every value in any index component, whatever its direction. */
 export const LOW: unique symbol = Symbol('low');
@@ -30,6 +32,8 @@ export interface IndexSpec {
 export interface IndexField {
   path: string;
   direction: 1 | -1;
+  /** A geospatial field: its entries say that the document holds valid locations there. */
+  geo?: GeoIndexKind;
 }
 
 /** One bound of an index scan on a single field: a closed or open interval of values. */
@@ -51,6 +55,8 @@ export class BTreeIndex {
   readonly unique: boolean;
   /** True once any indexed document held an array in an indexed field. */
   multikey = false;
+  /** For a text index: how it reads documents (its key holds `_fts`, `_ftsx`). */
+  readonly text: TextIndexDefinition | null;
   private readonly tree: BTree<IndexKey, true>;
   private readonly partialFilter: Query | null;
 
@@ -59,7 +65,11 @@ export class BTreeIndex {
     this.fields = Object.entries(spec.key).map(([path, direction]) => ({
       path,
       direction: direction === -1 ? -1 : 1,
+      ...(direction === '2d' || direction === '2dsphere' ? { geo: direction } : {}),
     }));
+    this.text = spec.key._fts === 'text' ? new TextIndexDefinition(spec) : null;
+    // A document has an entry per term in a text index: always dedupe.
+    this.multikey = this.text !== null;
     this.unique = spec.unique === true || spec.name === '_id_';
     this.partialFilter = spec.partialFilterExpression
       ? new Query(toView(spec.partialFilterExpression) as Document, QUERY_OPTIONS)
@@ -83,13 +93,23 @@ export class BTreeIndex {
     return this.tree.size;
   }
 
+  /** A text or geospatial index: the planner leaves it to `$text` and `$near` queries. */
+  get special(): boolean {
+    return this.text !== null || this.fields.some((field) => field.geo !== undefined);
+  }
+
   /**
    * The entries a document contributes (without record id): none for a sparse or partial index
    * that excludes it. Throws CannotIndexParallelArrays when two indexed fields hold arrays.
    */
   keysFor(doc: Document, view: Document): unknown[][] {
     if (this.partialFilter && !this.partialFilter.test(view)) return [];
-    const perField = this.fields.map((field) => expandForIndex(valuesAtPath(doc, field.path)));
+    if (this.text) return this.textKeys(this.text, doc, view);
+    const perField = this.fields.map((field) =>
+      field.geo
+        ? this.geoKey(field.path, field.geo, doc, view)
+        : expandForIndex(valuesAtPath(doc, field.path)),
+    );
     if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === null))) {
       const present = this.fields.some((field) =>
         valuesAtPath(doc, field.path).some((v) => v !== MISSING),
@@ -97,6 +117,7 @@ export class BTreeIndex {
       if (!present) return [];
     }
     const arrays = perField.filter((values) => values.length > 1).length;
+    if (perField.some((values) => values.length === 0)) return [];
     if (arrays > 1) {
       fail(
         ErrorCode.CannotIndexParallelArrays,
@@ -110,6 +131,56 @@ export class BTreeIndex {
       combos = next;
     }
     return combos;
+  }
+
+  /**
+   * One entry per term: the plain fields before and after the text fields, then the term and its
+   * score (as mongod's `_fts`/`_ftsx`), so a `$text` scan reads scores without the documents.
+   */
+  private textKeys(text: TextIndexDefinition, doc: Document, view: Document): unknown[][] {
+    const scores = text.termScores(view);
+    if (scores.size === 0) return [];
+    const single = (path: string): unknown => {
+      const values = expandForIndex(valuesAtPath(doc, path));
+      if (values.length > 1)
+        fail(16675, 'cannot have an array in a prefix or suffix field of a text index');
+      return values[0];
+    };
+    const before = text.before.map(single);
+    const after = text.after.map(single);
+    return [...scores].map(([term, score]) => [...before, term, score, ...after]);
+  }
+
+  /**
+   * A geo field's key: none when the document holds no location there (geo indexes are sparse
+   * on that field), one marker entry when it holds valid ones; 16755 (2dsphere) or 13026 (2d)
+   * for a malformed location, as mongod refuses to index it.
+   */
+  private geoKey(path: string, kind: GeoIndexKind, doc: Document, view: Document): unknown[] {
+    let count = 0;
+    for (const value of valuesAtPath(view, path)) {
+      if (value === MISSING) continue;
+      try {
+        const locations = storedLocations(value, kind);
+        if (kind === '2d')
+          for (const location of locations) this.checkFlatBounds(location.geometry);
+        count += locations.length;
+      } catch (error) {
+        if (!(error instanceof GeoValueError)) throw error;
+        if (kind === '2d') fail(13026, error.message);
+        fail(16755, `Can't extract geo keys: ${formatKeyValue(doc)}  ${error.message}`);
+      }
+    }
+    return count > 0 ? [kind] : [];
+  }
+
+  /** A 2d index holds points within [min, max) on both axes (default [-180, 180)). */
+  private checkFlatBounds(geometry: { type: string; coordinates?: unknown }): void {
+    const min = typeof this.spec.min === 'number' ? this.spec.min : -180;
+    const max = typeof this.spec.max === 'number' ? this.spec.max : 180;
+    const [x, y] = geometry.coordinates as [number, number];
+    if (x < min || x >= max || y < min || y >= max)
+      fail(13027, `point not in interval of [ ${min}, ${max} )`);
   }
 
   /** Notes whether a document makes this index multikey (sorting through it is then unsafe). */
@@ -157,19 +228,36 @@ export class BTreeIndex {
    * appear more than once in a multikey index: callers dedupe.
    */
   *scan(intervals: FieldInterval[][], reverse = false): Generator<number> {
+    for (const key of this.scanKeys(intervals, reverse)) yield key[key.length - 1] as number;
+  }
+
+  /**
+   * The entries (values, then record id) {@link scan} walks. The tree is read in chunks and
+   * re-entered after the last key of each chunk, so no tree iterator is held across a yield: a
+   * cursor may stay suspended here while other commands write to the index.
+   */
+  *scanKeys(intervals: FieldInterval[][], reverse = false): Generator<IndexKey> {
     const ranges = expandRanges(intervals, this.fields);
     if (reverse) ranges.reverse();
     for (const [low, high] of ranges) {
-      if (reverse) {
-        for (const [key] of this.tree.entriesReversed(high)) {
-          if (compareKeys(key, low, this.fields) < 0) break;
-          if (withinIntervals(key, intervals)) yield key[key.length - 1] as number;
+      let from: IndexKey = reverse ? high : low;
+      let skipFrom = false;
+      for (;;) {
+        const chunk: IndexKey[] = [];
+        let done = true;
+        for (const [key] of reverse ? this.tree.entriesReversed(from) : this.tree.entries(from)) {
+          if (skipFrom && compareKeys(key, from, this.fields) === 0) continue;
+          if (compareKeys(key, reverse ? low : high, this.fields) * (reverse ? -1 : 1) > 0) break;
+          if (chunk.length === SCAN_CHUNK) {
+            done = false;
+            break;
+          }
+          chunk.push(key);
         }
-      } else {
-        for (const [key] of this.tree.entries(low)) {
-          if (compareKeys(key, high, this.fields) > 0) break;
-          if (withinIntervals(key, intervals)) yield key[key.length - 1] as number;
-        }
+        for (const key of chunk) if (withinIntervals(key, intervals)) yield key;
+        if (done || chunk.length === 0) break;
+        from = chunk[chunk.length - 1] as IndexKey;
+        skipFrom = true;
       }
     }
   }
@@ -214,6 +302,9 @@ export class BTreeIndex {
     }
   }
 }
+
+/** How many index entries a scan reads from the tree at a time. */
+const SCAN_CHUNK = 256;
 
 /**
  * The node shape of sorted-btree 2.1 (pinned; not part of its typed API): a leaf holds sorted

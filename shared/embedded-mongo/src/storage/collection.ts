@@ -1,11 +1,16 @@
 import { UUID } from 'bson';
 import { isPlainObject, toView, valuesEqual, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
+import type { Position } from 'geojson';
+import { distanceTo, locationsAt, type DistanceUnits, type NearQuery } from '../geo/geo-query';
+import type { StoredLocation } from '../geo/geo-value';
 import type { Matcher } from '../query/matcher';
 import { planQuery, topLevelConditions, type Plan, type SortSpec } from '../query/planner';
 import { sortItems } from '../query/sort';
-import { BTreeIndex, type IndexSpec } from './btree-index';
+import type { TextIndexDefinition } from '../text/text-index';
+import { TextSearch, type TextOperator } from '../text/text-search';
 import { compileValidator, type DocumentValidator } from '../validation/document-validator';
+import { BTreeIndex, type FieldInterval, type IndexSpec } from './btree-index';
 import { checkDocumentSize, prepareDocument } from './document-rules';
 
 /**
@@ -21,6 +26,15 @@ export interface StoredRecord {
   readonly view: Document;
   /** BSON size in bytes. */
   readonly size: number;
+}
+
+/** A record a query produced, with its text score (`$text`) or distance (`$near`). */
+export interface Hit {
+  readonly record: StoredRecord;
+  readonly score?: number;
+  readonly distance?: number;
+  /** The stored location the distance was measured to. */
+  readonly location?: StoredLocation;
 }
 
 export interface QueryOptions {
@@ -214,6 +228,14 @@ export class Collection {
         `An equivalent index already exists with the same name but different options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(named.spec)}`,
       );
     }
+    const text =
+      spec.key._fts === 'text' ? this.indexList().find((index) => index.text) : undefined;
+    if (text && !(sameKey(text) && sameOptions(text.spec, spec))) {
+      fail(
+        ErrorCode.IndexOptionsConflict,
+        `An equivalent index already exists with a different name and options. Requested index: ${JSON.stringify(spec)}, existing index: ${JSON.stringify(text.spec)}`,
+      );
+    }
     for (const existing of this.indexes.values()) {
       if (sameKey(existing) && samePartial(existing.spec, spec)) {
         if (sameOptions(existing.spec, spec)) {
@@ -264,28 +286,199 @@ export class Collection {
   }
 
   /**
-   * The records matching `matcher`, sorted, skipped and limited. Uses the planner's index when
-   * it bounds the filter or yields the sort order; stops early when the order is already right.
+   * The records matching `matcher`, sorted, skipped and limited (see {@link hits}), as an array:
+   * for writes, which must see the whole set before changing it.
    */
   query(matcher: Matcher, options: QueryOptions = {}): StoredRecord[] {
+    return Array.from(this.hits(matcher, options), (hit) => hit.record);
+  }
+
+  /**
+   * The records matching `matcher`, sorted, skipped and limited, produced lazily: a cursor pulls
+   * them batch by batch, and other commands may write in between (a record changed or removed
+   * before the cursor reaches it is seen as it is then, as in mongod). Uses the planner's index
+   * when it bounds the filter or yields the sort order. What must be ordered by something no
+   * index provides is collected first: a sort without an index, `$text` (ordered by nothing, but
+   * scored term by term) and `$near` (ordered by distance).
+   */
+  *hits(matcher: Matcher, options: QueryOptions = {}): Generator<Hit> {
     const sort = options.sort ?? [];
     const skip = options.skip ?? 0;
     const limit = options.limit ?? 0;
-    const natural = sort.length === 1 && sort[0]?.[0] === '$natural';
-    const plan = natural
-      ? this.plan({}, [], { $natural: 1 })
-      : this.plan(matcher.filter, sort, options.hint);
-    const ordered = natural || sort.length === 0 || plan.providesSort;
-    const wanted = ordered && limit > 0 ? skip + limit : Infinity;
-    const matches: StoredRecord[] = [];
-    for (const record of this.candidates(plan, natural && sort[0]?.[1] === -1)) {
-      this.metrics.scannedObjects++;
-      if (!matcher.test(record.view)) continue;
-      matches.push(record);
-      if (matches.length >= wanted) break;
+    if (sort.some((key) => key[2] === 'textScore') && !matcher.text)
+      fail(40218, 'query requires text score metadata, but it is not available');
+    let source: Iterable<Hit>;
+    let ordered = sort.length === 0;
+    if (matcher.text) source = this.textHits(matcher, matcher.text);
+    else if (matcher.near) source = this.nearHits(matcher, matcher.near);
+    else {
+      const natural = sort.length === 1 && sort[0]?.[0] === '$natural';
+      const plan = natural
+        ? this.plan({}, [], { $natural: 1 })
+        : this.plan(matcher.filter, sort, options.hint);
+      ordered ||= natural || plan.providesSort;
+      source = this.matching(matcher, plan, natural && sort[0]?.[1] === -1);
     }
-    const sorted = ordered ? matches : sortItems(matches, sort, (r) => r.doc);
-    return sorted.slice(skip, limit > 0 ? skip + limit : undefined);
+    if (!ordered) {
+      source = sortItems(
+        [...source],
+        sort,
+        (hit) => hit.record.doc,
+        (hit) => hit.score ?? 0,
+      );
+    }
+    let skipped = 0;
+    let produced = 0;
+    for (const hit of source) {
+      if (skipped < skip) {
+        skipped++;
+        continue;
+      }
+      yield hit;
+      produced++;
+      if (limit > 0 && produced >= limit) return;
+    }
+  }
+
+  private *matching(matcher: Matcher, plan: Plan, reverseNatural: boolean): Generator<Hit> {
+    for (const record of this.candidates(plan, reverseNatural)) {
+      this.metrics.scannedObjects++;
+      if (matcher.test(record.view)) yield { record };
+    }
+  }
+
+  /** The text index, or IndexNotFound (27) as mongod answers a `$text` query without one. */
+  private textIndex(): BTreeIndex & { text: TextIndexDefinition } {
+    for (const index of this.indexes.values()) {
+      if (index.text && !index.spec.hidden)
+        return index as BTreeIndex & { text: TextIndexDefinition };
+    }
+    return fail(ErrorCode.IndexNotFound, 'text index required for $text query');
+  }
+
+  /**
+   * `$text`: scans the text index for each term (behind equalities on the index's leading plain
+   * fields, which mongod requires), adds up each document's term scores from the entries, then
+   * tests the rest of the filter and, when the search has phrases, negations or sensitivity
+   * options, the document itself.
+   */
+  private *textHits(matcher: Matcher, operator: TextOperator): Generator<Hit> {
+    const index = this.textIndex();
+    const search = new TextSearch(operator, index.text);
+    const { conditions } = topLevelConditions(matcher.filter);
+    const prefix = index.text.before.map((path): FieldInterval[] => {
+      const [condition] = conditions.get(path) ?? [];
+      const value = isPlainObject(condition) && '$eq' in condition ? condition.$eq : condition;
+      if (
+        value === undefined ||
+        isPlainObject(value) ||
+        Array.isArray(value) ||
+        value instanceof RegExp
+      ) {
+        fail(
+          ErrorCode.NoQueryExecutionPlans,
+          `error processing query: ns=${this.ns} planner returned error :: caused by :: failed to use text index to satisfy $text query (if text index is compound, are equality predicates given for all prefix fields?)`,
+        );
+      }
+      return [{ low: value, lowInclusive: true, high: value, highInclusive: true }];
+    });
+    const scoreAt = index.text.before.length + 1;
+    const scores = new Map<number, number>();
+    for (const term of search.terms) {
+      const bounds = [
+        ...prefix,
+        [{ low: term, lowInclusive: true, high: term, highInclusive: true }],
+      ];
+      for (const key of index.scanKeys(bounds)) {
+        this.metrics.scanned++;
+        const rid = key[key.length - 1] as number;
+        scores.set(rid, (scores.get(rid) ?? 0) + (key[scoreAt] as number));
+      }
+    }
+    for (const [rid, score] of scores) {
+      const record = this.records.get(rid);
+      if (!record) continue;
+      this.metrics.scannedObjects++;
+      if (matcher.test(record.view) && search.matches(record.view)) yield { record, score };
+    }
+  }
+
+  /**
+   * The geo index `$near`/`$nearSphere`/`$geoNear` uses for `path` (a GeoJSON point needs a
+   * 2dsphere index), or undefined.
+   */
+  geoIndexFor(path: string | undefined, geoJson: boolean): BTreeIndex | undefined {
+    const indexes = [...this.indexes.values()].filter(
+      (index) =>
+        !index.spec.hidden &&
+        index.fields.some(
+          (f) =>
+            f.geo && (path === undefined || f.path === path) && (!geoJson || f.geo === '2dsphere'),
+        ),
+    );
+    return indexes.find((index) => index.fields.some((f) => f.geo === '2d')) ?? indexes[0];
+  }
+
+  /** `$near` and `$nearSphere`: every indexed location measured, nearest first. */
+  private nearHits(matcher: Matcher, near: NearQuery): Iterable<Hit> {
+    const index = this.geoIndexFor(near.path, near.geoJson);
+    if (!index) {
+      fail(
+        ErrorCode.NoQueryExecutionPlans,
+        `error processing query: ns=${this.ns} planner returned error :: caused by :: unable to find index for $geoNear query`,
+      );
+    }
+    const flat = index.fields.find((f) => f.path === near.path)?.geo === '2d';
+    const units: DistanceUnits = near.geoJson
+      ? 'meters'
+      : flat && !near.sphere
+        ? 'planar'
+        : 'radians';
+    return this.nearest(
+      index,
+      near.path,
+      near.point,
+      units,
+      matcher,
+      near.minDistance,
+      near.maxDistance,
+    );
+  }
+
+  /**
+   * Records holding locations at `path` in a geo index, with their distance from `point` in
+   * `units` (the nearest of their locations), within [min, max], matching `matcher`, nearest
+   * first. Shared by `$near` and the `$geoNear` stage.
+   */
+  nearest(
+    index: BTreeIndex,
+    path: string,
+    point: Position,
+    units: DistanceUnits,
+    matcher: Matcher,
+    minDistance = 0,
+    maxDistance = Infinity,
+  ): Hit[] {
+    const hits: Hit[] = [];
+    const seen = new Set<number>();
+    for (const rid of index.scan([])) {
+      this.metrics.scanned++;
+      if (seen.has(rid)) continue;
+      seen.add(rid);
+      const record = this.records.get(rid);
+      if (!record) continue;
+      let best = Infinity;
+      let location: StoredLocation | undefined;
+      for (const candidate of locationsAt(record.view, path)) {
+        const d = distanceTo(point, candidate, units);
+        if (d < best) [best, location] = [d, candidate];
+      }
+      if (best < minDistance || best > maxDistance) continue;
+      this.metrics.scannedObjects++;
+      if (matcher.test(record.view))
+        hits.push({ record, distance: best, ...(location ? { location } : {}) });
+    }
+    return hits.sort((a, b) => (a.distance as number) - (b.distance as number));
   }
 
   /**
@@ -306,12 +499,15 @@ export class Collection {
       const counted = index.countPoints(plan.intervals);
       if (counted !== null) return counted;
     }
-    return this.query(matcher, { hint }).length;
+    let n = 0;
+    const hits = this.hits(matcher, { hint });
+    while (!hits.next().done) n++;
+    return n;
   }
 
   /**
-   * Candidate records for a plan, each at most once. Lazy: the collection must not be written
-   * while the generator is being consumed (query() collects before anyone writes).
+   * Candidate records for a plan, each at most once, read when reached: a record written while
+   * the generator is suspended is seen as it is then, a removed one is skipped.
    */
   private *candidates(plan: Plan, reverseNatural: boolean): Generator<StoredRecord> {
     if (!plan.index) {
@@ -374,6 +570,12 @@ const INDEX_OPTION_KEYS = [
   'sparse',
   'expireAfterSeconds',
   'partialFilterExpression',
+  'weights',
+  'default_language',
+  'language_override',
+  'bits',
+  'min',
+  'max',
 ] as const;
 
 function sameOptions(a: IndexSpec, b: IndexSpec): boolean {
