@@ -1,5 +1,21 @@
 import { newStemmer } from 'snowball-stemmers';
-import stopWordLists from 'stopword';
+import {
+  dan,
+  deu,
+  eng,
+  fin,
+  fra,
+  hun,
+  ita,
+  nld,
+  nob,
+  por,
+  ron,
+  rus,
+  spa,
+  swe,
+  tur,
+} from 'stopword';
 
 /** A language of MongoDB's text search: its Snowball stemmer and its stop words. */
 export interface TextLanguage {
@@ -22,24 +38,23 @@ export function stripDiacritics(word: string): string {
     .normalize('NFC');
 }
 
-// MongoDB 7.0's text search languages (name, ISO 639-1 code) with their stop word list's
-// ISO 639-3 code in the stopword package.
-const LANGUAGES: readonly [name: string, code: string, stopWords: string][] = [
-  ['danish', 'da', 'dan'],
-  ['dutch', 'nl', 'nld'],
-  ['english', 'en', 'eng'],
-  ['finnish', 'fi', 'fin'],
-  ['french', 'fr', 'fra'],
-  ['german', 'de', 'deu'],
-  ['hungarian', 'hu', 'hun'],
-  ['italian', 'it', 'ita'],
-  ['norwegian', 'nb', 'nob'],
-  ['portuguese', 'pt', 'por'],
-  ['romanian', 'ro', 'ron'],
-  ['russian', 'ru', 'rus'],
-  ['spanish', 'es', 'spa'],
-  ['swedish', 'sv', 'swe'],
-  ['turkish', 'tr', 'tur'],
+// MongoDB 7.0's text search languages (name, ISO 639-1 code) with their stop words.
+const LANGUAGES: readonly [name: string, code: string, stopWords: readonly string[]][] = [
+  ['danish', 'da', dan],
+  ['dutch', 'nl', nld],
+  ['english', 'en', eng],
+  ['finnish', 'fi', fin],
+  ['french', 'fr', fra],
+  ['german', 'de', deu],
+  ['hungarian', 'hu', hun],
+  ['italian', 'it', ita],
+  ['norwegian', 'nb', nob],
+  ['portuguese', 'pt', por],
+  ['romanian', 'ro', ron],
+  ['russian', 'ru', rus],
+  ['spanish', 'es', spa],
+  ['swedish', 'sv', swe],
+  ['turkish', 'tr', tur],
 ];
 
 const NONE: TextLanguage = { name: 'none', stem: (word) => word, isStopWord: () => false };
@@ -49,9 +64,9 @@ const cache = new Map<string, TextLanguage>([
   ['simple', NONE],
 ]);
 
-function load(name: string, stopWordsCode: string): TextLanguage {
+function load(name: string, stopWordList: readonly string[]): TextLanguage {
   const stemmer = newStemmer(name);
-  const stopWords = new Set((stopWordLists[stopWordsCode] ?? []).map(foldWord));
+  const stopWords = new Set(stopWordList.map(foldWord));
   return {
     name,
     stem: (word) => stemmer.stem(word),

@@ -10,7 +10,20 @@ declare module 'snowball-stemmers' {
 }
 
 declare module 'stopword' {
-  /** Stop word lists by ISO 639-3 code (`eng`, `fra`, ...). */
-  const lists: Record<string, readonly string[] | undefined>;
-  export = lists;
+  // Stop word lists by ISO 639-3 code: the languages of MongoDB's text search.
+  export const dan: readonly string[];
+  export const deu: readonly string[];
+  export const eng: readonly string[];
+  export const fin: readonly string[];
+  export const fra: readonly string[];
+  export const hun: readonly string[];
+  export const ita: readonly string[];
+  export const nld: readonly string[];
+  export const nob: readonly string[];
+  export const por: readonly string[];
+  export const ron: readonly string[];
+  export const rus: readonly string[];
+  export const spa: readonly string[];
+  export const swe: readonly string[];
+  export const tur: readonly string[];
 }
