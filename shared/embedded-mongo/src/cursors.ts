@@ -72,11 +72,16 @@ class BatchSource {
  */
 export class CursorRegistry {
   private readonly cursors = new Map<string, OpenCursor>();
-  private readonly idleTimeoutMs: number;
+  private idleTimeoutMs: number;
 
   /** @param idleTimeoutMs idle cursors are closed after this long (mongod's default: 10 minutes). */
   constructor(idleTimeoutMs = 10 * 60 * 1000) {
     this.idleTimeoutMs = idleTimeoutMs;
+  }
+
+  /** Changes the idle timeout (setParameter cursorTimeoutMillis). */
+  setIdleTimeout(ms: number): void {
+    this.idleTimeoutMs = ms;
   }
 
   get size(): number {

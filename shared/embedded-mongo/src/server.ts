@@ -3,6 +3,7 @@ import type { Document } from './bson/values';
 import type { CommandContext } from './commands/command-context';
 import { dispatchCommand, type EngineLogger } from './commands/dispatch';
 import { CursorRegistry } from './cursors';
+import { ServerParameters } from './server-parameters';
 import { Catalog } from './storage/catalog';
 import { Journal } from './storage/journal';
 import { removeExpiredDocuments } from './storage/ttl-monitor';
@@ -80,8 +81,10 @@ export async function startEmbeddedMongo(
 ): Promise<EmbeddedMongo> {
   const logger = options.logger ?? SILENT;
   const host = options.host ?? '127.0.0.1';
-  const catalog = new Catalog();
   const cursors = new CursorRegistry(options.cursorTimeoutMs);
+  const catalog = new Catalog(
+    new ServerParameters(options.cursorTimeoutMs, (ms) => cursors.setIdleTimeout(ms)),
+  );
   const journal = await openJournal(catalog, options, logger);
   const sockets = new Set<net.Socket>();
   const server = net.createServer();

@@ -6,6 +6,7 @@ import { compileFilter, QUERY_OPTIONS, translateQueryErrors } from '../query/mat
 import type { Catalog } from '../storage/catalog';
 import { geoNearStage } from './geo-near.stage';
 import { numberOption, rejectUnsupportedOptions, type CommandHandler } from './command-context';
+import { explainCommand } from './explain.commands';
 
 const UNSUPPORTED_STAGES = new Set([
   '$out',
@@ -228,11 +229,15 @@ function* mapIterable<T, R>(items: Iterable<T>, f: (item: T) => R): Generator<R>
   for (const item of items) yield f(item);
 }
 
-const aggregate: CommandHandler = (command, db, { catalog, cursors }) => {
+const aggregate: CommandHandler = (command, db, ctx) => {
+  const { catalog, cursors } = ctx;
   const target = command.aggregate;
-  if (command.explain === true)
-    fail(ErrorCode.NotImplemented, 'explain is not supported by the embedded MongoDB engine');
   rejectUnsupportedOptions(command);
+  if (command.explain === true && typeof target === 'string') {
+    checkPipeline(command.pipeline);
+    const { explain: _explain, ...inner } = command;
+    return explainCommand(inner, db, ctx, 'queryPlanner');
+  }
   if (typeof target !== 'string') {
     fail(
       ErrorCode.NotImplemented,

@@ -3,6 +3,7 @@ import { ErrorCode, fail, MongoServerError } from '../errors';
 import { aggregateCommands } from './aggregate.commands';
 import { catalogCommands } from './catalog.commands';
 import { collModCommands } from './collmod.commands';
+import { explainCommands } from './explain.commands';
 import type { CommandContext, CommandHandler } from './command-context';
 import { queryCommands } from './query.commands';
 import { serverCommands } from './server.commands';
@@ -13,6 +14,7 @@ const HANDLERS: ReadonlyMap<string, CommandHandler> = new Map(
     ...serverCommands,
     ...catalogCommands,
     ...collModCommands,
+    ...explainCommands,
     ...queryCommands,
     ...writeCommands,
     ...aggregateCommands,

@@ -1,6 +1,7 @@
 import { Long, UUID } from 'bson';
 import os from 'node:os';
-import type { Document } from '../bson/values';
+import { isPlainObject, type Document } from '../bson/values';
+import { ErrorCode, fail } from '../errors';
 import { MAX_BSON_OBJECT_SIZE } from '../storage/document-rules';
 import { MAX_MESSAGE_SIZE_BYTES } from '../wire/protocol';
 import type { CommandContext, CommandHandler } from './command-context';
@@ -70,6 +71,46 @@ function serverStatus(_command: Document, _db: string, ctx: CommandContext): Doc
 
 const ok: CommandHandler = () => ({ ok: 1 });
 
+/** Fields of getParameter / setParameter that are no parameter names. */
+const PARAMETER_COMMAND_FIELDS = new Set([
+  'getParameter',
+  'setParameter',
+  '$db',
+  'lsid',
+  'comment',
+  '$readPreference',
+  '$clusterTime',
+  'apiVersion',
+  'apiStrict',
+  'apiDeprecationErrors',
+]);
+
+function parameterFields(command: Document): Document {
+  return Object.fromEntries(
+    Object.entries(command).filter(([key]) => !PARAMETER_COMMAND_FIELDS.has(key)),
+  );
+}
+
+function requireAdmin(db: string, name: string): void {
+  if (db !== 'admin')
+    fail(ErrorCode.Unauthorized, `${name} may only be run against the admin database.`);
+}
+
+const getParameter: CommandHandler = (command, db, { catalog }) => {
+  requireAdmin(db, 'getParameter');
+  const selector = command.getParameter;
+  const all = selector === '*' || (isPlainObject(selector) && selector.allParameters === true);
+  const showDetails = isPlainObject(selector) && selector.showDetails === true;
+  const names = all ? '*' : Object.keys(parameterFields(command));
+  return { ...catalog.parameters.get(names, showDetails), ok: 1 };
+};
+
+const setParameter: CommandHandler = (command, db, { catalog }) => {
+  requireAdmin(db, 'setParameter');
+  const was = catalog.parameters.set(parameterFields(command));
+  return { was, ok: 1 };
+};
+
 /** Handshake, diagnostics and session commands. */
 export const serverCommands: Record<string, CommandHandler> = {
   hello,
@@ -79,12 +120,8 @@ export const serverCommands: Record<string, CommandHandler> = {
   buildInfo,
   buildinfo: buildInfo,
   whatsmyuri: (_c, _d, ctx) => ({ you: ctx.clientAddress, ok: 1 }),
-  getParameter: (command) => ({
-    ...(command.featureCompatibilityVersion !== undefined
-      ? { featureCompatibilityVersion: { version: '7.0' } }
-      : {}),
-    ok: 1,
-  }),
+  getParameter,
+  setParameter,
   getCmdLineOpts: () => ({ argv: process.argv.slice(1), parsed: {}, ok: 1 }),
   serverStatus,
   hostInfo: () => ({

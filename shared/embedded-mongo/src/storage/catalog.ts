@@ -5,6 +5,7 @@ import { ErrorCode, fail } from '../errors';
 import type { IndexSpec } from './btree-index';
 import { Collection, type QueryMetrics, type StoredRecord } from './collection';
 import type { Journal } from './journal';
+import { ServerParameters } from '../server-parameters';
 
 /**
  * A journal entry: one committed change. Replaying entries in order rebuilds the catalog; a
@@ -70,6 +71,12 @@ export class Catalog {
   private lastAppend: Promise<void> = Promise.resolve();
   /** Query work across all collections, for serverStatus. */
   readonly metrics: QueryMetrics = { scanned: 0, scannedObjects: 0 };
+  /** getParameter / setParameter. */
+  readonly parameters: ServerParameters;
+
+  constructor(parameters: ServerParameters = new ServerParameters()) {
+    this.parameters = parameters;
+  }
 
   /** Starts journaling every later change (after replay). */
   attachJournal(journal: Journal): void {
@@ -107,7 +114,7 @@ export class Catalog {
     checkCollectionName(name);
     if (this.getCollection(db, name))
       fail(ErrorCode.NamespaceExists, `Collection ${db}.${name} already exists.`);
-    const collection = new Collection(db, name, options, undefined, this.metrics);
+    const collection = new Collection(db, name, options, undefined, this.metrics, this.parameters);
     this.attach(collection);
     this.record({ o: 'create', ns: collection.ns, options, uuid: collection.uuid });
     return collection;
@@ -146,7 +153,7 @@ export class Catalog {
     this.databases.get(from.db)?.delete(from.name);
     let moved = from;
     if (toDb !== from.db) {
-      moved = new Collection(toDb, toName, from.options, from.uuid, this.metrics);
+      moved = new Collection(toDb, toName, from.options, from.uuid, this.metrics, this.parameters);
       for (const index of from.indexList().slice(1)) moved.createIndex(index.spec);
       for (const record of from.allRecords())
         moved.insert(record.doc, { doc: record.doc, size: record.size });
@@ -230,7 +237,15 @@ export class Catalog {
     const entry = toExactForm(deserialize(bytes, { promoteValues: false })) as Entry;
     switch (entry.o) {
       case 'create':
-        this.attach(new Collection(...splitNs(entry.ns), entry.options, entry.uuid, this.metrics));
+        this.attach(
+          new Collection(
+            ...splitNs(entry.ns),
+            entry.options,
+            entry.uuid,
+            this.metrics,
+            this.parameters,
+          ),
+        );
         return;
       case 'drop':
         this.databases.get(splitNs(entry.ns)[0])?.delete(splitNs(entry.ns)[1]);
@@ -280,7 +295,7 @@ export class Catalog {
     const [db, name] = splitNs(ns);
     const existing = this.getCollection(db, name);
     if (existing) return existing;
-    const collection = new Collection(db, name, {}, undefined, this.metrics);
+    const collection = new Collection(db, name, {}, undefined, this.metrics, this.parameters);
     this.attach(collection);
     return collection;
   }

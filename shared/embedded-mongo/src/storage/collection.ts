@@ -7,6 +7,7 @@ import type { StoredLocation } from '../geo/geo-value';
 import type { Matcher } from '../query/matcher';
 import { planQuery, topLevelConditions, type Plan, type SortSpec } from '../query/planner';
 import { sortItems } from '../query/sort';
+import type { QueryParameters } from '../server-parameters';
 import type { TextIndexDefinition } from '../text/text-index';
 import { TextSearch, type TextOperator } from '../text/text-search';
 import { compileValidator, type DocumentValidator } from '../validation/document-validator';
@@ -46,12 +47,23 @@ export interface QueryOptions {
 
 export const ID_INDEX_NAME = '_id_';
 
+/** Databases `notablescan` leaves alone, as mongod does. */
+const INTERNAL_DATABASES = new Set(['admin', 'local', 'config']);
+
 /** Work counters, as mongod reports them in serverStatus `metrics.queryExecutor`. */
 export interface QueryMetrics {
   /** Index entries examined. */
   scanned: number;
   /** Documents examined (tested against a filter). */
   scannedObjects: number;
+}
+
+/** One query's work, as explain's executionStats reports it. */
+export interface QueryWork {
+  keysExamined: number;
+  docsExamined: number;
+  /** Documents that passed the filter (before skip and limit). */
+  matched: number;
 }
 
 /** A collection: records in natural order and their indexes (the `_id` index always first). */
@@ -65,6 +77,7 @@ export class Collection {
   private readonly indexes = new Map<string, BTreeIndex>();
   private nextRid = 1;
   private readonly metrics: QueryMetrics;
+  private readonly parameters: QueryParameters;
 
   constructor(
     db: string,
@@ -72,7 +85,9 @@ export class Collection {
     options: Document = {},
     uuid: UUID = new UUID(),
     metrics: QueryMetrics = { scanned: 0, scannedObjects: 0 },
+    parameters: QueryParameters = { notablescan: false },
   ) {
+    this.parameters = parameters;
     this.db = db;
     this.name = name;
     this.currentOptions = options;
@@ -287,10 +302,11 @@ export class Collection {
 
   /**
    * The records matching `matcher`, sorted, skipped and limited (see {@link hits}), as an array:
-   * for writes, which must see the whole set before changing it.
+   * for writes, which must see the whole set before changing it. `work`, when given, also counts
+   * the index entries and documents examined (explain).
    */
-  query(matcher: Matcher, options: QueryOptions = {}): StoredRecord[] {
-    return Array.from(this.hits(matcher, options), (hit) => hit.record);
+  query(matcher: Matcher, options: QueryOptions = {}, work?: QueryWork): StoredRecord[] {
+    return Array.from(this.hits(matcher, options, work), (hit) => hit.record);
   }
 
   /**
@@ -301,7 +317,7 @@ export class Collection {
    * index provides is collected first: a sort without an index, `$text` (ordered by nothing, but
    * scored term by term) and `$near` (ordered by distance).
    */
-  *hits(matcher: Matcher, options: QueryOptions = {}): Generator<Hit> {
+  *hits(matcher: Matcher, options: QueryOptions = {}, work?: QueryWork): Generator<Hit> {
     const sort = options.sort ?? [];
     const skip = options.skip ?? 0;
     const limit = options.limit ?? 0;
@@ -316,8 +332,14 @@ export class Collection {
       const plan = natural
         ? this.plan({}, [], { $natural: 1 })
         : this.plan(matcher.filter, sort, options.hint);
+      if (!plan.index && this.parameters.notablescan && !INTERNAL_DATABASES.has(this.db)) {
+        fail(
+          ErrorCode.NoQueryExecutionPlans,
+          "error processing query: planner returned error :: caused by :: No indexed plans available, and running with 'notablescan'",
+        );
+      }
       ordered ||= natural || plan.providesSort;
-      source = this.matching(matcher, plan, natural && sort[0]?.[1] === -1);
+      source = this.matching(matcher, plan, natural && sort[0]?.[1] === -1, work);
     }
     if (!ordered) {
       source = sortItems(
@@ -340,10 +362,18 @@ export class Collection {
     }
   }
 
-  private *matching(matcher: Matcher, plan: Plan, reverseNatural: boolean): Generator<Hit> {
-    for (const record of this.candidates(plan, reverseNatural)) {
+  private *matching(
+    matcher: Matcher,
+    plan: Plan,
+    reverseNatural: boolean,
+    work: QueryWork | undefined,
+  ): Generator<Hit> {
+    for (const record of this.candidates(plan, reverseNatural, work)) {
       this.metrics.scannedObjects++;
-      if (matcher.test(record.view)) yield { record };
+      if (work) work.docsExamined++;
+      if (!matcher.test(record.view)) continue;
+      if (work) work.matched++;
+      yield { record };
     }
   }
 
@@ -509,7 +539,11 @@ export class Collection {
    * Candidate records for a plan, each at most once, read when reached: a record written while
    * the generator is suspended is seen as it is then, a removed one is skipped.
    */
-  private *candidates(plan: Plan, reverseNatural: boolean): Generator<StoredRecord> {
+  private *candidates(
+    plan: Plan,
+    reverseNatural: boolean,
+    work: QueryWork | undefined,
+  ): Generator<StoredRecord> {
     if (!plan.index) {
       yield* reverseNatural ? [...this.records.values()].reverse() : this.records.values();
       return;
@@ -517,6 +551,7 @@ export class Collection {
     const seen = plan.index.multikey ? new Set<number>() : null;
     for (const rid of plan.index.scan(plan.intervals, plan.reverse)) {
       this.metrics.scanned++;
+      if (work) work.keysExamined++;
       if (seen) {
         if (seen.has(rid)) continue;
         seen.add(rid);

@@ -6,9 +6,11 @@ const MIN_DATE = new Date(-8_640_000_000_000_000);
 
 /**
  * Deletes documents whose TTL-indexed date (or earliest date, for arrays) is more than the index's
- * `expireAfterSeconds` in the past, as mongod's TTL monitor does. Returns how many it removed.
+ * `expireAfterSeconds` in the past, as mongod's TTL monitor does (nothing while the parameter
+ * `ttlMonitorEnabled` is false). Returns how many it removed.
  */
 export function removeExpiredDocuments(catalog: Catalog, now = new Date()): number {
+  if (!catalog.parameters.ttlMonitorEnabled) return 0;
   let removed = 0;
   for (const db of catalog.databaseNames()) {
     for (const collection of catalog.collections(db)) {
