@@ -1,11 +1,5 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { ApolloServerErrorCode } from '@apollo/server/errors';
-import {
-  GraphQLError,
-  OperationTypeNode,
-  type GraphQLSchema,
-  type OperationDefinitionNode,
-} from 'graphql';
+import { OperationTypeNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
 import { getVariableValues } from 'graphql/execution/values';
 import { ErrorCode, hasRole, type Identity, type RequestContextBase } from '@psa/shared';
 import type { AccessRules } from './access-rules';
@@ -71,12 +65,7 @@ export function authorizationPlugin(
             const message = request.operationName
               ? `Unknown operation named "${request.operationName}".`
               : 'Must provide operation name if query contains multiple operations.';
-            throw new GraphQLError(message, {
-              extensions: {
-                code: ApolloServerErrorCode.OPERATION_RESOLUTION_FAILURE,
-                http: { status: 400 },
-              },
-            });
+            throw gatewayError(ErrorCode.OPERATION_RESOLUTION_FAILURE, message);
           }
           if (operation.operation === OperationTypeNode.SUBSCRIPTION) return;
           const { maxDepth, maxCost } = options;

@@ -31,6 +31,7 @@ import {
 import { accessRulesFromSupergraph } from './access-rules';
 import { authorizationPlugin, type AuthorizationContext } from './authorization.plugin';
 import { clientAddress } from './client-address';
+import { gatewayError } from './gateway-errors';
 import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
@@ -43,6 +44,7 @@ import { SUPERGRAPH_PATH, type SubgraphName } from './supergraph';
 
 export { loadGatewayConfig, parseRate, type GatewayConfig, type Rate } from './config';
 export { accessRulesFromSupergraph, AccessRules } from './access-rules';
+export { WebSocketCloseCode } from './subscriptions/close-code';
 
 /**
  * Per-request context at the gateway. `authorization` is forwarded as is to the subgraphs, unless
@@ -113,11 +115,9 @@ const refuseHttpSubscriptions: ApolloServerPlugin<GatewayContext> = {
     return {
       async didResolveOperation({ operation }) {
         if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-          throw new GraphQLError(
+          throw gatewayError(
+            ErrorCode.BAD_REQUEST,
             'Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP',
-            {
-              extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
-            },
           );
         }
       },

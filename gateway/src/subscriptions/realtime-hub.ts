@@ -1,5 +1,6 @@
 import { GraphQLError, parse, type DocumentNode, type ExecutionResult } from 'graphql';
 import {
+  ErrorCode,
   isInAudience,
   realtimeChannel,
   type Audience,
@@ -163,7 +164,7 @@ export class RealtimeHub {
         subscriber.end({
           errors: [
             new GraphQLError('You can no longer read this project', {
-              extensions: { code: 'FORBIDDEN' },
+              extensions: { code: ErrorCode.FORBIDDEN },
             }),
           ],
         });
@@ -185,7 +186,7 @@ export class RealtimeHub {
           first.authorization,
         );
         // The thing that changed is gone already (e.g. deleted with its project): nothing to tell.
-        if (codeOf(result) === 'NOT_FOUND') return;
+        if (codeOf(result) === ErrorCode.NOT_FOUND) return;
         for (const subscriber of group) subscriber.deliver(result);
         this.options.delivered?.inc({ kind: first.operation.kind }, group.length);
       }),

@@ -13,7 +13,7 @@ import {
   type SelectionSetNode,
   type ValueNode,
 } from 'graphql';
-import type { RealtimeKind } from '@psa/shared';
+import { ErrorCode, type RealtimeKind } from '@psa/shared';
 import type { ResultSharing } from '../result-sharing';
 
 /**
@@ -119,7 +119,7 @@ export function realtimeOperation(
   variables: Record<string, unknown>,
 ): RealtimeOperation {
   const refuse = (message: string): never => {
-    throw new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
+    throw new GraphQLError(message, { extensions: { code: ErrorCode.BAD_USER_INPUT } });
   };
   if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
     refuse('Only subscriptions are served over WebSocket; send queries and mutations over HTTP');
@@ -135,7 +135,7 @@ export function realtimeOperation(
   const projectId = projectArgument ? valueOf(projectArgument.value, variables) : undefined;
   if (typeof projectId !== 'string' || !/^[0-9a-fA-F]{24}$/.test(projectId)) {
     throw new GraphQLError('projectId is not a valid id', {
-      extensions: { code: 'BAD_USER_INPUT', field: 'projectId' },
+      extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'projectId' },
     });
   }
   if (!field.selectionSet) refuse('Select the fields to receive');

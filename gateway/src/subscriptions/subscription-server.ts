@@ -10,24 +10,13 @@ import {
 } from 'graphql';
 import type { Context } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { Identity, Logger, RevocationStore } from '@psa/shared';
+import { ErrorCode, type Identity, type Logger, type RevocationStore } from '@psa/shared';
 import { checkCaller, type CallerCheckOptions } from '../caller-check';
+import { WebSocketCloseCode } from './close-code';
 import type { RealtimeHub, Subscriber } from './realtime-hub';
 import type { ResultSharing } from '../result-sharing';
 import { realtimeOperation, type RealtimeOperation } from './realtime-operation';
 import { serveGraphqlWs, type SocketExtra } from './ws-transport';
-
-/** Close codes a client can act on (graphql-ws reserves 4400–4499 for the protocol). */
-export const CLOSE = {
-  /** No, malformed, invalid or expired token: log in (again) and reconnect. */
-  unauthorized: 4401,
-  /** The session ended (logout) or the role changed: refresh or log in, then reconnect. */
-  forbidden: 4403,
-  /** The gateway is shutting down: reconnect (to another replica). */
-  goingAway: 1001,
-  /** The client did not read its results (`maxPendingResults`): reconnect and read faster. */
-  tooSlow: 1013,
-} as const;
 
 export interface SubscriptionLimits {
   /** Subscriptions one connection may hold at once. */
@@ -87,7 +76,7 @@ type ConnectionContext = Context<
 >;
 
 /** `error` with `extensions.code` set (graphql-js's parse and validation errors carry none). */
-function withCode(error: GraphQLError, code: string): GraphQLError {
+function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
   return new GraphQLError(error.message, {
     nodes: error.nodes,
     source: error.source,
@@ -198,7 +187,7 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
     for (const drop of [...connection.subscriptions.values()]) drop();
     closeConnection(
       connection,
-      CLOSE.tooSlow,
+      WebSocketCloseCode.TryAgainLater,
       'Too many results waiting: the client is not reading',
     );
   };
@@ -219,7 +208,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           if (standing === 'valid') return;
           const reason =
             standing === 'revoked' ? 'Session has ended' : 'Role changed: refresh the session';
-          for (const connection of group) closeConnection(connection, CLOSE.forbidden, reason);
+          for (const connection of group)
+            closeConnection(connection, WebSocketCloseCode.Forbidden, reason);
         },
         // The store is unreachable (Redis restarting): open sockets stay; new ones are refused.
         () => undefined,
@@ -241,7 +231,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
             check.status === 'anonymous'
               ? 'Send the access token in connection_init: {"authorization": "Bearer <token>"}'
               : check.reason;
-          ctx.extra.socket.close(ended ? CLOSE.forbidden : CLOSE.unauthorized, reason);
+          ctx.extra.socket.close(
+            ended ? WebSocketCloseCode.Forbidden : WebSocketCloseCode.Unauthorized,
+            reason,
+          );
           return false;
         }
         const { identity } = check;
@@ -251,7 +244,8 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
           socket: ctx.extra.socket,
           subscriptions: new Map(),
           expiry: setTimeout(
-            () => closeConnection(connection, CLOSE.unauthorized, 'Access token expired'),
+            () =>
+              closeConnection(connection, WebSocketCloseCode.Unauthorized, 'Access token expired'),
             Math.max(0, identity.expiresAt * 1000 - Date.now()),
           ),
         };
@@ -272,14 +266,16 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         const schema = options.schema();
         if (!connection || !schema) {
           return [
-            new GraphQLError('The gateway is not ready', { extensions: { code: 'UNAVAILABLE' } }),
+            new GraphQLError('The gateway is not ready', {
+              extensions: { code: ErrorCode.SERVICE_UNAVAILABLE },
+            }),
           ];
         }
         if (connection.subscriptions.size >= limits.maxSubscriptionsPerConnection) {
           return [
             new GraphQLError(
               `At most ${limits.maxSubscriptionsPerConnection} subscriptions per connection`,
-              { extensions: { code: 'BAD_USER_INPUT' } },
+              { extensions: { code: ErrorCode.BAD_USER_INPUT } },
             ),
           ];
         }
@@ -290,21 +286,21 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         } catch (error) {
           return [
             error instanceof GraphQLError
-              ? withCode(error, 'GRAPHQL_PARSE_FAILED')
+              ? withCode(error, ErrorCode.GRAPHQL_PARSE_FAILED)
               : new GraphQLError('Invalid query', {
-                  extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+                  extensions: { code: ErrorCode.GRAPHQL_PARSE_FAILED },
                 }),
           ];
         }
         const errors = validate(schema, document);
         if (errors.length > 0) {
-          return errors.map((error) => withCode(error, 'GRAPHQL_VALIDATION_FAILED'));
+          return errors.map((error) => withCode(error, ErrorCode.GRAPHQL_VALIDATION_FAILED));
         }
         const operation = getOperationAST(document, payload.operationName ?? undefined);
         if (!operation) {
           return [
             new GraphQLError('Name the operation to run (operationName)', {
-              extensions: { code: 'OPERATION_RESOLUTION_FAILURE' },
+              extensions: { code: ErrorCode.OPERATION_RESOLUTION_FAILURE },
             }),
           ];
         }
@@ -339,7 +335,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         if (!access) {
           connection.subscriptions.delete(id);
           return {
-            errors: [new GraphQLError('Project not found', { extensions: { code: 'NOT_FOUND' } })],
+            errors: [
+              new GraphQLError('Project not found', { extensions: { code: ErrorCode.NOT_FOUND } }),
+            ],
           };
         }
         let remove: () => void = () => undefined;
@@ -374,8 +372,9 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       clearInterval(sessionCheck);
       options.httpServer.off('upgrade', onUpgrade);
       for (const connection of connections)
-        closeConnection(connection, CLOSE.goingAway, 'Server shutting down');
-      for (const client of wss.clients) client.close(CLOSE.goingAway, 'Server shutting down');
+        closeConnection(connection, WebSocketCloseCode.GoingAway, 'Server shutting down');
+      for (const client of wss.clients)
+        client.close(WebSocketCloseCode.GoingAway, 'Server shutting down');
       await server.dispose();
     },
   };

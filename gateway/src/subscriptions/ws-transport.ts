@@ -1,7 +1,8 @@
 import type http from 'node:http';
-import { CloseCode, handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
+import { handleProtocols, makeServer, type ServerOptions } from 'graphql-ws';
 import type { WebSocket, WebSocketServer } from 'ws';
 import type { Logger } from '@psa/shared';
+import { WebSocketCloseCode } from './close-code';
 
 /** What every graphql-ws callback gets beside the protocol context: the socket and its request. */
 export interface SocketExtra {
@@ -51,7 +52,7 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
           socket.on('message', (data) => {
             handle(String(data)).catch((error: unknown) => {
               logger.error({ err: error }, 'WebSocket message handling failed');
-              socket.close(CloseCode.InternalServerError, 'Internal server error');
+              socket.close(WebSocketCloseCode.InternalServerError, 'Internal server error');
             });
           }),
       },
@@ -65,7 +66,7 @@ export function serveGraphqlWs<E extends Record<PropertyKey, unknown>>(
   });
   return {
     dispose: async () => {
-      for (const client of wss.clients) client.close(1001, 'Going away');
+      for (const client of wss.clients) client.close(WebSocketCloseCode.GoingAway, 'Going away');
       wss.removeAllListeners();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -107,6 +107,9 @@ describe('the GraphQL HTTP server', () => {
         body: JSON.stringify({ query: `{ requestId } #${'x'.repeat(20_000)}` }),
       });
       expect(huge.status).toBe(413);
+      expect(await huge.json()).toMatchObject({
+        errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
 
       // No Subscription type here: a client error, not an internal one.
       const subscription = await graphqlRequest(server.url, 'subscription { requestId }');
@@ -117,6 +120,50 @@ describe('the GraphQL HTTP server', () => {
           extensions: { code: 'BAD_REQUEST' },
         },
       ]);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('answers what is wrong with the request itself with the code and status the README lists', async () => {
+    const server = await start();
+    try {
+      const put = await fetch(server.url, { method: 'PUT' });
+      expect(put.status).toBe(405);
+      expect(await put.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });
+      const notJson = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"query":',
+      });
+      expect(notJson.status).toBe(400);
+      expect(await notJson.json()).toMatchObject({
+        errors: [{ extensions: { code: 'BAD_REQUEST' } }],
+      });
+      const unparsable = await graphqlRequest(server.url, '{ requestId');
+      expect(unparsable.status).toBe(400);
+      expect(unparsable.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
+      const invalid = await graphqlRequest(server.url, '{ nothing }');
+      expect(invalid.status).toBe(400);
+      expect(invalid.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const ambiguous = await graphqlRequest(
+        server.url,
+        'query A { requestId } query B { requestId }',
+      );
+      expect(ambiguous.status).toBe(400);
+      expect(ambiguous.body.errors?.[0]?.extensions?.code).toBe('OPERATION_RESOLUTION_FAILURE');
+      // An automatic persisted query the server has not seen: the client sends the query next.
+      const unknownHash = await fetch(server.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({
+          extensions: { persistedQuery: { version: 1, sha256Hash: 'a'.repeat(64) } },
+        }),
+      });
+      expect(unknownHash.status).toBe(200);
+      expect(await unknownHash.json()).toMatchObject({
+        errors: [{ extensions: { code: 'PERSISTED_QUERY_NOT_FOUND' } }],
+      });
     } finally {
       await server.stop();
     }

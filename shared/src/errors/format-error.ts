@@ -61,7 +61,7 @@ export function createErrorFormatter(development: boolean) {
       // Apollo Server's own request errors that carry a 4xx status but no code (a persisted
       // query whose hash does not match) are the client's: BAD_REQUEST with Apollo's message.
       if (isClientRequestError(original)) {
-        return { ...base, extensions: { code: 'BAD_REQUEST' } };
+        return { ...base, extensions: { code: ErrorCode.BAD_REQUEST } };
       }
       return {
         ...base,

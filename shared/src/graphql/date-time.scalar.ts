@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind } from 'graphql';
+import { ErrorCode } from '../errors/error-code';
 
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
@@ -7,7 +8,7 @@ function parse(value: unknown): Date {
     throw new GraphQLError(
       'DateTime must be an ISO-8601 date-time with a time zone, e.g. 2026-12-01T00:00:00Z',
       {
-        extensions: { code: 'BAD_USER_INPUT' },
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
       },
     );
   }
@@ -28,7 +29,7 @@ export const DateTimeScalar = new GraphQLScalarType<Date, string>({
   parseLiteral(ast) {
     if (ast.kind !== Kind.STRING) {
       throw new GraphQLError('DateTime must be a string', {
-        extensions: { code: 'BAD_USER_INPUT' },
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
       });
     }
     return parse(ast.value);

@@ -12,6 +12,7 @@ import {
   type ApolloServerPlugin,
   type BaseContext,
 } from '@apollo/server';
+import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import { codeOf } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
 
@@ -104,7 +105,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-function graphqlError(res: ServerResponse, status: number, message: string, code: string): void {
+/** Answers `code` with its HTTP status, or with `status` where the HTTP method calls for another. */
+function graphqlError(
+  res: ServerResponse,
+  code: ErrorCode,
+  message: string,
+  status = HTTP_STATUS[code],
+): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
 }
 
@@ -123,7 +130,7 @@ export function requestLoggingPlugin<TContext extends RequestContextBase>(
           for (const error of errors) {
             if (codeOf(error.originalError) !== null) continue;
             const code = error.extensions?.code;
-            if (typeof code === 'string' && code !== 'INTERNAL_SERVER_ERROR') continue;
+            if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) continue;
             contextValue.logger.error(
               { err: error.originalError ?? error, path: error.path },
               'unexpected error',
@@ -202,7 +209,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     }
     if (req.method !== 'POST' && req.method !== 'GET') {
       res.setHeader('allow', 'GET, POST');
-      return graphqlError(res, 405, 'Use POST (or GET for queries)', 'BAD_REQUEST');
+      return graphqlError(res, ErrorCode.BAD_REQUEST, 'Use POST (or GET for queries)', 405);
     }
     let raw: string;
     try {
@@ -212,9 +219,8 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         res.setHeader('connection', 'close');
         return graphqlError(
           res,
-          413,
+          ErrorCode.PAYLOAD_TOO_LARGE,
           `Request body is larger than ${options.bodyLimitBytes} bytes`,
-          'PAYLOAD_TOO_LARGE',
         );
       }
       throw error;
@@ -228,7 +234,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       try {
         body = JSON.parse(raw);
       } catch {
-        return graphqlError(res, 400, 'Request body is not valid JSON', 'BAD_REQUEST');
+        return graphqlError(res, ErrorCode.BAD_REQUEST, 'Request body is not valid JSON');
       }
     }
     const requestLogger = logger.child({ requestId });
@@ -260,7 +266,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       .catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
         if (!res.headersSent)
-          graphqlError(res, 500, 'Internal server error', 'INTERNAL_SERVER_ERROR');
+          graphqlError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
         else res.end();
       })
       .finally(() => {
@@ -286,7 +292,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
           ? [408, 'The request was not received in time']
           : [400, 'Malformed HTTP request'];
-    const body = JSON.stringify({ errors: [{ message, extensions: { code: 'BAD_REQUEST' } }] });
+    const body = JSON.stringify({
+      errors: [{ message, extensions: { code: ErrorCode.BAD_REQUEST } }],
+    });
     socket.end(
       `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\n` +
         `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,

@@ -2,6 +2,7 @@ import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type DocumentNode } from 'graphql';
+import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import { createErrorFormatter } from '../errors/format-error';
 import {
   requestLoggingPlugin,
@@ -37,7 +38,10 @@ function refuseMissingRootTypes<TContext extends BaseContext>(): ApolloServerPlu
         async didResolveOperation({ operation, schema }) {
           if (!operation || schema.getRootType(operation.operation)) return;
           throw new GraphQLError(`This service has no ${operation.operation} operations`, {
-            extensions: { code: 'BAD_REQUEST', http: { status: 400 } },
+            extensions: {
+              code: ErrorCode.BAD_REQUEST,
+              http: { status: HTTP_STATUS[ErrorCode.BAD_REQUEST] },
+            },
           });
         },
       };

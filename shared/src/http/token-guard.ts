@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import type { Caller } from '../auth/request-identity';
+import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import type { RequestContextBase } from './graphql-server';
 
 /** Root fields any subgraph answers without a token: composition's SDL query and `__typename`. */
@@ -50,7 +51,10 @@ export function tokenGuardPlugin<TContext extends RequestContextBase & { caller:
           )
             return;
           throw new GraphQLError(contextValue.caller.authError?.message ?? 'Sign in to do this', {
-            extensions: { code: 'UNAUTHENTICATED', http: { status: 401 } },
+            extensions: {
+              code: ErrorCode.UNAUTHENTICATED,
+              http: { status: HTTP_STATUS[ErrorCode.UNAUTHENTICATED] },
+            },
           });
         },
       };
