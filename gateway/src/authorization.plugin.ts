@@ -3,7 +3,7 @@ import { OperationTypeNode, type GraphQLSchema, type OperationDefinitionNode } f
 import { getVariableValues } from 'graphql/execution/values';
 import { ErrorCode, hasRole, type Identity, type RequestContextBase } from '@psa/shared';
 import type { AccessRules } from './access-rules';
-import { checkCaller, type CallerCheckOptions } from './caller-check';
+import { checkCaller, refusalMessage, type CallerCheckOptions } from './caller-check';
 import { gatewayError, rateLimitedError } from './gateway-errors';
 import type { LoginRateLimits } from './login-rate-limits';
 import { analyzeOperation } from './operation-analysis';
@@ -103,7 +103,7 @@ export function authorizationPlugin(
               throw gatewayError(ErrorCode.UNAUTHENTICATED, `Sign in to use ${required.field}`);
             }
             if (caller.status === 'refused') {
-              throw gatewayError(ErrorCode.UNAUTHENTICATED, caller.reason);
+              throw gatewayError(ErrorCode.UNAUTHENTICATED, refusalMessage(caller.refusal));
             }
             if (!hasRole(caller.identity.role, required.role)) {
               throw gatewayError(

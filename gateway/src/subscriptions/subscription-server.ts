@@ -11,7 +11,13 @@ import {
 import type { Context } from 'graphql-ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ErrorCode, type Identity, type Logger, type RevocationStore } from '@psa/shared';
-import { checkCaller, type CallerCheckOptions } from '../caller-check';
+import {
+  checkCaller,
+  refusalMessage,
+  refusalOfStanding,
+  type CallerCheckOptions,
+  type Refusal,
+} from '../caller-check';
 import { WebSocketCloseCode } from './close-code';
 import type { RealtimeHub, Subscriber } from './realtime-hub';
 import type { ResultSharing } from '../result-sharing';
@@ -83,6 +89,25 @@ function withCode(error: GraphQLError, code: ErrorCode): GraphQLError {
     positions: error.positions,
     extensions: { ...error.extensions, code },
   });
+}
+
+/**
+ * The close code a refused token gets: 4403 when its session ended or changed (refresh or log in),
+ * 4401 when the token itself is not accepted or cannot be checked.
+ */
+function closeCodeOf(refusal: Refusal): WebSocketCloseCode {
+  switch (refusal.kind) {
+    case 'revoked':
+    case 'role-changed':
+      return WebSocketCloseCode.Forbidden;
+    case 'invalid':
+    case 'unchecked':
+      return WebSocketCloseCode.Unauthorized;
+    default: {
+      const unknown: never = refusal;
+      throw new Error(`unknown refusal ${JSON.stringify(unknown)}`);
+    }
+  }
 }
 
 /**
@@ -205,11 +230,11 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       if (!first) continue;
       options.revocations.standing(first.identity).then(
         (standing) => {
-          if (standing === 'valid') return;
-          const reason =
-            standing === 'revoked' ? 'Session has ended' : 'Role changed: refresh the session';
-          for (const connection of group)
-            closeConnection(connection, WebSocketCloseCode.Forbidden, reason);
+          const refusal = refusalOfStanding(standing);
+          if (!refusal) return;
+          for (const connection of group) {
+            closeConnection(connection, closeCodeOf(refusal), refusalMessage(refusal));
+          }
         },
         // The store is unreachable (Redis restarting): open sockets stay; new ones are refused.
         () => undefined,
@@ -225,16 +250,15 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
         const raw = ctx.connectionParams?.authorization ?? ctx.connectionParams?.Authorization;
         const authorization = typeof raw === 'string' ? raw : undefined;
         const check = await checkCaller(authorization, options.caller);
-        if (check.status !== 'signed-in') {
-          const ended = check.status === 'refused' && /ended|Role changed/.test(check.reason);
-          const reason =
-            check.status === 'anonymous'
-              ? 'Send the access token in connection_init: {"authorization": "Bearer <token>"}'
-              : check.reason;
+        if (check.status === 'anonymous') {
           ctx.extra.socket.close(
-            ended ? WebSocketCloseCode.Forbidden : WebSocketCloseCode.Unauthorized,
-            reason,
+            WebSocketCloseCode.Unauthorized,
+            'Send the access token in connection_init: {"authorization": "Bearer <token>"}',
           );
+          return false;
+        }
+        if (check.status === 'refused') {
+          ctx.extra.socket.close(closeCodeOf(check.refusal), refusalMessage(check.refusal));
           return false;
         }
         const { identity } = check;
