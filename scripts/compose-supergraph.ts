@@ -3,7 +3,8 @@
  * the gateway starts from it). Exits non-zero with the composition errors.
  */
 import { writeFileSync } from 'node:fs';
-import { composeSupergraph, SUPERGRAPH_PATH } from '../gateway/src/supergraph';
+import { SUPERGRAPH_PATH } from '../gateway/src/supergraph';
+import { composeSupergraph } from './supergraph-composition';
 
 const result = composeSupergraph();
 if (result.errors) {

@@ -1,21 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import {
-  ApolloGateway,
-  RemoteGraphQLDataSource,
-  type GraphQLDataSourceProcessOptions,
-} from '@apollo/gateway';
-import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
-import type { Fetcher, FetcherResponse } from '@apollo/utils.fetcher';
+import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
-import { GraphQLError, GraphQLScalarType, OperationTypeNode, type GraphQLSchema } from 'graphql';
+import type { GraphQLSchema } from 'graphql';
 import {
   createErrorFormatter,
   createPubSub,
   createRedisClient,
   createVerifierKeySet,
-  DateTimeScalar,
-  ErrorCode,
   InMemoryRevocationStore,
   isRedisReady,
   RedisRevocationStore,
@@ -29,28 +21,28 @@ import {
   type RunningServer,
 } from '@psa/shared';
 import { accessRulesFromSupergraph } from './access-rules';
-import { authorizationPlugin, type AuthorizationContext } from './authorization.plugin';
 import { clientAddress } from './client-address';
-import { gatewayError } from './gateway-errors';
 import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
+import { ForwardingDataSource } from './forwarding.data-source';
+import type { GatewayContext } from './gateway-context';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
+import { operationGuardPlugin } from './operation-guard.plugin';
+import { patchDateTimeScalar } from './patch-date-time-scalar';
+import { refuseHttpSubscriptionsPlugin } from './refuse-http-subscriptions.plugin';
 import { resultSharingFromSupergraph } from './result-sharing';
+import { inProcessExecutor } from './subscriptions/in-process-executor';
 import { projectReadersFrom } from './subscriptions/project-readers';
-import { RealtimeHub, type GatewayExecutor } from './subscriptions/realtime-hub';
+import { RealtimeHub } from './subscriptions/realtime-hub';
 import { startSubscriptionServer } from './subscriptions/subscription-server';
 import { SUPERGRAPH_PATH, type SubgraphName } from './supergraph';
+import { timedFetcher } from './timed-fetcher';
 
 export { loadGatewayConfig, parseRate, type GatewayConfig, type Rate } from './config';
 export { accessRulesFromSupergraph, AccessRules } from './access-rules';
+export type { GatewayContext } from './gateway-context';
 export { WebSocketCloseCode } from './subscriptions/close-code';
-
-/**
- * Per-request context at the gateway. `authorization` is forwarded as is to the subgraphs, unless
- * the authorization plugin cleared it because the gateway refused the token.
- */
-export type GatewayContext = AuthorizationContext;
 
 /** What the gateway can be given instead of building it from the configuration. */
 export interface GatewayDeps {
@@ -67,63 +59,6 @@ export interface GatewayDeps {
    */
   pubsub?: PubSub;
 }
-
-/**
- * Calls a subgraph with only what it may trust: the caller's bearer token (the subgraph verifies
- * it itself) and the request id. The data source builds each subgraph request from scratch, so no
- * other incoming header (such as a forged `x-user-id`) ever reaches a subgraph.
- */
-class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(
-    private readonly serviceName: string,
-    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
-  ) {
-    super(config);
-  }
-
-  override willSendRequest({
-    request,
-    context,
-  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
-    const headers = request.http?.headers;
-    if (!headers || !('requestId' in context)) return;
-    if (context.authorization) headers.set('authorization', context.authorization);
-    headers.set('x-request-id', context.requestId);
-  }
-
-  /**
-   * A subgraph that cannot be reached (connection refused or reset, timeout) or answers 502-504
-   * is named in a SERVICE_UNAVAILABLE error; the fields other subgraphs resolved are still
-   * returned. Without this the error is an anonymous INTERNAL_SERVER_ERROR in production.
-   */
-  override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {
-    const unreachable = !(error instanceof GraphQLError);
-    const gatewayStatus = response !== undefined && [502, 503, 504].includes(response.status);
-    if (!unreachable && !gatewayStatus) throw error;
-    throw new GraphQLError(`The ${this.serviceName} service is unavailable right now; try again`, {
-      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: this.serviceName },
-    });
-  }
-}
-
-/**
- * `@apollo/gateway` executes no subscriptions; over HTTP they get a clear 400 pointing to the
- * WebSocket endpoint instead of a 500.
- */
-const refuseHttpSubscriptions: ApolloServerPlugin<GatewayContext> = {
-  async requestDidStart() {
-    return {
-      async didResolveOperation({ operation }) {
-        if (operation?.operation === OperationTypeNode.SUBSCRIPTION) {
-          throw gatewayError(
-            ErrorCode.BAD_REQUEST,
-            'Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP',
-          );
-        }
-      },
-    };
-  },
-};
 
 export interface Gateway {
   readonly url: string;
@@ -156,20 +91,6 @@ export async function startGateway(
     'Calls from the gateway to a subgraph, by subgraph and outcome (HTTP status or error).',
     ['subgraph', 'outcome'],
   );
-  // Each subgraph's calls are timed with its name.
-  const timedFetcher =
-    (subgraph: string): Fetcher =>
-    async (url, init) => {
-      const stop = subgraphFetches.startTimer({ subgraph });
-      try {
-        const response = await fetcher(url, init);
-        stop({ outcome: String(response.status) });
-        return response;
-      } catch (error) {
-        stop({ outcome: 'error' });
-        throw error;
-      }
-    };
   const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   // Built before anything starts: a supergraph without @auth must not be served at all.
   let rules = accessRulesFromSupergraph(supergraphSdl);
@@ -180,7 +101,8 @@ export async function startGateway(
     buildService: ({ name, url }) =>
       new ForwardingDataSource(name, {
         url: urls[name as SubgraphName] ?? url,
-        fetcher: timedFetcher(name),
+        // Each subgraph's calls are timed with its name.
+        fetcher: timedFetcher(fetcher, subgraphFetches, name),
       }),
   });
   let loaded = false;
@@ -188,15 +110,7 @@ export async function startGateway(
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema: schema }) => {
     rules = accessRulesFromSupergraph(coreSupergraphSdl);
     sharing = resultSharingFromSupergraph(coreSupergraphSdl);
-    // The supergraph declares `scalar DateTime` without its parsing, so the gateway took any
-    // value and the subgraph's 400 came back as an INTERNAL_SERVER_ERROR: parse it here too, so
-    // a bad date is refused as BAD_USER_INPUT before planning (variables) or in validation
-    // (literals).
-    const dateTime = schema.getType('DateTime');
-    if (dateTime instanceof GraphQLScalarType) {
-      dateTime.parseValue = DateTimeScalar.parseValue;
-      dateTime.parseLiteral = DateTimeScalar.parseLiteral;
-    }
+    patchDateTimeScalar(schema);
     apiSchema = schema;
     loaded = true;
   });
@@ -225,8 +139,8 @@ export async function startGateway(
     plugins: [
       requestLoggingPlugin<GatewayContext>((context) => context.identity?.userId ?? null),
       metrics.plugin<GatewayContext>(),
-      refuseHttpSubscriptions,
-      authorizationPlugin({
+      refuseHttpSubscriptionsPlugin,
+      operationGuardPlugin({
         rules: () => rules,
         keySet,
         revocations,
@@ -239,41 +153,11 @@ export async function startGateway(
     ],
   });
   const pubsub = createPubSub(config, logger, 'gateway', deps.pubsub);
-  // Subscription events are resolved like any request: through Apollo Server and the plugins,
-  // with the subscriber's own token, in process (no HTTP round trip to itself).
-  const execute: GatewayExecutor = async (document, variables, authorization) => {
-    const response = await apollo.executeOperation(
-      { query: document, variables },
-      {
-        contextValue: {
-          requestId: randomUUID(),
-          logger,
-          authorization,
-          clientAddress: 'realtime',
-          identity: null,
-        },
-      },
-    );
-    if (response.body.kind !== 'single') throw new Error('incremental delivery is not used');
-    const { data, errors } = response.body.singleResult;
-    // Apollo hands back formatted errors; graphql-ws serializes GraphQLErrors.
-    return {
-      data: data ?? null,
-      ...(errors
-        ? {
-            errors: errors.map(
-              (error) =>
-                new GraphQLError(error.message, { path: error.path, extensions: error.extensions }),
-            ),
-          }
-        : {}),
-    };
-  };
   const hub = new RealtimeHub({
     pubsub,
     prefix: config.EVENT_STREAM_PREFIX,
-    execute,
-    readers: projectReadersFrom(urls.projects, timedFetcher('projects')),
+    execute: inProcessExecutor(apollo, logger),
+    readers: projectReadersFrom(urls.projects, timedFetcher(fetcher, subgraphFetches, 'projects')),
     logger,
     delivered: metrics.counter({
       name: 'psa_gateway_realtime_deliveries_total',

@@ -11,9 +11,10 @@ import {
   type GraphQLSchema,
   type OperationDefinitionNode,
 } from 'graphql';
-import { getArgumentValues } from 'graphql/execution/values';
-import { DEFAULT_PAGE_SIZE, hasRole, type Role } from '@psa/shared';
+import { getArgumentValues, getVariableValues } from 'graphql/execution/values';
+import { DEFAULT_PAGE_SIZE, ErrorCode, hasRole, type Role } from '@psa/shared';
 import type { AccessRules } from './access-rules';
+import { gatewayError } from './gateway-errors';
 
 /** A root field of a mutation, with its argument values (variables substituted). */
 export interface MutationField {
@@ -52,6 +53,25 @@ export interface AnalyzeOptions {
 }
 
 const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
+
+/**
+ * The operation's variables coerced to their declared types, as execution will see them. Throws
+ * BAD_USER_INPUT (400) naming what is wrong when they cannot be.
+ */
+export function coercedVariables(
+  schema: GraphQLSchema,
+  operation: OperationDefinitionNode,
+  inputs: Record<string, unknown> | undefined,
+): Record<string, unknown> {
+  const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs ?? {});
+  if (result.errors) {
+    throw gatewayError(
+      ErrorCode.BAD_USER_INPUT,
+      result.errors.map((e) => e.message).join('; ') || 'Invalid variables',
+    );
+  }
+  return result.coerced;
+}
 
 /**
  * Walks the operation with `TypeInfo`, following fragment spreads and inline fragments (every

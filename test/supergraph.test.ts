@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { composeSupergraph, SUPERGRAPH_PATH } from '../supergraph';
+import { SUPERGRAPH_PATH } from '../gateway/src/supergraph';
+import { composeSupergraph } from '../scripts/supergraph-composition';
 
 describe('gateway/supergraph.graphql', () => {
   it('composes without errors and matches the checked-in file (run `npm run compose` when it does not)', () => {

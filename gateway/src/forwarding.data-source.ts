@@ -1,0 +1,43 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { FetcherResponse } from '@apollo/utils.fetcher';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '@psa/shared';
+import type { GatewayContext } from './gateway-context';
+
+/**
+ * Calls a subgraph with only what it may trust: the caller's bearer token (the subgraph verifies
+ * it itself) and the request id. The data source builds each subgraph request from scratch, so no
+ * other incoming header (such as a forged `x-user-id`) ever reaches a subgraph.
+ */
+export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext> {
+  constructor(
+    private readonly serviceName: string,
+    config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+  ) {
+    super(config);
+  }
+
+  override willSendRequest({
+    request,
+    context,
+  }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
+    const headers = request.http?.headers;
+    if (!headers || !('requestId' in context)) return;
+    if (context.authorization) headers.set('authorization', context.authorization);
+    headers.set('x-request-id', context.requestId);
+  }
+
+  /**
+   * A subgraph that cannot be reached (connection refused or reset, timeout) or answers 502-504
+   * is named in a SERVICE_UNAVAILABLE error; the fields other subgraphs resolved are still
+   * returned. Without this the error is an anonymous INTERNAL_SERVER_ERROR in production.
+   */
+  override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {
+    const unreachable = !(error instanceof GraphQLError);
+    const gatewayStatus = response !== undefined && [502, 503, 504].includes(response.status);
+    if (!unreachable && !gatewayStatus) throw error;
+    throw new GraphQLError(`The ${this.serviceName} service is unavailable right now; try again`, {
+      extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: this.serviceName },
+    });
+  }
+}
