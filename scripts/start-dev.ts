@@ -12,10 +12,13 @@ import { loadProjectsConfig, startProjectsService } from '@psa/projects-service'
 import {
   ConfigError,
   createLogger,
+  DEAD_LETTER_SOCKET,
   InMemoryRevocationStore,
   InProcessEventBus,
   InProcessPubSub,
+  retryPolicyOf,
   runUntilSignal,
+  serveDeadLetters,
   type Stoppable,
 } from '@psa/shared';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
@@ -63,16 +66,24 @@ async function startStack(): Promise<Stoppable> {
       stoppables.push(mongo);
       env.MONGO_URL = mongo.uri;
     }
+    const usersConfig = loadUsersConfig(env);
     // Without Redis, logouts reach the gateway through one in-process store both share, and the
-    // services exchange domain events through one in-process bus.
+    // services exchange domain events through one in-process bus, whose dead letters
+    // `npm run events` reaches through a socket in the data directory.
     const revocations = env.REDIS_URL ? undefined : new InMemoryRevocationStore();
-    const events = env.REDIS_URL ? undefined : new InProcessEventBus(logger);
+    const events = env.REDIS_URL
+      ? undefined
+      : new InProcessEventBus({ logger, retry: retryPolicyOf(usersConfig) });
     const pubsub = env.REDIS_URL ? undefined : new InProcessPubSub();
-    const users = await startUsersService(
-      loadUsersConfig(env),
-      logger.child({ service: 'users' }),
-      { revocations, events },
-    );
+    if (events) {
+      stoppables.push(
+        await serveDeadLetters(events, path.join(DATA_DIR, DEAD_LETTER_SOCKET), logger),
+      );
+    }
+    const users = await startUsersService(usersConfig, logger.child({ service: 'users' }), {
+      revocations,
+      events,
+    });
     stoppables.push(users);
     // Everyone verifies tokens with the keys the users service publishes, as in production.
     env.JWKS_URL ??= users.url.replace(/\/graphql$/, '/.well-known/jwks.json');

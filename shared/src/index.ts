@@ -113,16 +113,21 @@ export {
 } from './http/subgraph-service';
 export { subgraphEnv } from './config/subgraph-env';
 export {
-  InProcessEventBus,
-  RedisEventBus,
+  DEFAULT_RETRY_POLICY,
   type Consumer,
   type ConsumerOptions,
+  type DeadLetter,
+  type DeadLetterAdmin,
   type DomainEvent,
   type EventBus,
   type EventHandler,
   type PublishedEvent,
-  type RedisEventBusOptions,
+  type RetryPolicy,
 } from './events/event-bus';
+export { InProcessEventBus, type InProcessEventBusOptions } from './events/in-process-event-bus';
+export { RedisEventBus, type RedisEventBusOptions } from './events/redis-event-bus';
+export { deadLetterSocketClient, serveDeadLetters } from './events/dead-letter-socket';
+export { DEAD_LETTER_SOCKET, runEventsCli, type CliOutput } from './events/events-cli';
 export {
   allTasksDone,
   consumerName,
@@ -130,6 +135,7 @@ export {
   GROUPS,
   payloadOf,
   projectAccessChanged,
+  retryPolicyOf,
   STREAMS,
   userDeleted,
   type AllTasksDone,

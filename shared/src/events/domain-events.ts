@@ -3,7 +3,14 @@ import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../logging/logger';
 import { createRedisClient } from '../redis/redis-client';
-import { InProcessEventBus, RedisEventBus, type DomainEvent, type EventBus } from './event-bus';
+import {
+  DEFAULT_RETRY_POLICY,
+  type DomainEvent,
+  type EventBus,
+  type RetryPolicy,
+} from './event-bus';
+import { InProcessEventBus } from './in-process-event-bus';
+import { RedisEventBus } from './redis-event-bus';
 
 /**
  * The domain events services exchange: one stream per publishing service, one consumer group per
@@ -81,7 +88,22 @@ export function payloadOf<T>(kind: EventKind<T>, event: DomainEvent, logger: Log
 export interface EventBusConfig {
   REDIS_URL?: string;
   EVENT_STREAM_PREFIX: string;
+  /** {@link RetryPolicy.maxAttempts}; default {@link DEFAULT_RETRY_POLICY}'s. */
+  EVENT_MAX_ATTEMPTS?: number;
+  /** {@link RetryPolicy.delayMs}; default {@link DEFAULT_RETRY_POLICY}'s. */
+  EVENT_RETRY_DELAY_MS?: number;
+  /** {@link RetryPolicy.maxDelayMs}; default {@link DEFAULT_RETRY_POLICY}'s. */
+  EVENT_RETRY_MAX_DELAY_MS?: number;
 }
+
+/** The retry policy `config` sets. */
+export const retryPolicyOf = (
+  config: Omit<EventBusConfig, 'EVENT_STREAM_PREFIX'>,
+): RetryPolicy => ({
+  maxAttempts: config.EVENT_MAX_ATTEMPTS ?? DEFAULT_RETRY_POLICY.maxAttempts,
+  delayMs: config.EVENT_RETRY_DELAY_MS ?? DEFAULT_RETRY_POLICY.delayMs,
+  maxDelayMs: config.EVENT_RETRY_MAX_DELAY_MS ?? DEFAULT_RETRY_POLICY.maxDelayMs,
+});
 
 /**
  * The event bus a service uses: `given` when there is one (the single-process dev stack shares an
@@ -95,7 +117,8 @@ export function createEventBus(
   given?: EventBus,
 ): EventBus {
   if (given) return given;
-  if (!config.REDIS_URL) return new InProcessEventBus(logger);
+  const retry = retryPolicyOf(config);
+  if (!config.REDIS_URL) return new InProcessEventBus({ logger, retry });
   const url = config.REDIS_URL;
   // Commands wait for the connection while it is being made (a service's first publish, a
   // consumer's first read) and fail once a reconnection attempt failed too.
@@ -108,6 +131,7 @@ export function createEventBus(
   return new RedisEventBus(client('events'), () => client('events-reader'), {
     logger,
     prefix: config.EVENT_STREAM_PREFIX,
+    retry,
   });
 }
 

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import type { Logger } from '../logging/logger';
 
 /** A domain event: something that happened in one service that others react to. */
 export interface DomainEvent {
@@ -12,8 +10,30 @@ export interface DomainEvent {
   data: Record<string, unknown>;
 }
 
-/** Handles one event. Throwing leaves it unacknowledged: it is delivered again. */
+/**
+ * Handles one event. Throwing leaves it unhandled: it is delivered again after a pause, up to
+ * the bus's {@link RetryPolicy.maxAttempts}, and then set aside as a {@link DeadLetter}.
+ */
 export type EventHandler = (event: DomainEvent) => Promise<void>;
+
+/** An event a consumer group gave up on: its handler failed every attempt. */
+export interface DeadLetter {
+  /** Its id among the group's dead letters: what {@link DeadLetterAdmin.replayDeadLetter} takes. */
+  id: string;
+  /** The group whose handler failed. */
+  group: string;
+  /** The stream the event was published to. */
+  stream: string;
+  /** Where the event was in its stream. */
+  position: string;
+  event: DomainEvent;
+  /** Attempts made, the last one included. */
+  attempts: number;
+  /** The last attempt's error message. */
+  error: string;
+  /** ISO-8601 time it was set aside. */
+  deadAt: string;
+}
 
 export interface ConsumerOptions {
   stream: string;
@@ -22,6 +42,8 @@ export interface ConsumerOptions {
   /** This process's name within the group (e.g. the pod name). */
   consumer: string;
   handler: EventHandler;
+  /** Called once an event is set aside as a dead letter (e.g. to count it); must not throw. */
+  onDeadLetter?: (letter: DeadLetter) => void;
 }
 
 /** A running consumer. */
@@ -36,17 +58,62 @@ export interface PublishedEvent extends DomainEvent {
 }
 
 /**
- * Durable domain events with at-least-once delivery: an event published while a consumer is
- * down is processed when it comes back, and one whose handler failed is delivered again.
+ * How often, and how patiently, a failing handler is tried. The pause before attempt n + 1 is
+ * `delayMs * 2^(n-1)`, at most `maxDelayMs`; the events behind a failing one wait meanwhile, so
+ * their order per stream is kept.
  */
-export interface EventBus {
+export interface RetryPolicy {
+  /** Attempts before an event is set aside as a dead letter (1: no retry). */
+  maxAttempts: number;
+  /** Pause after the first failure, ms; also the pause after losing Redis. */
+  delayMs: number;
+  /** Longest pause between two attempts, ms. */
+  maxDelayMs: number;
+}
+
+/**
+ * Ten attempts over about four minutes (1 s, 2 s, 4 s … then every 60 s): long enough to ride out
+ * a database restart, short enough that a poison event does not hold its stream for long.
+ */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  maxAttempts: 10,
+  delayMs: 1_000,
+  maxDelayMs: 60_000,
+};
+
+/** The pause after the `attempt`-th failed attempt (from 1). */
+export const retryDelayMs = (policy: RetryPolicy, attempt: number): number =>
+  Math.min(policy.maxDelayMs, policy.delayMs * 2 ** Math.max(0, attempt - 1));
+
+/** Lists and replays the events consumer groups gave up on. */
+export interface DeadLetterAdmin {
+  /**
+   * `group`'s dead letters, oldest first: at most `limit` (default 100) of them, after the one
+   * with id `after` when given.
+   */
+  deadLetters(group: string, page?: { after?: string; limit?: number }): Promise<DeadLetter[]>;
+  /**
+   * Delivers dead letter `id` of `group` again, to that group only (once, and with a fresh
+   * series of attempts), and removes it from the dead letters. Resolves false when `group` has
+   * no dead letter `id`.
+   */
+  replayDeadLetter(group: string, id: string): Promise<boolean>;
+}
+
+/**
+ * Durable domain events with at-least-once delivery: an event published while a consumer is
+ * down is processed when it comes back, and one whose handler failed is delivered again, up to a
+ * limit; then it is kept as a dead letter until an operator replays it.
+ */
+export interface EventBus extends DeadLetterAdmin {
   /** Appends an event to `stream`; resolves once stored. Returns the event. */
   publish(stream: string, type: string, data: Record<string, unknown>): Promise<PublishedEvent>;
   consume(options: ConsumerOptions): Promise<Consumer>;
   /**
-   * Resolves true once every group in `groups` that exists has handled `event` (its handler
-   * resolved), false when `timeoutMs` passed first. Writers use it to read their own writes
-   * through another service's read model.
+   * Resolves true once every group in `groups` that exists is done with `event` (its handler
+   * resolved, or the group set it aside as a dead letter), false when `timeoutMs` passed first.
+   * Writers use it to read their own writes through another service's read model. Waits on the
+   * consumers' notifications, not by polling.
    */
   handledBy(event: PublishedEvent, groups: readonly string[], timeoutMs: number): Promise<boolean>;
   /** True while events can be published and consumed. */
@@ -55,31 +122,18 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-const newEvent = (type: string, data: Record<string, unknown>): DomainEvent => ({
+export const newEvent = (type: string, data: Record<string, unknown>): DomainEvent => ({
   id: randomUUID(),
   type,
   occurredAt: new Date().toISOString(),
   data,
 });
 
-export interface RedisEventBusOptions {
-  logger: Logger;
-  /** Prepended to every stream name (deployments, or test runs, sharing one Redis). Default `psa:events:`. */
-  prefix?: string;
-  /** Approximate number of events kept per stream. Default 100,000. */
-  maxLength?: number;
-  /** How long a read waits for new events, ms. Default 1,000. */
-  blockMs?: number;
-  /** Events another consumer took but has not acknowledged for this long are taken over, ms. Default 30,000. */
-  claimIdleMs?: number;
-  /** Pause after a handler failure before the event is tried again, ms. Default 1,000. */
-  retryDelayMs?: number;
-}
+/** The form of positions and dead-letter ids: `<ms>-<seq>`, as Redis stream entry ids. */
+export const STREAM_ID = /^\d{1,20}-\d{1,20}$/;
 
-type StreamEntry = [id: string, fields: string[]];
-
-/** Compares stream entry ids (`<ms>-<seq>`) numerically. */
-function comparePositions(a: string, b: string): number {
+/** Compares positions (`<ms>-<seq>`) numerically. */
+export function comparePositions(a: string, b: string): number {
   const [aMs = 0n, aSeq = 0n] = a.split('-').map(BigInt);
   const [bMs = 0n, bSeq = 0n] = b.split('-').map(BigInt);
   if (aMs !== bMs) return aMs < bMs ? -1 : 1;
@@ -87,286 +141,19 @@ function comparePositions(a: string, b: string): number {
   return 0;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** What a dead letter keeps of the error: its message, bounded (a stack is in the log). */
+export const errorText = (error: unknown): string =>
+  (error instanceof Error ? error.message : String(error)).slice(0, 1_000);
 
-/**
- * Events in Redis Streams with consumer groups. Each consumer first replays what it took and never
- * acknowledged (it crashed), then takes over events a dead consumer left behind, then reads new
- * ones; an event is acknowledged only after its handler resolved. A handler that keeps failing
- * is retried (pausing between attempts) until it succeeds: the events behind it wait rather than
- * one being lost while, say, the database is away.
- */
-export class RedisEventBus implements EventBus {
-  private readonly consumers = new Set<Consumer>();
-
-  /**
-   * @param redis commands and publishing; closed by `close()`
-   * @param createReader a dedicated connection per consumer: blocking reads hold their connection
-   */
-  constructor(
-    private readonly redis: Redis,
-    private readonly createReader: () => Redis,
-    private readonly options: RedisEventBusOptions,
-  ) {}
-
-  private key(stream: string): string {
-    return `${this.options.prefix ?? 'psa:events:'}${stream}`;
-  }
-
-  async publish(
-    stream: string,
-    type: string,
-    data: Record<string, unknown>,
-  ): Promise<PublishedEvent> {
-    const event = newEvent(type, data);
-    const position = await this.redis.xadd(
-      this.key(stream),
-      'MAXLEN',
-      '~',
-      String(this.options.maxLength ?? 100_000),
-      '*',
-      'event',
-      JSON.stringify(event),
-    );
-    if (position === null) throw new Error(`event not stored in stream ${stream}`);
-    return { ...event, stream, position };
-  }
-
-  async handledBy(
-    event: PublishedEvent,
-    groups: readonly string[],
-    timeoutMs: number,
-  ): Promise<boolean> {
-    const deadline = Date.now() + timeoutMs;
-    const key = this.key(event.stream);
-    let waiting = [...groups];
-    for (;;) {
-      const infos = (await this.redis.xinfo('GROUPS', key)) as unknown[][];
-      const delivered = new Map(
-        infos.map((fields) => {
-          const get = (name: string) => fields[fields.indexOf(name) + 1];
-          return [String(get('name')), String(get('last-delivered-id'))];
-        }),
-      );
-      const behind: string[] = [];
-      for (const group of waiting) {
-        const last = delivered.get(group);
-        // A group that does not exist yet has no read model to be behind: it starts from the beginning.
-        if (last === undefined) continue;
-        if (comparePositions(last, event.position) < 0) {
-          behind.push(group);
-          continue;
-        }
-        const pending = (await this.redis.xpending(
-          key,
-          group,
-          event.position,
-          event.position,
-          1,
-        )) as unknown[];
-        if (pending.length > 0) behind.push(group);
-      }
-      waiting = behind;
-      if (waiting.length === 0) return true;
-      if (Date.now() >= deadline) return false;
-      await sleep(2);
-    }
-  }
-
-  isReady(): boolean {
-    return this.redis.status === 'ready';
-  }
-
-  async close(): Promise<void> {
-    await Promise.all([...this.consumers].map((consumer) => consumer.stop()));
-    this.redis.disconnect();
-  }
-
-  async consume(options: ConsumerOptions): Promise<Consumer> {
-    const reader = this.createReader();
-    const stream = this.key(options.stream);
-    let grouped = false;
-    // Created at the start of the stream, a new group first processes every event kept.
-    const ensureGroup = async (): Promise<void> => {
-      if (grouped) return;
-      try {
-        await reader.xgroup('CREATE', stream, options.group, '0', 'MKSTREAM');
-      } catch (error) {
-        if (!String(error).includes('BUSYGROUP')) throw error;
-      }
-      grouped = true;
-    };
-    // Made now when Redis is there, so writers waiting for this group find it; else by the loop.
-    await ensureGroup().catch(() => undefined);
-    let stopped = false;
-    const loop = (async () => {
-      // '0' replays this consumer's own unacknowledged events; '>' reads new ones.
-      let cursor = '0';
-      while (!stopped) {
-        try {
-          await ensureGroup();
-          if (cursor === '>') await this.claimAbandoned(reader, stream, options);
-          const reply = (await reader.xreadgroup(
-            'GROUP',
-            options.group,
-            options.consumer,
-            'COUNT',
-            '100',
-            'BLOCK',
-            String(this.options.blockMs ?? 1_000),
-            'STREAMS',
-            stream,
-            cursor,
-          )) as [string, StreamEntry[]][] | null;
-          const entries = reply?.[0]?.[1] ?? [];
-          if (cursor === '0' && entries.length === 0) cursor = '>';
-          for (const entry of entries) {
-            if (stopped) break;
-            await this.handle(reader, stream, options, entry);
-          }
-        } catch (error) {
-          if (stopped) break;
-          // Redis lost the stream (restarted without persistence): the group is made again.
-          if (String(error).includes('NOGROUP')) grouped = false;
-          // Redis down or a handler failed: pause, then replay what is still pending.
-          this.options.logger.warn(
-            { err: error, stream: options.stream, group: options.group },
-            'event consumer paused',
-          );
-          cursor = '0';
-          await sleep(this.options.retryDelayMs ?? 1_000);
-        }
-      }
-    })();
-    const consumer: Consumer = {
-      stop: async () => {
-        this.consumers.delete(consumer);
-        stopped = true;
-        reader.disconnect();
-        await loop;
-      },
-    };
-    this.consumers.add(consumer);
-    return consumer;
-  }
-
-  private async handle(
-    reader: Redis,
-    stream: string,
-    options: ConsumerOptions,
-    [id, fields]: StreamEntry,
-  ): Promise<void> {
-    const raw = fields[fields.indexOf('event') + 1];
-    let event: DomainEvent | null = null;
-    try {
-      event = raw ? (JSON.parse(raw) as DomainEvent) : null;
-    } catch {
-      event = null;
-    }
-    if (event) await options.handler(event);
-    else this.options.logger.error({ stream, id }, 'dropping a malformed event');
-    await reader.xack(stream, options.group, id);
-  }
-
-  private async claimAbandoned(
-    reader: Redis,
-    stream: string,
-    options: ConsumerOptions,
-  ): Promise<void> {
-    const [, entries] = (await reader.xautoclaim(
-      stream,
-      options.group,
-      options.consumer,
-      String(this.options.claimIdleMs ?? 30_000),
-      '0',
-      'COUNT',
-      '100',
-    )) as [string, StreamEntry[]];
-    for (const entry of entries) if (entry) await this.handle(reader, stream, options, entry);
-  }
-}
-
-/**
- * Events inside one process, for the single-process dev stack without Redis. Delivery is
- * asynchronous and in order per consumer; a failing handler is logged and the event dropped;
- * nothing survives a restart.
- */
-export class InProcessEventBus implements EventBus {
-  private readonly consumers = new Map<string, Set<{ group: string; deliver: EventHandler }>>();
-  /** What each published event's consumers are still doing, by event id. */
-  private readonly inFlight = new Map<string, { group: string; done: Promise<void> }[]>();
-  private sequence = 0;
-
-  constructor(private readonly logger: Logger) {}
-
-  async publish(
-    stream: string,
-    type: string,
-    data: Record<string, unknown>,
-  ): Promise<PublishedEvent> {
-    const event = { ...newEvent(type, data), stream, position: `${Date.now()}-${this.sequence++}` };
-    const deliveries = [...(this.consumers.get(stream) ?? [])].map(({ group, deliver }) => ({
-      group,
-      done: deliver(event),
-    }));
-    this.inFlight.set(event.id, deliveries);
-    void Promise.all(deliveries.map((d) => d.done)).then(() => this.inFlight.delete(event.id));
-    return event;
-  }
-
-  async consume(options: ConsumerOptions): Promise<Consumer> {
-    let chain = Promise.resolve();
-    const consumer = {
-      group: options.group,
-      deliver: (event: DomainEvent): Promise<void> => {
-        chain = chain
-          .then(() => options.handler(event))
-          .catch((error: unknown) =>
-            this.logger.error(
-              { err: error, stream: options.stream, type: event.type },
-              'event handler failed',
-            ),
-          );
-        return chain;
-      },
-    };
-    let consumers = this.consumers.get(options.stream);
-    if (!consumers) this.consumers.set(options.stream, (consumers = new Set()));
-    const own = consumers;
-    own.add(consumer);
-    return {
-      stop: async () => {
-        own.delete(consumer);
-        await chain;
-      },
-    };
-  }
-
-  async handledBy(
-    event: PublishedEvent,
-    groups: readonly string[],
-    timeoutMs: number,
-  ): Promise<boolean> {
-    const pending = (this.inFlight.get(event.id) ?? []).filter((d) => groups.includes(d.group));
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), timeoutMs);
-    });
-    try {
-      return await Promise.race([
-        Promise.all(pending.map((d) => d.done)).then(() => true),
-        timeout,
-      ]);
-    } finally {
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export const pause = (ms: number, signal: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
       clearTimeout(timer);
-    }
-  }
-
-  isReady(): boolean {
-    return true;
-  }
-
-  async close(): Promise<void> {
-    this.consumers.clear();
-  }
-}
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });

@@ -115,6 +115,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
             throw error;
           }
         },
+        onDeadLetter: (letter) => metrics.eventsDeadLettered.inc({ type: letter.event.type }),
       });
     }
     parts.outbox?.start();

@@ -18,7 +18,7 @@ const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5
 /**
  * One process's (or, in the single-process dev stack, one service's) Prometheus metrics, in a
  * registry of its own with `service` as a default label, served at `/metrics`: GraphQL requests
- * by operation and outcome, domain events published and handled, and Node runtime metrics.
+ * by operation and outcome, domain events published, handled and dead-lettered, and Node runtime metrics.
  */
 export class ServiceMetrics {
   readonly registry = new Registry();
@@ -27,6 +27,8 @@ export class ServiceMetrics {
   readonly eventsPublished: Counter<'type'>;
   /** Domain events handled by this service: `outcome` `ok` or `failed` (to be delivered again). */
   readonly eventsHandled: Counter<'type' | 'outcome'>;
+  /** Domain events this service gave up on after its last attempt (kept as dead letters to replay). */
+  readonly eventsDeadLettered: Counter<'type'>;
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
@@ -47,6 +49,11 @@ export class ServiceMetrics {
       name: 'psa_events_handled_total',
       help: 'Domain events handled, by type and outcome.',
       labelNames: ['type', 'outcome'],
+    });
+    this.eventsDeadLettered = this.counter({
+      name: 'psa_events_dead_lettered_total',
+      help: 'Domain events set aside as dead letters after every attempt failed, by type.',
+      labelNames: ['type'],
     });
   }
 
