@@ -52,14 +52,15 @@ async function openDeadLetters(
     retryStrategy: () => null,
     connectionName: 'events-cli',
   });
-  // ioredis reports connection errors as events too: the rejected connect() says it once.
-  redis.on('error', () => undefined);
+  // The cause comes as an event; connect() only rejects with "Connection is closed".
+  let cause: Error | null = null;
+  redis.on('error', (error: Error) => (cause = error));
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
     // Not the URL: it may carry a password.
-    throw new Error(`cannot reach Redis at REDIS_URL (${(error as Error).message})`);
+    throw new Error(`cannot reach Redis at REDIS_URL (${(cause ?? (error as Error)).message})`);
   }
   const bus = new RedisEventBus(redis, () => redis.duplicate(), {
     logger: silentLogger(),
