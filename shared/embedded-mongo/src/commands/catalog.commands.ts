@@ -36,8 +36,8 @@ const SUPPORTED_INDEX_OPTIONS = new Set([
   'max',
 ]);
 
-/** Key types beside 1/-1 the engine builds (text and geo indexes). */
-const SPECIAL_KEY_TYPES = new Set(['text', '2d', '2dsphere']);
+/** Key types beside 1/-1 the engine builds (text, geo and hashed indexes). */
+const SPECIAL_KEY_TYPES = new Set(['text', '2d', '2dsphere', 'hashed']);
 
 /** `{a: 1, b: -1}` -> `a_1_b_-1`, as drivers and mongod name indexes. */
 export function defaultIndexName(key: Document): string {
@@ -95,6 +95,7 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     normalizedKey = textKey;
     options = textOptions;
   } else options = geoIndexOptions(raw, normalizedKey);
+  checkHashedKey(raw, normalizedKey);
   const spec: IndexSpec = { v: 2, key: normalizedKey, name, ...options };
   if (raw.unique === true) spec.unique = true;
   if (raw.sparse === true) spec.sparse = true;
@@ -128,6 +129,18 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     fail(ErrorCode.BadValue, "The index name '_id_' is reserved for the _id index");
   }
   return spec;
+}
+
+/** mongod's rules for hashed keys: one hashed field, no uniqueness. */
+function checkHashedKey(raw: Document, key: Document): void {
+  const hashed = Object.values(key).filter((v) => v === 'hashed').length;
+  if (hashed === 0) return;
+  if (hashed > 1) fail(31303, 'A maximum of one index field is allowed to be hashed but found 2');
+  if (Object.values(key).some((v) => typeof v === 'string' && v !== 'hashed'))
+    fail(ErrorCode.CannotCreateIndex, 'A hashed index cannot be combined with text or geo fields');
+  if (raw.unique === true) {
+    fail(16764, 'Currently hashed indexes cannot guarantee uniqueness. Use a regular index.');
+  }
 }
 
 /** The options mongod stores for a 2dsphere (version 3) or 2d index; none for other keys. */

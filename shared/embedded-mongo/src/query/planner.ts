@@ -1,6 +1,7 @@
 import { compareValues, isNumeric, isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import { HIGH, LOW, type BTreeIndex, type FieldInterval } from '../storage/btree-index';
+import { hashedKey } from '../storage/hashed-key';
 
 /**
  * A sort specification as `find` and `$sort` take it, in field order. `{score: {$meta:
@@ -139,6 +140,16 @@ const isPoint = (interval: FieldInterval): boolean =>
   interval.high !== HIGH &&
   compareValues(interval.low, interval.high) === 0;
 
+/**
+ * A hashed field's intervals: the hashes of equality points, in index order; null for a range,
+ * which a hashed index cannot answer.
+ */
+function hashedPoints(intervals: FieldInterval[] | null): FieldInterval[] | null {
+  if (!intervals || !intervals.every(isPoint)) return null;
+  const hashes = intervals.map((interval) => hashedKey(interval.low)).sort(compareValues);
+  return hashes.map(point);
+}
+
 interface Candidate {
   plan: Plan;
   score: number;
@@ -154,7 +165,8 @@ function evaluate(
   let score = 0;
   for (const field of index.fields) {
     const fieldConditions = conditions.get(field.path);
-    const fieldIntervals = fieldConditions ? intervalsFor(fieldConditions) : null;
+    const valueIntervals = fieldConditions ? intervalsFor(fieldConditions) : null;
+    const fieldIntervals = field.hashed ? hashedPoints(valueIntervals) : valueIntervals;
     if (!fieldIntervals) break;
     intervals.push(fieldIntervals);
     const single = fieldIntervals.length === 1 && isPoint(fieldIntervals[0] as FieldInterval);
@@ -164,7 +176,8 @@ function evaluate(
   }
   let providesSort = false;
   let reverse = false;
-  if (sort.length > 0 && !index.multikey && intervals.length - equalityPrefix <= 1) {
+  const hashed = index.fields.some((field) => field.hashed);
+  if (sort.length > 0 && !hashed && !index.multikey && intervals.length - equalityPrefix <= 1) {
     const rest = index.fields.slice(equalityPrefix);
     const multiPoint =
       intervals.length > equalityPrefix && (intervals[equalityPrefix]?.length ?? 0) > 1;

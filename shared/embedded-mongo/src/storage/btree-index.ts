@@ -4,6 +4,7 @@ import { compareValues, toView, valuesEqual, type Document } from '../bson/value
 import { fail, ErrorCode } from '../errors';
 import { MISSING, valuesAtPath } from '../query/paths';
 import { QUERY_OPTIONS } from '../query/matcher';
+import { hashedKey, refuseArray } from './hashed-key';
 import { formatKeyValue } from './key-format';
 import { GeoValueError, storedLocations, type GeoIndexKind } from '../geo/geo-value';
 import { TextIndexDefinition } from '../text/text-index';
@@ -34,6 +35,8 @@ export interface IndexField {
   direction: 1 | -1;
   /** A geospatial field: its entries say that the document holds valid locations there. */
   geo?: GeoIndexKind;
+  /** A hashed field: its entries are {@link hashedKey}s of the values. */
+  hashed?: true;
 }
 
 /** One bound of an index scan on a single field: a closed or open interval of values. */
@@ -66,6 +69,7 @@ export class BTreeIndex {
       path,
       direction: direction === -1 ? -1 : 1,
       ...(direction === '2d' || direction === '2dsphere' ? { geo: direction } : {}),
+      ...(direction === 'hashed' ? { hashed: true as const } : {}),
     }));
     this.text = spec.key._fts === 'text' ? new TextIndexDefinition(spec) : null;
     // A document has an entry per term in a text index: always dedupe.
@@ -108,7 +112,9 @@ export class BTreeIndex {
     const perField = this.fields.map((field) =>
       field.geo
         ? this.geoKey(field.path, field.geo, doc, view)
-        : expandForIndex(valuesAtPath(doc, field.path)),
+        : field.hashed
+          ? hashedKeys(valuesAtPath(doc, field.path))
+          : expandForIndex(valuesAtPath(doc, field.path)),
     );
     if (this.spec.sparse === true && perField.every((values) => values.every((v) => v === null))) {
       const present = this.fields.some((field) =>
@@ -339,6 +345,13 @@ const isPointInterval = (interval: FieldInterval): boolean =>
   interval.low !== LOW &&
   interval.high !== HIGH &&
   compareValues(interval.low, interval.high) === 0;
+
+/** A hashed field's entry: the hash of its one value (null when missing; arrays refused). */
+function hashedKeys(values: unknown[]): unknown[] {
+  const [value] = values.filter((v) => v !== MISSING);
+  if (values.length > 1 || Array.isArray(value)) refuseArray();
+  return [hashedKey(value === undefined ? null : value)];
+}
 
 /** A field's values as index entries: missing -> null, arrays -> their distinct elements. */
 function expandForIndex(values: unknown[]): unknown[] {

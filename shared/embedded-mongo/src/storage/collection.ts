@@ -524,6 +524,8 @@ export class Collection {
       !index.multikey &&
       index.spec.sparse !== true &&
       !index.spec.partialFilterExpression &&
+      // Hash collisions would be counted: a hashed index only yields candidates.
+      !index.fields.some((field) => field.hashed) &&
       coveredByEqualities(matcher.filter, index, plan.intervals.length)
     ) {
       const counted = index.countPoints(plan.intervals);
