@@ -1,7 +1,8 @@
 import { createRoot } from 'react-dom/client';
 import { refreshSession } from './api/refresh-session';
 import { App } from './App';
-import { SessionStore } from './session/session-store';
+import { SESSION_KEY, SessionStore } from './session/session-store';
+import { pageLocks, watchOtherTabs } from './session/session-tabs';
 import './styles.css';
 
 function storage(): Storage | null {
@@ -12,8 +13,13 @@ function storage(): Storage | null {
   }
 }
 
+const local = storage();
+// Every tab of the console shares one session: one stored refresh token, refreshed by one tab
+// at a time (README "The web console").
 const session = new SessionStore({
-  storage: storage(),
+  storage: local,
+  watchStorage: local ? (onChange) => watchOtherTabs(window, SESSION_KEY, onChange) : undefined,
+  locks: pageLocks(),
   refreshSession: (token) => refreshSession(token),
 });
 void session.restore();

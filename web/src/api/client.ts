@@ -1,6 +1,8 @@
+import { authExchange } from '@urql/exchange-auth';
 import { createClient as createWsClient } from 'graphql-ws';
 import type { Client as WsClient } from 'graphql-ws';
 import { Client, cacheExchange, fetchExchange, mapExchange, subscriptionExchange } from 'urql';
+import type { CombinedError, Operation } from 'urql';
 import type { SessionStore } from '../session/session-store';
 import { LiveCloseCode, closeCode, subscribeLive } from './live-subscription';
 
@@ -38,10 +40,18 @@ export function closeReason(error: unknown): unknown {
   }
 }
 
+/** Was `operation` refused for its sign-in (expired, or issued before a role change)? */
+function refusedSignIn(error: CombinedError, operation: Operation): boolean {
+  if (operation.context.skipAuth) return false;
+  return error.graphQLErrors.some((e) => e.extensions?.code === 'UNAUTHENTICATED');
+}
+
 /**
  * An urql client for the same-origin API: queries and mutations over HTTP with the session's
- * access token, subscriptions over graphql-ws. An UNAUTHENTICATED answer ends the session,
- * except for operations sent with `context.skipAuth` (login, sign-up: a wrong password is theirs).
+ * access token, subscriptions over graphql-ws. An UNAUTHENTICATED answer (an access token that
+ * expired, or that predates an admin's change of the user's role) refreshes the session once and
+ * sends the operation again; a second one ends the session. Operations sent with
+ * `context.skipAuth` (login, sign-up: a wrong password is theirs) are left alone.
  */
 export function createApiClient(session: SessionStore, url = '/graphql'): ApiClient {
   // The token the socket was opened with: after a 4401, a newer one needs no refresh of its own.
@@ -50,8 +60,8 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
     url: webSocketUrl(window.location, url),
     lazy: true,
     retryAttempts: 5,
-    // graphql-ws retries 4403 (it may be transient elsewhere); here it means the session ended,
-    // and subscribeLive sends the user to the login page instead.
+    // graphql-ws retries 4403 (it may be transient elsewhere); here it means the session ended or
+    // the role changed, and subscribeLive refreshes once, then sends the user to the login page.
     shouldRetry: (error) => {
       const code = closeCode(error);
       return code !== undefined && code !== LiveCloseCode.Forbidden;
@@ -69,21 +79,30 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
     requestPolicy: 'cache-and-network',
     // urql would send queries as GET, which the gateway's CSRF prevention refuses.
     preferGetMethod: false,
-    fetchOptions: () => {
-      const token = session.accessToken;
-      return token ? { headers: { authorization: `Bearer ${token}` } } : {};
-    },
     exchanges: [
       mapExchange({
         onError(error, operation) {
-          if (operation.context.skipAuth) return;
-          const unauthenticated = error.graphQLErrors.some(
-            (e) => e.extensions?.code === 'UNAUTHENTICATED',
-          );
-          if (unauthenticated) session.expire();
+          if (refusedSignIn(error, operation)) session.expire();
         },
       }),
       cacheExchange,
+      // Refreshes and sends again once (an operation refused for its sign-in was not run).
+      authExchange(async (utils) => ({
+        addAuthToOperation(operation) {
+          const token = session.accessToken;
+          return token
+            ? utils.appendHeaders(operation, { authorization: `Bearer ${token}` })
+            : operation;
+        },
+        // A tab whose timers were held back (asleep, in the background) refreshes first.
+        willAuthError: () => session.accessTokenExpired,
+        didAuthError: refusedSignIn,
+        async refreshAuth() {
+          await session.refreshNow();
+          // Refused: the session ended and the login page says so; sending again would be refused.
+          if (!session.signedIn) throw new Error('The session has ended');
+        },
+      })),
       fetchExchange,
       subscriptionExchange({
         forwardSubscription(request) {
@@ -99,10 +118,10 @@ export function createApiClient(session: SessionStore, url = '/graphql'): ApiCli
                   error: (error) => sink.error(closeReason(error)),
                 },
                 {
-                  refresh: async () => {
+                  refresh: async (failureMessage) => {
                     const current = session.accessToken;
                     if (current && current !== connectedWith) return;
-                    await session.refreshNow();
+                    await session.refreshNow(failureMessage);
                   },
                   get signedIn() {
                     return session.signedIn;

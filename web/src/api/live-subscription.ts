@@ -14,12 +14,21 @@ export const SESSION_ENDED_MESSAGE =
 
 /** What a live subscription needs from the session. */
 export interface LiveSession {
-  /** Gets a fresh access token; resolves even when refused (the session then ends itself). */
-  refresh(): Promise<void>;
+  /**
+   * Gets a fresh access token; resolves even when refused (the session then ends itself, and the
+   * login page shows `failureMessage`).
+   */
+  refresh(failureMessage?: string): Promise<void>;
   /** Is there still a signed-in session to reconnect with? */
   readonly signedIn: boolean;
   /** Ends the session; the login page shows `message`. */
   expire(message: string): void;
+}
+
+/** What a live subscription needs from the graphql-ws client. */
+export interface LiveSocket extends Pick<WsClient, 'subscribe'> {
+  /** Listens for each connection the server accepted; returns the function that stops. */
+  on(event: 'connected', listener: () => void): () => void;
 }
 
 export interface LiveSink<T> {
@@ -38,14 +47,15 @@ export function closeCode(error: unknown): number | undefined {
 /**
  * Subscribes through `ws` and keeps the subscription alive across the session's token changes:
  * a socket closed with 4401 (token expired) refreshes the session and subscribes again with the
- * new token (graphql-ws itself never retries 4401); a socket closed with 4403 (session ended)
- * ends the session with a message for the login page. Other errors go to `sink.error`.
- * `maxReauth` consecutive 4401s without a message in between end the session (default 2).
+ * new token (graphql-ws itself never retries 4401); a socket closed with 4403 (the role changed,
+ * or the session ended) refreshes once too, and when that is refused the session ends with a
+ * message for the login page. Other errors go to `sink.error`. `maxReauth` closes in a row with
+ * no connection accepted in between end the session (default 2): the server keeps refusing.
  *
  * @returns unsubscribe
  */
 export function subscribeLive(
-  ws: Pick<WsClient, 'subscribe'>,
+  ws: LiveSocket,
   payload: SubscribePayload,
   sink: LiveSink<ExecutionResult>,
   session: LiveSession,
@@ -54,11 +64,14 @@ export function subscribeLive(
   let stopped = false;
   let attempts = 0;
   let unsubscribe: () => void = () => undefined;
+  // An accepted connection took the token: the next close is a new expiry, not a refusal loop.
+  const stopCounting = ws.on('connected', () => {
+    attempts = 0;
+  });
 
   const start = (): void => {
     unsubscribe = ws.subscribe(payload, {
       next(value) {
-        attempts = 0;
         sink.next(value as ExecutionResult);
       },
       complete() {
@@ -67,17 +80,20 @@ export function subscribeLive(
       error(error) {
         if (stopped) return;
         const code = closeCode(error);
-        if (code === LiveCloseCode.Unauthorized && attempts < maxReauth) {
+        const message =
+          code === LiveCloseCode.Forbidden ? SESSION_ENDED_MESSAGE : SESSION_EXPIRED_MESSAGE;
+        const reauthenticate =
+          code === LiveCloseCode.Unauthorized || code === LiveCloseCode.Forbidden;
+        if (reauthenticate && attempts < maxReauth) {
           attempts += 1;
-          void session.refresh().then(() => {
+          void session.refresh(message).then(() => {
             if (stopped) return;
             if (session.signedIn) start();
             else sink.error(error);
           });
           return;
         }
-        if (code === LiveCloseCode.Forbidden) session.expire(SESSION_ENDED_MESSAGE);
-        if (code === LiveCloseCode.Unauthorized) session.expire(SESSION_EXPIRED_MESSAGE);
+        if (reauthenticate) session.expire(message);
         sink.error(error);
       },
     });
@@ -86,6 +102,7 @@ export function subscribeLive(
   start();
   return () => {
     stopped = true;
+    stopCounting();
     unsubscribe();
   };
 }

@@ -4,7 +4,7 @@ import { Provider } from 'urql';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { AuthPayload } from '../api/operations';
 import { SessionContext } from '../session/session-context';
-import { REFRESH_TOKEN_KEY, SessionStore } from '../session/session-store';
+import { SESSION_KEY, SessionStore } from '../session/session-store';
 import type { StubHandler } from '../testing/stub-client';
 import { createStubClient } from '../testing/stub-client';
 import { LoginPage } from './LoginPage';
@@ -63,7 +63,7 @@ describe('LoginForm', () => {
     });
     expect(calls[0]?.context.skipAuth).toBe(true);
     expect(session.accessToken).toBe('access-1');
-    expect(storage.getItem(REFRESH_TOKEN_KEY)).toBe('refresh-1');
+    expect(JSON.parse(storage.getItem(SESSION_KEY) ?? '{}')).toEqual(payload);
     session.signOut();
   });
 

@@ -23,77 +23,46 @@ export function refreshDelayMs(
   return Math.min(MAX_TIMER_MS, Math.max(0, Math.floor(remaining - lead)));
 }
 
-export interface RefreshSchedulerOptions {
-  /** Renews the session; resolves with the new access token's expiry. Rejects when it fails. */
-  refresh: () => Promise<string>;
-  /** Called once when a refresh fails; the scheduler stops. */
-  onFailure: (error: unknown) => void;
+export interface RefreshTimerOptions {
+  /** Called when the token is due for a refresh. */
+  onDue: () => void;
   /** How long before expiry to refresh (default {@link DEFAULT_REFRESH_LEAD_MS}). */
   leadMs?: number;
   /** The clock (default `Date.now`). */
   now?: () => number;
 }
 
-export interface RefreshScheduler {
+export interface RefreshTimer {
   /** (Re)arms the timer for a token that expires at `expiresAt`, replacing any earlier timer. */
   schedule(expiresAt: string): void;
-  /** Stops any pending refresh; a refresh already running finishes but is not rescheduled. */
+  /** Stops the pending timer, if any. */
   cancel(): void;
-  /** Refreshes now unless a refresh is already running, in which case it joins that one. */
-  refreshNow(): Promise<void>;
 }
 
-/** Keeps one timer that refreshes the session shortly before each access token expires. */
-export function createRefreshScheduler(options: RefreshSchedulerOptions): RefreshScheduler {
+/**
+ * One timer that says when the access token is due for a refresh; what a refresh is (and whether
+ * this tab does it) is the session store's business.
+ */
+export function createRefreshTimer(options: RefreshTimerOptions): RefreshTimer {
   const now = options.now ?? (() => Date.now());
   let timer: ReturnType<typeof setTimeout> | undefined;
-  let inFlight: Promise<void> | undefined;
-  // Bumped by cancel() and schedule() so that a refresh started before them cannot re-arm the timer.
-  let generation = 0;
 
-  function clear(): void {
+  function cancel(): void {
     if (timer !== undefined) clearTimeout(timer);
     timer = undefined;
   }
 
-  function run(): Promise<void> {
-    if (inFlight) return inFlight;
-    clear();
-    const started = generation;
-    inFlight = options
-      .refresh()
-      .then(
-        (expiresAt) => {
-          if (started === generation) schedule(expiresAt);
-        },
-        (error: unknown) => {
-          if (started === generation) options.onFailure(error);
-        },
-      )
-      .finally(() => {
-        inFlight = undefined;
-      });
-    return inFlight;
-  }
-
-  function schedule(expiresAt: string): void {
-    clear();
-    generation += 1;
-    timer = setTimeout(
-      () => {
-        timer = undefined;
-        void run();
-      },
-      refreshDelayMs(expiresAt, now(), options.leadMs),
-    );
-  }
-
   return {
-    schedule,
-    cancel() {
-      generation += 1;
-      clear();
+    schedule(expiresAt) {
+      cancel();
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          options.onDue();
+        },
+        refreshDelayMs(expiresAt, now(), options.leadMs),
+      );
     },
-    refreshNow: run,
+    cancel,
   };
 }
