@@ -40,8 +40,16 @@ const DEV_DEFAULTS: Record<string, string> = {
   ADMIN_PASSWORD: 'change me in production please',
 };
 
+const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env };
+// Lines for the person at the terminal; JSON when someone runs the stack with NODE_ENV=production.
+const logger = createLogger({
+  name: 'dev',
+  level: env.LOG_LEVEL,
+  pretty: env.NODE_ENV !== 'production',
+});
+
 /** Builds the web console when its build is missing or older than its sources. */
-function consoleBuilt(logger: { warn(obj: object, msg: string): void }): boolean {
+function consoleBuilt(): boolean {
   const failure = ensureConsoleBuilt(() => process.stdout.write('Building the web console…\n'));
   if (failure === null) return true;
   logger.warn({ output: failure }, 'web console build failed');
@@ -49,8 +57,10 @@ function consoleBuilt(logger: { warn(obj: object, msg: string): void }): boolean
 }
 
 async function startStack(): Promise<Stoppable> {
-  const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env };
-  const logger = createLogger({ name: 'dev', level: env.LOG_LEVEL });
+  // First, before anything listens: the build blocks this process, and the embedded engine runs
+  // in it, so services started before it would see their database stop answering meanwhile.
+  const consoleReady = env.WEB_DIR ? true : consoleBuilt();
+  if (consoleReady) env.WEB_DIR ??= WEB_DIST;
   const stoppables: Stoppable[] = [];
   const stopAll = async (): Promise<void> => {
     for (const stoppable of stoppables.reverse()) await stoppable.stop().catch(() => undefined);
@@ -101,8 +111,6 @@ async function startStack(): Promise<Stoppable> {
       }),
     ]);
     stoppables.push(...services);
-    const consoleReady = env.WEB_DIR ? true : consoleBuilt(logger);
-    if (consoleReady) env.WEB_DIR ??= WEB_DIST;
     const gateway = await startGateway(
       loadGatewayConfig({
         USERS_URL: users.url,
@@ -140,4 +148,4 @@ async function startStack(): Promise<Stoppable> {
   }
 }
 
-runUntilSignal(createLogger({ name: 'dev', level: process.env.LOG_LEVEL ?? 'warn' }), startStack);
+runUntilSignal(logger, startStack);
