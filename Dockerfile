@@ -4,7 +4,7 @@
 ARG SERVICE=gateway
 
 # ---- build: every dependency, then the TypeScript of every package -------------------------
-FROM node:22.21.1-bookworm-slim AS build
+FROM node:22.23.5-bookworm-slim AS build
 WORKDIR /app
 # Manifests first, so the dependency layer is cached until the lockfile changes.
 COPY package.json package-lock.json .npmrc ./
@@ -44,7 +44,7 @@ RUN set -eu; \
     find /out -name '*.tsbuildinfo' -delete
 
 # ---- deps: production dependencies of SERVICE's workspace only -----------------------------
-FROM node:22.21.1-bookworm-slim AS deps
+FROM node:22.23.5-bookworm-slim AS deps
 WORKDIR /app
 COPY --from=build /out/ ./
 # No @psa/embedded-mongo, no test tooling: their manifests are not in /out.
@@ -52,27 +52,27 @@ RUN npm ci --omit=dev --workspaces --include-workspace-root=false --ignore-scrip
     && rm -f package-lock.json .npmrc
 
 # ---- one stage per process: its working directory, port variable and port -----------------
-FROM node:22.21.1-bookworm-slim AS service-users
+FROM node:22.23.5-bookworm-slim AS service-users
 WORKDIR /app/services/users
 ENV USERS_PORT=4001
 EXPOSE 4001
 
-FROM node:22.21.1-bookworm-slim AS service-projects
+FROM node:22.23.5-bookworm-slim AS service-projects
 WORKDIR /app/services/projects
 ENV PROJECTS_PORT=4002
 EXPOSE 4002
 
-FROM node:22.21.1-bookworm-slim AS service-tasks
+FROM node:22.23.5-bookworm-slim AS service-tasks
 WORKDIR /app/services/tasks
 ENV TASKS_PORT=4003
 EXPOSE 4003
 
-FROM node:22.21.1-bookworm-slim AS service-documents
+FROM node:22.23.5-bookworm-slim AS service-documents
 WORKDIR /app/services/documents
 ENV DOCUMENTS_PORT=4004
 EXPOSE 4004
 
-FROM node:22.21.1-bookworm-slim AS service-gateway
+FROM node:22.23.5-bookworm-slim AS service-gateway
 WORKDIR /app/gateway
 ENV GATEWAY_PORT=4000
 EXPOSE 4000
