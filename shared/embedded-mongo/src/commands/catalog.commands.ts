@@ -5,6 +5,7 @@ import { compileFilter } from '../query/matcher';
 import type { IndexSpec } from '../storage/btree-index';
 import { isTextKey, normalizeTextIndex } from '../text/text-index';
 import type { Collection } from '../storage/collection';
+import { normalizeCollectionOptions } from '../storage/collection-options';
 import { checkValidationOptions } from '../validation/document-validator';
 import {
   numberOption,
@@ -183,11 +184,25 @@ const createIndexes: CommandHandler = (command, db, { catalog }) => {
   };
 };
 
+/**
+ * The index specs listIndexes reports: a clustered collection's `_id` index as its clustered
+ * index (`clustered: true`); a time-series collection has no `_id` index to show.
+ */
+function listedIndexes(collection: Collection): Document[] {
+  return collection.indexList().flatMap((index): Document[] => {
+    if (index.name !== '_id_') return [{ ...index.spec }];
+    if (collection.timeseries) return [];
+    const clustered = collection.options.clusteredIndex;
+    if (isPlainObject(clustered)) return [{ ...clustered, clustered: true }];
+    return [{ ...index.spec }];
+  });
+}
+
 const listIndexes: CommandHandler = (command, db, { catalog, cursors }) => {
   const name = targetCollection(command, 'listIndexes');
   const collection = catalog.getCollection(db, name);
   if (!collection) fail(ErrorCode.NamespaceNotFound, `ns does not exist: ${db}.${name}`);
-  const items = collection.indexList().map((index) => ({ doc: { ...index.spec } }));
+  const items = listedIndexes(collection).map((doc) => ({ doc }));
   const batchSize = isPlainObject(command.cursor)
     ? numberOption(command.cursor, 'batchSize')
     : undefined;
@@ -232,14 +247,7 @@ const create: CommandHandler = (command, db, { catalog }) => {
   const name = targetCollection(command, 'create');
   const { create: _name, $db: _db, lsid: _lsid, writeConcern: _wc, ...options } = command;
   // Options whose rules the engine would not enforce are refused rather than silently stored.
-  const unsupported = [
-    'capped',
-    'timeseries',
-    'viewOn',
-    'clusteredIndex',
-    'changeStreamPreAndPostImages',
-    'encryptedFields',
-  ];
+  const unsupported = ['viewOn', 'changeStreamPreAndPostImages', 'encryptedFields'];
   for (const option of unsupported) {
     if (options[option] !== undefined && options[option] !== false) {
       fail(
@@ -250,15 +258,22 @@ const create: CommandHandler = (command, db, { catalog }) => {
   }
   rejectUnsupportedOptions(options);
   checkValidationOptions(options);
+  const stored = normalizeCollectionOptions(options);
   const existing = catalog.getCollection(db, name);
   // mongod 7.0: creating a collection that exists with identical options is a no-op success.
   if (
     existing &&
-    valuesEqual(withoutGenericArguments(existing.options), withoutGenericArguments(options))
+    valuesEqual(withoutGenericArguments(existing.options), withoutGenericArguments(stored))
   ) {
     return { ok: 1 };
   }
-  catalog.createCollection(db, name, options);
+  const collection = catalog.createCollection(db, name, stored);
+  const timeseries = collection.timeseries;
+  // Since 6.3 mongod indexes a time-series collection on its meta and time fields.
+  if (timeseries?.metaField !== undefined) {
+    const key = { [timeseries.metaField]: 1, [timeseries.timeField]: 1 };
+    catalog.createIndex(collection, { v: 2, key, name: defaultIndexName(key) });
+  }
   return { ok: 1 };
 };
 
@@ -326,14 +341,17 @@ const listCollections: CommandHandler = (command, db, { catalog, cursors }) => {
     .collections(db)
     .map((c) =>
       nameOnly
-        ? { name: c.name, type: 'collection' }
-        : {
-            name: c.name,
-            type: 'collection',
-            options: c.options,
-            info: { readOnly: false, uuid: c.uuid },
-            idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
-          },
+        ? { name: c.name, type: c.timeseries ? 'timeseries' : 'collection' }
+        : c.timeseries
+          ? { name: c.name, type: 'timeseries', options: c.options, info: { readOnly: false } }
+          : {
+              name: c.name,
+              type: 'collection',
+              options: c.options,
+              info: { readOnly: false, uuid: c.uuid },
+              // A clustered collection has no separate _id index.
+              ...(c.clustered ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
+            },
     )
     .filter((doc) => matcher.test(doc))
     .map((doc) => ({ doc }));
@@ -367,6 +385,13 @@ const collStats: CommandHandler = (command, db, { catalog }) => {
     size,
     count,
     avgObjSize: count ? Math.round(size / count) : 0,
+    capped: collection.capped !== null,
+    ...(collection.capped
+      ? {
+          maxSize: collection.capped.size,
+          ...(Number.isFinite(collection.capped.max) ? { max: collection.capped.max } : {}),
+        }
+      : {}),
     storageSize: size,
     nindexes: collection.indexList().length,
     indexSizes: Object.fromEntries(collection.indexList().map((i) => [i.name, i.size * 16])),
@@ -392,6 +417,34 @@ const dbStats: CommandHandler = (_command, db, { catalog }) => {
   };
 };
 
+/**
+ * `convertToCapped`: makes a collection capped at `size` bytes, keeping its newest documents
+ * that fit and, as mongod does, only its `_id` index.
+ */
+const convertToCapped: CommandHandler = (command, db, { catalog }) => {
+  const name = targetCollection(command, 'convertToCapped');
+  const collection = catalog.getCollection(db, name);
+  if (!collection)
+    fail(ErrorCode.NamespaceNotFound, `source collection ${db}.${name} does not exist`);
+  if (collection.timeseries || collection.clustered)
+    fail(
+      ErrorCode.IllegalOperation,
+      `cannot convert a ${collection.timeseries ? 'time-series' : 'clustered'} collection to capped`,
+    );
+  const others = Object.entries(collection.options).filter(
+    ([option]) => !['capped', 'size', 'max'].includes(option),
+  );
+  const options = normalizeCollectionOptions({
+    ...Object.fromEntries(others),
+    capped: true,
+    size: command.size,
+  });
+  for (const index of collection.indexList().slice(1)) catalog.dropIndex(collection, index.name);
+  catalog.modifyCollection(collection, options, []);
+  for (const oldest of collection.cappedOverflow()) catalog.remove(collection, oldest);
+  return { ok: 1 };
+};
+
 /** Database, collection and index management commands. */
 export const catalogCommands: Record<string, CommandHandler> = {
   createIndexes,
@@ -399,6 +452,7 @@ export const catalogCommands: Record<string, CommandHandler> = {
   dropIndexes,
   deleteIndexes: dropIndexes,
   create,
+  convertToCapped,
   drop,
   dropDatabase,
   renameCollection,

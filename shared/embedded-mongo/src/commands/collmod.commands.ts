@@ -2,6 +2,7 @@ import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import type { IndexSpec } from '../storage/btree-index';
 import type { Collection } from '../storage/collection';
+import { collectionTtl, normalizeCollectionOptions } from '../storage/collection-options';
 import { checkValidationOptions } from '../validation/document-validator';
 import { numberOption, targetCollection, type CommandHandler } from './command-context';
 
@@ -21,6 +22,7 @@ const GENERIC_FIELDS = new Set([
 ]);
 
 const VALIDATION_FIELDS = ['validator', 'validationLevel', 'validationAction'] as const;
+const COLLECTION_FIELDS = ['expireAfterSeconds', 'cappedSize', 'cappedMax'] as const;
 
 /** mongod's IDL code for a field a command does not know. */
 const UNKNOWN_FIELD = 40415;
@@ -52,6 +54,38 @@ function findIndex(collection: Collection, target: Document): IndexSpec {
 }
 
 /**
+ * A clustered or time-series collection's TTL (`expireAfterSeconds`, a number or `'off'`) and a
+ * capped collection's `cappedSize` / `cappedMax` (mongod 6.0+), written into `options`.
+ */
+function changeCollectionLimits(
+  collection: Collection,
+  command: Document,
+  options: Document,
+): void {
+  if (command.expireAfterSeconds !== undefined) {
+    if (!collection.clustered && !collection.timeseries) {
+      fail(
+        ErrorCode.InvalidOptions,
+        "'expireAfterSeconds' option is only supported on clustered or time-series collections",
+      );
+    }
+    if (command.expireAfterSeconds === 'off') delete options.expireAfterSeconds;
+    else options.expireAfterSeconds = collectionTtl(command.expireAfterSeconds);
+  }
+  if (command.cappedSize !== undefined || command.cappedMax !== undefined) {
+    if (!collection.capped)
+      fail(ErrorCode.InvalidOptions, `${collection.ns} is not a capped collection`);
+    const resized = normalizeCollectionOptions({
+      capped: true,
+      size: command.cappedSize ?? options.size,
+      max: command.cappedMax ?? options.max,
+    });
+    delete options.max;
+    Object.assign(options, resized);
+  }
+}
+
+/**
  * `collMod`: changes a collection's validator, validationLevel and validationAction, and an
  * index's `hidden` flag or TTL (`expireAfterSeconds`), answering the `*_old`/`*_new` fields mongod
  * does. Changed options are journaled and survive a restart.
@@ -64,7 +98,8 @@ const collMod: CommandHandler = (command, db, { catalog }) => {
     if (
       !GENERIC_FIELDS.has(field) &&
       field !== 'index' &&
-      !(VALIDATION_FIELDS as readonly string[]).includes(field)
+      !(VALIDATION_FIELDS as readonly string[]).includes(field) &&
+      !(COLLECTION_FIELDS as readonly string[]).includes(field)
     ) {
       fail(UNKNOWN_FIELD, `BSON field 'collMod.${field}' is an unknown field.`);
     }
@@ -75,6 +110,7 @@ const collMod: CommandHandler = (command, db, { catalog }) => {
     if (command[field] !== undefined) options[field] = command[field];
   }
   const reply: Document = {};
+  changeCollectionLimits(collection, command, options);
   const indexes: IndexSpec[] = [];
   if (command.index !== undefined) {
     if (!isPlainObject(command.index))
@@ -116,6 +152,7 @@ const collMod: CommandHandler = (command, db, { catalog }) => {
     indexes.push(spec);
   }
   catalog.modifyCollection(collection, options, indexes);
+  for (const oldest of collection.cappedOverflow()) catalog.remove(collection, oldest);
   return { ...reply, ok: 1 };
 };
 

@@ -30,6 +30,7 @@ const WRITES = new Set([
   'findandmodify',
   'create',
   'collMod',
+  'convertToCapped',
   'drop',
   'dropDatabase',
   'renameCollection',

@@ -167,8 +167,17 @@ export class Catalog {
     doc: Document,
     prepared?: { doc: Document; size: number },
   ): StoredRecord {
+    const limits = collection.capped;
+    if (limits && prepared && prepared.size > limits.size) {
+      fail(
+        ErrorCode.BadValue,
+        `object to insert exceeds cappedMaxSize of ${limits.size} bytes in ${collection.ns}`,
+      );
+    }
     const record = collection.insert(doc, prepared);
     this.record({ o: 'insert', ns: collection.ns, d: record.doc });
+    // A capped collection makes room by removing its oldest documents, as mongod does.
+    for (const oldest of collection.cappedOverflow()) this.remove(collection, oldest);
     return record;
   }
 

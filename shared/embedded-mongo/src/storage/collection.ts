@@ -12,6 +12,7 @@ import type { TextIndexDefinition } from '../text/text-index';
 import { TextSearch, type TextOperator } from '../text/text-search';
 import { compileValidator, type DocumentValidator } from '../validation/document-validator';
 import { BTreeIndex, type FieldInterval, type IndexSpec } from './btree-index';
+import type { TimeseriesOptions } from './collection-options';
 import { checkDocumentSize, prepareDocument } from './document-rules';
 
 /**
@@ -76,6 +77,7 @@ export class Collection {
   private readonly records = new Map<number, StoredRecord>();
   private readonly indexes = new Map<string, BTreeIndex>();
   private nextRid = 1;
+  private bytes = 0;
   private readonly metrics: QueryMetrics;
   private readonly parameters: QueryParameters;
 
@@ -118,14 +120,61 @@ export class Collection {
     return this.compiledValidator;
   }
 
+  /** A capped collection's limits (`size` in bytes, `max` documents), or null. */
+  get capped(): { size: number; max: number } | null {
+    const { capped, size, max } = this.currentOptions;
+    if (capped !== true) return null;
+    return { size: Number(size), max: max === undefined ? Infinity : Number(max) };
+  }
+
+  /** A clustered collection keeps its records in `_id` order: that is its natural order. */
+  get clustered(): boolean {
+    return this.currentOptions.clusteredIndex !== undefined;
+  }
+
+  /** A time-series collection's options, or null. */
+  get timeseries(): TimeseriesOptions | null {
+    const timeseries = this.currentOptions.timeseries;
+    return isPlainObject(timeseries) ? (timeseries as unknown as TimeseriesOptions) : null;
+  }
+
   get count(): number {
     return this.records.size;
   }
 
+  /** A time-series measurement must hold a date in the time field (BadValue otherwise). */
+  private checkTimeField(doc: Document): void {
+    const timeseries = this.timeseries;
+    if (timeseries && !(doc[timeseries.timeField] instanceof Date)) {
+      fail(
+        ErrorCode.BadValue,
+        `'${timeseries.timeField}' must be present and contain a valid BSON UTC datetime value`,
+      );
+    }
+  }
+
+  /** The documents' total BSON size, kept up to date by every write. */
   get dataSize(): number {
-    let total = 0;
-    for (const record of this.records.values()) total += record.size;
-    return total;
+    return this.bytes;
+  }
+
+  /**
+   * The oldest records a capped collection must drop to be within its limits again, in natural
+   * (insertion) order.
+   */
+  cappedOverflow(): StoredRecord[] {
+    const limits = this.capped;
+    if (!limits) return [];
+    const out: StoredRecord[] = [];
+    let count = this.records.size;
+    let bytes = this.bytes;
+    for (const record of this.records.values()) {
+      if (count <= limits.max && bytes <= limits.size) break;
+      out.push(record);
+      count--;
+      bytes -= record.size;
+    }
+    return out;
   }
 
   indexList(): BTreeIndex[] {
@@ -168,6 +217,7 @@ export class Collection {
    */
   insert(input: Document, prepared?: { doc: Document; size: number }): StoredRecord {
     const { doc, size } = prepared ?? prepareDocument(input);
+    this.checkTimeField(doc);
     const view = toView(doc) as Document;
     const rid = this.nextRid;
     const keys = this.keysByIndex(doc, view);
@@ -180,6 +230,7 @@ export class Collection {
     }
     const record: StoredRecord = { rid, doc, view, size };
     this.records.set(rid, record);
+    this.bytes += size;
     return record;
   }
 
@@ -195,6 +246,7 @@ export class Collection {
       );
     }
     const size = checkDocumentSize(doc);
+    this.checkTimeField(doc);
     const view = toView(doc) as Document;
     const oldKeys = this.keysByIndex(record.doc, record.view);
     const newKeys = this.keysByIndex(doc, view);
@@ -209,11 +261,13 @@ export class Collection {
     }
     const updated: StoredRecord = { rid: record.rid, doc, view, size };
     this.records.set(record.rid, updated);
+    this.bytes += size - record.size;
     return updated;
   }
 
   remove(record: StoredRecord): void {
     if (!this.records.delete(record.rid)) return;
+    this.bytes -= record.size;
     for (const [index, entries] of this.keysByIndex(record.doc, record.view)) {
       for (const values of entries) index.remove(values, record.rid);
     }
@@ -293,6 +347,7 @@ export class Collection {
   /** Empties the collection but keeps its indexes (used by replay and `drop`-less truncation). */
   clear(): void {
     this.records.clear();
+    this.bytes = 0;
     for (const index of this.indexes.values()) index.clear();
   }
 
@@ -546,6 +601,15 @@ export class Collection {
     reverseNatural: boolean,
     work: QueryWork | undefined,
   ): Generator<StoredRecord> {
+    if (!plan.index && this.clustered) {
+      // A clustered collection's natural order is its `_id` order (a scan, not an index scan).
+      const ids = this.indexes.get(ID_INDEX_NAME) as BTreeIndex;
+      for (const rid of ids.scan([], reverseNatural)) {
+        const record = this.records.get(rid);
+        if (record) yield record;
+      }
+      return;
+    }
     if (!plan.index) {
       yield* reverseNatural ? [...this.records.values()].reverse() : this.records.values();
       return;

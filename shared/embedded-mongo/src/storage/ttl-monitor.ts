@@ -1,5 +1,5 @@
 import type { Catalog } from './catalog';
-import type { StoredRecord } from './collection';
+import type { Collection, StoredRecord } from './collection';
 
 /** The earliest Date JavaScript can hold: a scan from here on a TTL index sees only dates. */
 const MIN_DATE = new Date(-8_640_000_000_000_000);
@@ -32,7 +32,26 @@ export function removeExpiredDocuments(catalog: Catalog, now = new Date()): numb
         for (const record of expired) catalog.remove(collection, record);
         removed += expired.length;
       }
+      removed += removeExpiredByCollectionTtl(catalog, collection, now);
     }
   }
   return removed;
+}
+
+/**
+ * A clustered or time-series collection's own TTL (`expireAfterSeconds` of the collection): a
+ * document expires when its `_id` (clustered) or time field (time-series) is a date that long ago.
+ */
+function removeExpiredByCollectionTtl(catalog: Catalog, collection: Collection, now: Date): number {
+  const seconds = collection.options.expireAfterSeconds;
+  if (typeof seconds !== 'number') return 0;
+  const field = collection.timeseries?.timeField ?? (collection.clustered ? '_id' : null);
+  if (field === null) return 0;
+  const cutoff = now.getTime() - seconds * 1000;
+  const expired = [...collection.allRecords()].filter((record) => {
+    const value = record.doc[field];
+    return value instanceof Date && value.getTime() < cutoff;
+  });
+  for (const record of expired) catalog.remove(collection, record);
+  return expired.length;
 }
