@@ -7,6 +7,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { runEmbeddedMongoBench } from './embedded-mongo.bench';
+import { runEngineBench } from './engine.bench';
 import { runFanoutBench } from './fanout.bench';
 import { runFederatedBench } from './federated.bench';
 import { runGatewayBench } from './gateway.bench';
@@ -16,6 +17,7 @@ import { formatTable, type ScenarioResult } from './lib/measure';
 
 const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   'embedded-mongo': runEmbeddedMongoBench,
+  engine: runEngineBench,
   fanout: runFanoutBench,
   gateway: runGatewayBench,
   federated: runFederatedBench,

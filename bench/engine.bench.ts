@@ -1,0 +1,192 @@
+/**
+ * Embedded engine benchmark, with the engine in its own process (the CLI) so that its memory is
+ * its own: a full scan through the driver (time, and the engine's resident memory before and at
+ * its peak during the scan: a streaming cursor keeps it flat), the same scan sorted on an
+ * unindexed field for contrast (a sort must hold the result), and `$text` searches over a text
+ * index (queries per second and latency).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import { MongoClient, type Collection, type Document } from 'mongodb';
+import { processUsage } from '@psa/shared/testing';
+import { measure, type ScenarioResult } from './lib/measure';
+
+interface Sizes {
+  scanDocs: number;
+  textDocs: number;
+  queries: number;
+}
+
+const CLI = path.join(__dirname, '..', 'shared', 'embedded-mongo', 'bin', 'embedded-mongo.cjs');
+
+/** Starts the engine CLI on a free port and resolves with its process and URI. */
+async function startEngineProcess(): Promise<{ child: ChildProcess; uri: string }> {
+  const child = spawn(process.execPath, [CLI, '--port', '0', '--quiet'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream });
+  const uri = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the engine exited with ${String(code)}`)));
+    lines.on('line', (line) => {
+      const match = /listening on (\S+)/.exec(line);
+      if (match) resolve(match[1] as string);
+    });
+  });
+  return { child, uri };
+}
+
+async function stopEngineProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+const mib = (kib: number): string => `${Math.round(kib / 1024)} MiB`;
+
+/** Resident memory of `pid` in KiB: now, and the highest seen while `run` runs. */
+async function peakRss(pid: number, run: () => Promise<void>): Promise<number> {
+  let peak = processUsage(pid)?.rssKiB ?? 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, processUsage(pid)?.rssKiB ?? 0);
+  }, 20);
+  try {
+    await run();
+  } finally {
+    clearInterval(timer);
+  }
+  return Math.max(peak, processUsage(pid)?.rssKiB ?? 0);
+}
+
+async function fillScan(collection: Collection<Document>, count: number): Promise<void> {
+  const batch = 5000;
+  for (let start = 0; start < count; start += batch) {
+    const docs = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      docs.push({
+        seq: i,
+        name: `item ${(i * 7919) % count}`,
+        status: i % 3 === 0 ? 'DONE' : 'TODO',
+        payload: 'x'.repeat(100),
+      });
+    }
+    await collection.insertMany(docs, { ordered: false });
+  }
+}
+
+async function scan(
+  name: string,
+  pid: number,
+  collection: Collection<Document>,
+  count: number,
+  sort?: Document,
+): Promise<ScenarioResult> {
+  const before = processUsage(pid)?.rssKiB ?? 0;
+  let seen = 0;
+  const start = performance.now();
+  const peak = await peakRss(pid, async () => {
+    const cursor = collection.find({}, { batchSize: 1000, ...(sort ? { sort } : {}) });
+    for await (const _doc of cursor) seen++;
+  });
+  const totalMs = performance.now() - start;
+  if (seen !== count) throw new Error(`${name}: expected ${count} documents, read ${seen}`);
+  return {
+    name,
+    operations: count,
+    totalMs,
+    opsPerSecond: (count / totalMs) * 1000,
+    unit: 'docs/s',
+    p50Ms: totalMs,
+    p95Ms: totalMs,
+    p99Ms: totalMs,
+    notes: `${(totalMs / 1000).toFixed(1)} s; engine RSS ${mib(before)} before, peak ${mib(peak)} (+${mib(peak - before)})`,
+  };
+}
+
+// Words for the text corpus: a few hundred distinct stems, some frequent, most rare.
+const SYLLABLES = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'ti', 'vo', 'ze', 'pa', 'do', 'fi'];
+const VOCABULARY = Array.from({ length: 1200 }, (_, i) => {
+  const a = SYLLABLES[i % SYLLABLES.length] as string;
+  const b = SYLLABLES[Math.floor(i / SYLLABLES.length) % SYLLABLES.length] as string;
+  const c = SYLLABLES[Math.floor(i / 144) % SYLLABLES.length] as string;
+  return `${a}${b}${c}`;
+});
+
+/** A deterministic word for position `n` of document `i`, skewed towards the first words. */
+const word = (i: number, n: number): string => {
+  const r = ((i * 2654435761 + n * 40503) >>> 0) / 2 ** 32;
+  return VOCABULARY[Math.floor(r * r * VOCABULARY.length)] as string;
+};
+
+async function fillText(collection: Collection<Document>, count: number): Promise<void> {
+  await collection.createIndex({ title: 'text', body: 'text' }, { weights: { title: 5 } });
+  const batch = 2000;
+  for (let start = 0; start < count; start += batch) {
+    const docs = [];
+    for (let i = start; i < Math.min(count, start + batch); i++) {
+      docs.push({
+        title: `${word(i, 0)} ${word(i, 1)} project`,
+        body: Array.from({ length: 30 }, (_, n) => word(i, n + 2)).join(' '),
+      });
+    }
+    await collection.insertMany(docs, { ordered: false });
+  }
+}
+
+async function textSearches(
+  collection: Collection<Document>,
+  queries: number,
+  label: string,
+): Promise<ScenarioResult[]> {
+  const topTwenty = (search: string) =>
+    collection
+      .find({ $text: { $search: search } }, { projection: { score: { $meta: 'textScore' } } })
+      .sort({ score: { $meta: 'textScore' } })
+      .limit(20)
+      .toArray();
+  const rare = (i: number): string => VOCABULARY[600 + (i % 600)] as string;
+  return [
+    await measure(`$text one rare term, top 20 by score @${label}`, queries, async (i) => {
+      await topTwenty(rare(i));
+    }),
+    await measure(`$text two terms (one common), top 20 @${label}`, queries, async (i) => {
+      await topTwenty(`${VOCABULARY[i % 20] as string} ${rare(i)}`);
+    }),
+    await measure(`$text phrase, top 20 @${label}`, queries, async (i) => {
+      await topTwenty(`"${word(i, 0)} ${word(i, 1)}"`);
+    }),
+  ];
+}
+
+/** Runs the engine-process scenarios and returns their figures. */
+export async function runEngineBench(full: boolean): Promise<ScenarioResult[]> {
+  const sizes: Sizes = full
+    ? { scanDocs: 1_000_000, textDocs: 100_000, queries: 500 }
+    : { scanDocs: 100_000, textDocs: 10_000, queries: 100 };
+  const { child, uri } = await startEngineProcess();
+  const client = await new MongoClient(uri, { maxPoolSize: 4 }).connect();
+  try {
+    const pid = child.pid as number;
+    const db = client.db('bench_engine');
+    const results: ScenarioResult[] = [];
+    const docs = db.collection('scan');
+    await fillScan(docs, sizes.scanDocs);
+    const label = `${sizes.scanDocs / 1000}k`;
+    results.push(await scan(`full scan, streamed @${label}`, pid, docs, sizes.scanDocs));
+    results.push(
+      await scan(`full scan sorted without an index @${label}`, pid, docs, sizes.scanDocs, {
+        name: 1,
+      }),
+    );
+    await docs.drop();
+    const texts = db.collection('texts');
+    await fillText(texts, sizes.textDocs);
+    results.push(...(await textSearches(texts, sizes.queries, `${sizes.textDocs / 1000}k`)));
+    return results;
+  } finally {
+    await client.close();
+    await stopEngineProcess(child);
+  }
+}
