@@ -1,5 +1,9 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import mongoose, { Schema } from 'mongoose';
-import { type Doc, onCleanup, rejection, useEngineDatabase } from './helpers/engine';
+import { startEmbeddedMongo } from '../index';
+import { connect, type Doc, onCleanup, rejection, useEngineDatabase } from './helpers/engine';
 
 /**
  * Text indexes and `$text` through the official driver (and mongoose), against MongoDB 7.0's
@@ -329,5 +333,36 @@ describe('text search through mongoose', () => {
       .lean<{ name: string; score: number }[]>();
     expect(found.map((p) => p.name)).toEqual(['Website relaunch', 'Data warehouse']);
     expect(found[0]?.score).toBeCloseTo(termScore(1, 2, 5), 10);
+  });
+});
+
+describe('text and geo indexes with a data directory', () => {
+  it('are rebuilt from the journal after a restart and answer the same', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'embedded-mongo-text-'));
+    onCleanup(() => rm(dir, { recursive: true, force: true }));
+    const first = await startEmbeddedMongo({ port: 0, dbPath: dir });
+    const client = await connect(first.uri);
+    const coll = client.db('durable').collection<Doc>('places');
+    await coll.createIndex({ name: 'text' }, { default_language: 'english' });
+    await coll.createIndex({ loc: '2dsphere' });
+    await coll.insertMany([
+      { _id: 1, name: 'Running track', loc: { type: 'Point', coordinates: [2.35, 48.85] } },
+      { _id: 2, name: 'Swimming pool', loc: { type: 'Point', coordinates: [13.4, 52.52] } },
+    ]);
+    await client.close();
+    await first.stop();
+
+    const second = await startEmbeddedMongo({ port: 0, dbPath: dir });
+    onCleanup(() => second.stop());
+    const again = (await connect(second.uri)).db('durable').collection<Doc>('places');
+    expect(await ids(again.find({ $text: { $search: 'runs' } }))).toEqual([1]);
+    const near = again.find({
+      loc: { $near: { $geometry: { type: 'Point', coordinates: [13, 52] } } },
+    });
+    expect(await ids(near)).toEqual([2, 1]);
+    const error = await rejection(
+      again.insertOne({ _id: 3, loc: { type: 'Point', coordinates: [0] } }),
+    );
+    expect(error.code).toBe(16755);
   });
 });
