@@ -143,6 +143,19 @@ describe('$near and $nearSphere', () => {
     ]);
   });
 
+  it('explains as GEO_NEAR_2DSPHERE on the geo index', async () => {
+    const coll = await cities();
+    const explained = await coll
+      .find({ loc: { $near: { $geometry: point(PARIS) } } })
+      .explain('executionStats');
+    expect(explained.queryPlanner.winningPlan).toEqual({
+      stage: 'GEO_NEAR_2DSPHERE',
+      keyPattern: { loc: '2dsphere' },
+      indexName: 'loc_2dsphere',
+    });
+    expect(explained.executionStats.nReturned).toBe(4);
+  });
+
   it('without a geo index is NoQueryExecutionPlans (291)', async () => {
     const coll = fresh();
     await coll.insertOne({ _id: 1, loc: point(PARIS) });

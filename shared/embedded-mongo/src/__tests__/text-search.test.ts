@@ -269,6 +269,45 @@ describe('$text', () => {
   });
 });
 
+describe('explain of $text', () => {
+  it('shows TEXT_MATCH over TEXT_OR over the text index, with the parsed search and its work', async () => {
+    const coll = fresh();
+    await coll.createIndex({ body: 'text' });
+    await coll.insertMany([
+      { _id: 1, body: 'green tea' },
+      { _id: 2, body: 'black tea' },
+      { _id: 3, body: 'coffee' },
+    ]);
+    const explained = await coll
+      .find({ $text: { $search: 'teas -black "green"' } })
+      .explain('executionStats');
+    expect(explained.queryPlanner.winningPlan).toEqual({
+      stage: 'TEXT_MATCH',
+      indexPrefix: {},
+      indexName: 'body_text',
+      parsedTextQuery: {
+        terms: ['green', 'tea'],
+        negatedTerms: ['black'],
+        phrases: ['green'],
+        negatedPhrases: [],
+      },
+      textIndexVersion: 3,
+      inputStage: {
+        stage: 'TEXT_OR',
+        inputStage: {
+          stage: 'IXSCAN',
+          keyPattern: { _fts: 'text', _ftsx: 1 },
+          indexName: 'body_text',
+        },
+      },
+    });
+    expect(explained.executionStats.nReturned).toBe(1);
+    // 'green' once, 'tea' twice; two documents read.
+    expect(explained.executionStats.totalKeysExamined).toBe(3);
+    expect(explained.executionStats.totalDocsExamined).toBe(2);
+  });
+});
+
 describe('$text in aggregation', () => {
   it('runs as the first $match, with the score in $addFields, $project and $sort', async () => {
     const coll = fresh();
@@ -304,6 +343,26 @@ describe('$text in aggregation', () => {
       coll.aggregate([{ $project: { s: { $meta: 'textScore' } } }]).toArray(),
     );
     expect(meta.code).toBe(40218);
+  });
+
+  it('refuses $text in a $lookup pipeline as not supported (238) rather than answer wrongly', async () => {
+    const coll = fresh();
+    await coll.createIndex({ body: 'text' });
+    await coll.insertOne({ _id: 1, body: 'tea' });
+    const error = await rejection(
+      coll
+        .aggregate([
+          {
+            $lookup: {
+              from: coll.collectionName,
+              pipeline: [{ $match: { $text: { $search: 'tea' } } }],
+              as: 'same',
+            },
+          },
+        ])
+        .toArray(),
+    );
+    expect(error.code).toBe(238);
   });
 });
 

@@ -25,7 +25,13 @@ const UNSUPPORTED_STAGES = new Set([
 /** mongod's code for a stage name it does not know. */
 const UNRECOGNIZED_STAGE = 40324;
 
-function checkPipeline(pipeline: unknown, top = true): asserts pipeline is Document[] {
+/** Where a pipeline runs: on a collection, inside `$facet`, or inside `$lookup`/`$unionWith`. */
+type PipelineContext = 'top' | 'facet' | 'sub';
+
+function checkPipeline(
+  pipeline: unknown,
+  context: PipelineContext = 'top',
+): asserts pipeline is Document[] {
   if (!Array.isArray(pipeline))
     fail(ErrorCode.TypeMismatch, "'pipeline' option must be specified as an array");
   pipeline.forEach((stage: unknown, position) => {
@@ -36,11 +42,20 @@ function checkPipeline(pipeline: unknown, top = true): asserts pipeline is Docum
       );
     }
     const [name] = Object.keys(stage) as [string];
+    const leading = name === '$geoNear' || (name === '$match' && containsText(stage.$match));
+    if (leading && position === 0 && context === 'sub') {
+      // mingo runs sub-pipelines on its own, without the engine's indexes.
+      fail(
+        ErrorCode.NotImplemented,
+        `${name === '$geoNear' ? '$geoNear' : '$text'} in a $lookup or $unionWith pipeline is not supported by the embedded MongoDB engine`,
+      );
+    }
     if (name === '$geoNear') {
-      if (position !== 0) fail(40602, '$geoNear is only valid as the first stage in a pipeline.');
+      if (position !== 0 || context === 'facet')
+        fail(40602, '$geoNear is only valid as the first stage in a pipeline.');
       return;
     }
-    if (name === '$match' && (position !== 0 || !top) && containsText(stage.$match)) {
+    if (leading && (position !== 0 || context === 'facet')) {
       fail(17313, '$match with $text is only allowed as the first pipeline stage');
     }
     if (UNSUPPORTED_STAGES.has(name)) {
@@ -51,9 +66,10 @@ function checkPipeline(pipeline: unknown, top = true): asserts pipeline is Docum
     }
     if (name === '$lookup' || name === '$unionWith' || name === '$facet') {
       const inner = stage[name];
-      if (isPlainObject(inner) && Array.isArray(inner.pipeline)) checkPipeline(inner.pipeline);
+      if (isPlainObject(inner) && Array.isArray(inner.pipeline))
+        checkPipeline(inner.pipeline, 'sub');
       if (name === '$facet' && isPlainObject(inner))
-        for (const sub of Object.values(inner)) checkPipeline(sub, false);
+        for (const sub of Object.values(inner)) checkPipeline(sub, 'facet');
     }
   });
 }

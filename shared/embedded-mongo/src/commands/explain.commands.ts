@@ -1,7 +1,8 @@
 import { Binary, ObjectId } from 'bson';
 import { bsonTypeName, isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
-import { compileFilter } from '../query/matcher';
+import { compileFilter, type Matcher } from '../query/matcher';
+import { TextSearch } from '../text/text-search';
 import { parseSort, type Plan, type SortSpec } from '../query/planner';
 import { HIGH, LOW, type FieldInterval } from '../storage/btree-index';
 import type { Collection, QueryWork } from '../storage/collection';
@@ -91,6 +92,52 @@ function accessStage(plan: Plan, filter: Document, work: QueryWork): Stage {
   };
 }
 
+/**
+ * The stages of a `$text` query (TEXT_MATCH over TEXT_OR over the text index) or a `$near` query
+ * (GEO_NEAR_2DSPHERE / GEO_NEAR_2D), as mongod names them; undefined for other queries.
+ */
+function searchStage(collection: Collection, matcher: Matcher, work: QueryWork): Stage | undefined {
+  if (matcher.text) {
+    const index = collection.textIndex();
+    const ixscan = { stage: 'IXSCAN', keyPattern: index.spec.key, indexName: index.name };
+    const match = {
+      stage: 'TEXT_MATCH',
+      indexPrefix: {},
+      indexName: index.name,
+      parsedTextQuery: new TextSearch(matcher.text, index.text).describe(),
+      textIndexVersion: 3,
+    };
+    return {
+      plan: { ...match, inputStage: { stage: 'TEXT_OR', inputStage: ixscan } },
+      stats: {
+        ...match,
+        nReturned: work.matched,
+        inputStage: {
+          stage: 'TEXT_OR',
+          nReturned: work.matched,
+          docsExamined: work.docsExamined,
+          inputStage: { ...ixscan, nReturned: work.keysExamined, keysExamined: work.keysExamined },
+        },
+      },
+    };
+  }
+  if (matcher.near) {
+    const index = collection.geoIndexFor(matcher.near.path, matcher.near.geoJson);
+    const kind = index?.fields.find((f) => f.geo)?.geo === '2d' ? '2D' : '2DSPHERE';
+    const near = { stage: `GEO_NEAR_${kind}`, keyPattern: index?.spec.key, indexName: index?.name };
+    return {
+      plan: near,
+      stats: {
+        ...near,
+        nReturned: work.matched,
+        keysExamined: work.keysExamined,
+        docsExamined: work.docsExamined,
+      },
+    };
+  }
+  return undefined;
+}
+
 /** Wraps a stage in another (SORT, SKIP, LIMIT, PROJECTION_…, UPDATE, …). */
 function wrap(inner: Stage, stage: Document, nReturned: number, extra: Document = {}): Stage {
   return {
@@ -143,14 +190,17 @@ function explainQuery(
     { sort: shape.sort, skip: shape.skip, limit: shape.limit, hint: shape.hint },
     work,
   ).length;
-  let stage = accessStage(plan, shape.filter, work);
-  const sorted = shape.sort.length > 0 && !plan.providesSort;
+  const search = searchStage(collection, matcher, work);
+  let stage = search ?? accessStage(plan, shape.filter, work);
+  const sorted = shape.sort.length > 0 && (search !== undefined || !plan.providesSort);
   if (sorted) {
     stage = wrap(
       stage,
       {
         stage: 'SORT',
-        sortPattern: Object.fromEntries(shape.sort),
+        sortPattern: Object.fromEntries(
+          shape.sort.map(([path, direction, meta]) => [path, meta ? { $meta: meta } : direction]),
+        ),
         memLimit: 104857600,
         ...(shape.limit > 0 ? { limitAmount: shape.skip + shape.limit } : {}),
         type: 'simple',

@@ -380,8 +380,8 @@ export class Collection {
       fail(40218, 'query requires text score metadata, but it is not available');
     let source: Iterable<Hit>;
     let ordered = sort.length === 0;
-    if (matcher.text) source = this.textHits(matcher, matcher.text);
-    else if (matcher.near) source = this.nearHits(matcher, matcher.near);
+    if (matcher.text) source = this.textHits(matcher, matcher.text, work);
+    else if (matcher.near) source = this.nearHits(matcher, matcher.near, work);
     else {
       const natural = sort.length === 1 && sort[0]?.[0] === '$natural';
       const plan = natural
@@ -433,7 +433,7 @@ export class Collection {
   }
 
   /** The text index, or IndexNotFound (27) as mongod answers a `$text` query without one. */
-  private textIndex(): BTreeIndex & { text: TextIndexDefinition } {
+  textIndex(): BTreeIndex & { text: TextIndexDefinition } {
     for (const index of this.indexes.values()) {
       if (index.text && !index.spec.hidden)
         return index as BTreeIndex & { text: TextIndexDefinition };
@@ -447,7 +447,11 @@ export class Collection {
    * tests the rest of the filter and, when the search has phrases, negations or sensitivity
    * options, the document itself.
    */
-  private *textHits(matcher: Matcher, operator: TextOperator): Generator<Hit> {
+  private *textHits(
+    matcher: Matcher,
+    operator: TextOperator,
+    work: QueryWork | undefined,
+  ): Generator<Hit> {
     const index = this.textIndex();
     const search = new TextSearch(operator, index.text);
     const { conditions } = topLevelConditions(matcher.filter);
@@ -476,6 +480,7 @@ export class Collection {
       ];
       for (const key of index.scanKeys(bounds)) {
         this.metrics.scanned++;
+        if (work) work.keysExamined++;
         const rid = key[key.length - 1] as number;
         scores.set(rid, (scores.get(rid) ?? 0) + (key[scoreAt] as number));
       }
@@ -484,7 +489,10 @@ export class Collection {
       const record = this.records.get(rid);
       if (!record) continue;
       this.metrics.scannedObjects++;
-      if (matcher.test(record.view) && search.matches(record.view)) yield { record, score };
+      if (work) work.docsExamined++;
+      if (!matcher.test(record.view) || !search.matches(record.view)) continue;
+      if (work) work.matched++;
+      yield { record, score };
     }
   }
 
@@ -505,7 +513,7 @@ export class Collection {
   }
 
   /** `$near` and `$nearSphere`: every indexed location measured, nearest first. */
-  private nearHits(matcher: Matcher, near: NearQuery): Iterable<Hit> {
+  private nearHits(matcher: Matcher, near: NearQuery, work: QueryWork | undefined): Iterable<Hit> {
     const index = this.geoIndexFor(near.path, near.geoJson);
     if (!index) {
       fail(
@@ -527,6 +535,7 @@ export class Collection {
       matcher,
       near.minDistance,
       near.maxDistance,
+      work,
     );
   }
 
@@ -543,25 +552,28 @@ export class Collection {
     matcher: Matcher,
     minDistance = 0,
     maxDistance = Infinity,
+    work?: QueryWork,
   ): Hit[] {
     const hits: Hit[] = [];
     const seen = new Set<number>();
     for (const rid of index.scan([])) {
       this.metrics.scanned++;
+      if (work) work.keysExamined++;
       if (seen.has(rid)) continue;
       seen.add(rid);
       const record = this.records.get(rid);
       if (!record) continue;
+      this.metrics.scannedObjects++;
+      if (work) work.docsExamined++;
       let best = Infinity;
       let location: StoredLocation | undefined;
       for (const candidate of locationsAt(record.view, path)) {
         const d = distanceTo(point, candidate, units);
         if (d < best) [best, location] = [d, candidate];
       }
-      if (best < minDistance || best > maxDistance) continue;
-      this.metrics.scannedObjects++;
-      if (matcher.test(record.view))
-        hits.push({ record, distance: best, ...(location ? { location } : {}) });
+      if (best < minDistance || best > maxDistance || !matcher.test(record.view)) continue;
+      if (work) work.matched++;
+      hits.push({ record, distance: best, ...(location ? { location } : {}) });
     }
     return hits.sort((a, b) => (a.distance as number) - (b.distance as number));
   }

@@ -113,6 +113,16 @@ export class TextSearch {
     this.negatedPhrases = negatedPhrases;
   }
 
+  /** The parsed search, as explain's `parsedTextQuery` shows it. */
+  describe(): Document {
+    return {
+      terms: [...this.terms].sort(),
+      negatedTerms: [...this.negatedTerms].sort(),
+      phrases: [...this.phrases].sort(),
+      negatedPhrases: [...this.negatedPhrases].sort(),
+    };
+  }
+
   /** True when a candidate the index found (it holds some term) must also be read in full. */
   get needsDocument(): boolean {
     return (
