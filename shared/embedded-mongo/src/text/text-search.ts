@@ -138,12 +138,15 @@ export class TextSearch {
   matches(doc: Document): boolean {
     if (!this.needsDocument) return true;
     const strings = this.index.strings(doc).map((s) => s.text);
-    const language = this.index.languageOf(doc);
-    const docTerms = new Set(strings.flatMap((text) => textTerms(text, language, this.options)));
-    if (this.options.caseSensitive || this.options.diacriticSensitive) {
-      if (![...this.sensitiveTerms].some((term) => docTerms.has(term))) return false;
+    const sensitive =
+      this.options.caseSensitive === true || this.options.diacriticSensitive === true;
+    // Tokenizing is the expensive part: only when terms must be checked beyond the index's.
+    if (sensitive || this.negatedTerms.size > 0) {
+      const language = this.index.languageOf(doc);
+      const docTerms = new Set(strings.flatMap((text) => textTerms(text, language, this.options)));
+      if (sensitive && ![...this.sensitiveTerms].some((term) => docTerms.has(term))) return false;
+      if ([...this.negatedTerms].some((term) => docTerms.has(term))) return false;
     }
-    if ([...this.negatedTerms].some((term) => docTerms.has(term))) return false;
     const contains = (phrase: string): boolean => {
       const wanted = this.normalizePhrase(phrase);
       return strings.some((text) => this.normalizePhrase(text).includes(wanted));
