@@ -50,7 +50,7 @@ const config: CodegenConfig = {
             enumsAsTypes: true,
             contextType: context,
             mappers,
-            scalars: { DateTime: 'Date', ID: 'string' },
+            scalars: { DateTime: 'Date', ID: 'string', Date: 'string', Decimal: 'string' },
             avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
             maybeValue: 'T | null',
             inputMaybeValue: 'T | null | undefined',

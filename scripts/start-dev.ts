@@ -1,6 +1,6 @@
 /**
  * `npm start`: the whole graph in one process on the embedded defaults — the embedded MongoDB
- * engine (data in .data/mongo, kept across restarts; DATA_DIR moves it), the four subgraphs and
+ * engine (data in .data/mongo, kept across restarts; DATA_DIR moves it), the five subgraphs and
  * the gateway — with the first admin seeded and the URLs printed. MONGO_URL switches to a real
  * MongoDB. Ctrl-C or SIGTERM stops everything.
  */
@@ -22,6 +22,7 @@ import {
   type Stoppable,
 } from '@psa/shared';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
+import { loadTimeConfig, startTimeService } from '@psa/time-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
 import { ensureConsoleBuilt, WEB_DIST } from './console-build';
 
@@ -109,6 +110,7 @@ async function startStack(): Promise<Stoppable> {
       startDocumentsService(loadDocumentsConfig(env), logger.child({ service: 'documents' }), {
         events,
       }),
+      startTimeService(loadTimeConfig(env), logger.child({ service: 'time' }), { events }),
     ]);
     stoppables.push(...services);
     const gateway = await startGateway(
@@ -117,6 +119,7 @@ async function startStack(): Promise<Stoppable> {
         PROJECTS_URL: services[0].url,
         TASKS_URL: services[1].url,
         DOCUMENTS_URL: services[2].url,
+        TIME_URL: services[3].url,
         ...env,
       }),
       logger.child({ service: 'gateway' }),
@@ -130,7 +133,7 @@ async function startStack(): Promise<Stoppable> {
         'PSA Graph is up.',
         `  GraphQL API     ${gateway.url}`,
         ...(consoleReady ? [`  Web console     ${gateway.url.replace(/\/graphql$/, '/')}`] : []),
-        `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}`,
+        `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}, time ${services[3].url}`,
         `  MongoDB         ${env.MONGO_URL}${mongo ? `  (embedded engine, data in ${path.relative(ROOT, DATA_DIR) || '.'}/mongo)` : ''}`,
         `  Admin login     ${env.ADMIN_USERNAME} / ${env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD ? `"${env.ADMIN_PASSWORD}"` : '(ADMIN_PASSWORD)'}`,
         '  Stop with Ctrl-C. `npm run reset` wipes .data/.',

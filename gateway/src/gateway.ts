@@ -81,6 +81,7 @@ export async function startGateway(
     projects: config.PROJECTS_URL,
     tasks: config.TASKS_URL,
     documents: config.DOCUMENTS_URL,
+    time: config.TIME_URL,
   };
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
   const agent = subgraphAgent(config.SUBGRAPH_TIMEOUT_MS);

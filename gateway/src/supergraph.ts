@@ -9,6 +9,7 @@ export const SUBGRAPHS = [
   { name: 'projects', port: 4002 },
   { name: 'tasks', port: 4003 },
   { name: 'documents', port: 4004 },
+  { name: 'time', port: 4005 },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

@@ -91,9 +91,11 @@ export { loadTypeDefs, subgraphSdl } from './graphql/type-defs';
 export { SUBGRAPH_HEADER_SDL } from './graphql/subgraph-header';
 export {
   projectReference,
+  taskReference,
   userReference,
   type EntityReference,
   type ProjectReference,
+  type TaskReference,
   type UserReference,
 } from './graphql/entity-reference';
 export {
@@ -130,15 +132,19 @@ export { deadLetterSocketClient, serveDeadLetters } from './events/dead-letter-s
 export { DEAD_LETTER_SOCKET, runEventsCli, type CliOutput } from './events/events-cli';
 export {
   allTasksDone,
+  budgetThreshold,
   consumerName,
   createEventBus,
   GROUPS,
   payloadOf,
   projectAccessChanged,
+  projectTimeApproved,
   retryPolicyOf,
   STREAMS,
   userDeleted,
   type AllTasksDone,
+  type BudgetThreshold,
+  type ProjectTimeApproved,
   type EventBusConfig,
   type ProjectAccessSnapshot,
   type UserDeleted,

@@ -13,6 +13,12 @@ import { statusUpdateModel } from '../../services/projects/src/models/status-upd
 import { taskEventModel } from '../../services/tasks/src/models/task-event.model';
 import { taskProgressModel } from '../../services/tasks/src/models/task-progress.model';
 import { taskModel } from '../../services/tasks/src/models/task.model';
+import { billingRateModel } from '../../services/time/src/models/billing-rate.model';
+import { dayTotalModel } from '../../services/time/src/models/day-total.model';
+import { projectLedgerModel } from '../../services/time/src/models/project-ledger.model';
+import { timeEntryModel } from '../../services/time/src/models/time-entry.model';
+import { timerModel } from '../../services/time/src/models/timer.model';
+import { timesheetModel } from '../../services/time/src/models/timesheet.model';
 import { sessionModel } from '../../services/users/src/models/session.model';
 import { userModel } from '../../services/users/src/models/user.model';
 import type { Graph } from '../helpers/graph';
@@ -33,6 +39,16 @@ const MODELS: Record<keyof Graph['databases'], ModelFactory[]> = {
   documents: [
     documentModel,
     accessLogModel,
+    projectAccessModel,
+    outboxModel,
+  ] as unknown as ModelFactory[],
+  time: [
+    timeEntryModel,
+    timesheetModel,
+    timerModel,
+    billingRateModel,
+    projectLedgerModel,
+    dayTotalModel,
     projectAccessModel,
     outboxModel,
   ] as unknown as ModelFactory[],

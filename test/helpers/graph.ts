@@ -13,6 +13,7 @@ import {
 } from '@psa/shared';
 import { graphqlRequest, type GraphQLResponse } from '@psa/shared/testing';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
+import { loadTimeConfig, startTimeService } from '@psa/time-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
 
 /** The one browser origin the test gateway allows. */
@@ -26,9 +27,9 @@ export const ADMIN = {
 
 export interface Graph {
   gatewayUrl: string;
-  subgraphUrls: { users: string; projects: string; tasks: string; documents: string };
+  subgraphUrls: { users: string; projects: string; tasks: string; documents: string; time: string };
   /** The database each subgraph uses in MONGO_URL. */
-  databases: { users: string; projects: string; tasks: string; documents: string };
+  databases: { users: string; projects: string; tasks: string; documents: string; time: string };
   signingKey: SigningKey;
   /** The environment the gateway was configured from (subgraph URLs included). */
   gatewayEnv: NodeJS.ProcessEnv;
@@ -103,11 +104,13 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     PROJECTS_PORT: '0',
     TASKS_PORT: '0',
     DOCUMENTS_PORT: '0',
+    TIME_PORT: '0',
     GATEWAY_PORT: '0',
     USERS_DB: `psa_users_${suffix}`,
     PROJECTS_DB: `psa_projects_${suffix}`,
     TASKS_DB: `psa_tasks_${suffix}`,
     DOCUMENTS_DB: `psa_documents_${suffix}`,
+    TIME_DB: `psa_time_${suffix}`,
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
@@ -131,6 +134,8 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     started.push(tasks);
     const documents = await startDocumentsService(loadDocumentsConfig(env), logger);
     started.push(documents);
+    const time = await startTimeService(loadTimeConfig(env), logger);
+    started.push(time);
     const gatewayEnv: NodeJS.ProcessEnv = {
       ...env,
       ...gatewayTestEnv(),
@@ -138,6 +143,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       PROJECTS_URL: projects.url,
       TASKS_URL: tasks.url,
       DOCUMENTS_URL: documents.url,
+      TIME_URL: time.url,
       ...options.gatewayEnv,
     };
     const gateway = await startGateway(loadGatewayConfig(gatewayEnv), logger);
@@ -148,6 +154,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       projects.whenReady(),
       tasks.whenReady(),
       documents.whenReady(),
+      time.whenReady(),
     ]);
     return {
       gatewayUrl: gateway.url,
@@ -156,12 +163,14 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         projects: projects.url,
         tasks: tasks.url,
         documents: documents.url,
+        time: time.url,
       },
       databases: {
         users: env.USERS_DB ?? '',
         projects: env.PROJECTS_DB ?? '',
         tasks: env.TASKS_DB ?? '',
         documents: env.DOCUMENTS_DB ?? '',
+        time: env.TIME_DB ?? '',
       },
       signingKey: env.JWT_PRIVATE_KEY
         ? signingKeyFromPem(env.JWT_PRIVATE_KEY)

@@ -20,6 +20,8 @@ import {
   isDuplicateKeyError,
   projectAccessChanged,
   type AllTasksDone,
+  type BudgetThreshold,
+  ConflictError,
   type Outbox,
   type OutgoingEvent,
   type ProjectAccessSnapshot,
@@ -76,7 +78,7 @@ export interface PostStatusUpdateInput {
 export const ACCESS_TOPIC = 'project.access';
 
 /** The services whose read models a caller must find current once an access change returns. */
-const ACCESS_READERS = [GROUPS.users, GROUPS.tasks, GROUPS.documents];
+const ACCESS_READERS = [GROUPS.users, GROUPS.tasks, GROUPS.documents, GROUPS.time];
 
 /** A deleted project's final snapshot: no later version can exist, so nothing brings it back. */
 const DELETED_VERSION = Number.MAX_SAFE_INTEGER;
@@ -176,27 +178,68 @@ export class ProjectsDomain {
    * announced; a completion already posted, or of a project that is gone, changes nothing.
    */
   async postCompletion(event: AllTasksDone): Promise<void> {
-    const projectId = new Types.ObjectId(event.projectId);
+    const tasks = event.total === 1 ? 'task is' : 'tasks are';
+    await this.postAutomatic(
+      event.projectId,
+      event.actorId,
+      `All ${event.total} ${tasks} done`,
+      `${event.projectId}:${event.completion}`,
+    );
+  }
+
+  /**
+   * Posts an automatic status update once per `automationKey` (a redelivered announcement finds
+   * it posted) and publishes it; nothing for a project that is gone.
+   */
+  private async postAutomatic(
+    rawProjectId: string,
+    rawActorId: string,
+    message: string,
+    automationKey: string,
+  ): Promise<void> {
+    const projectId = new Types.ObjectId(rawProjectId);
     const project = await this.projects.findById(projectId).lean<ProjectRecord>().exec();
     if (!project) return;
-    const tasks = event.total === 1 ? 'task is' : 'tasks are';
     let created: StatusUpdateRecord;
     try {
       const document = await this.statusUpdates.create({
         projectId,
-        authorId: new Types.ObjectId(event.actorId),
-        message: `All ${event.total} ${tasks} done`,
+        authorId: new Types.ObjectId(rawActorId),
+        message,
         status: null,
         automatic: true,
-        automationKey: `${event.projectId}:${event.completion}`,
+        automationKey,
       });
       created = document.toObject<StatusUpdateRecord>();
     } catch (error) {
-      // A redelivered completion: it was posted (and published) the first time.
+      // A redelivered announcement: it was posted (and published) the first time.
       if (isDuplicateKeyError(error)) return;
       throw error;
     }
     await this.realtime.publish(created);
+  }
+
+  /**
+   * Posts the automatic "80% of the budget is used" update (or 100%) for a crossing the time
+   * service announced; a crossing already posted, or of a project that is gone, changes nothing.
+   */
+  async postBudgetThreshold(event: BudgetThreshold): Promise<void> {
+    await this.postAutomatic(
+      event.projectId,
+      event.actorId,
+      `${event.threshold}% of the budget is used`,
+      `${event.projectId}:budget-${event.threshold}:${event.crossing}`,
+    );
+  }
+
+  /**
+   * Records that the project holds approved time (the time service announced it): from now on
+   * it cannot be deleted. A project that is gone changes nothing.
+   */
+  async markApprovedTime(rawProjectId: string): Promise<void> {
+    await this.projects
+      .updateOne({ _id: new Types.ObjectId(rawProjectId) }, { $set: { approvedTime: true } })
+      .exec();
   }
 
   /** Takes a deleted user out of every project they were a member of. */
@@ -305,18 +348,27 @@ export class ProjectsDomain {
   }
 
   /**
-   * Deletes a project (manager or admin) and its status updates; its tasks and documents follow
-   * through the `deleted` snapshot, which the tasks and documents services have handled when this
-   * returns (bounded wait).
+   * Deletes a project (manager or admin) and its status updates; its tasks, documents and time
+   * follow through the `deleted` snapshot, which those services have handled when this returns
+   * (bounded wait). A project with approved time is CONFLICT: its billing records are kept.
    */
   async deleteProject(caller: Identity, rawId: string): Promise<boolean> {
     const id = requiredId(rawId, 'id');
-    await this.manageableProject(caller, id);
+    const project = await this.manageableProject(caller, id);
+    const refuse = () =>
+      new ConflictError('The project has approved time: its billing records are kept');
+    if (project.approvedTime) throw refuse();
     // The project goes first: should this stop halfway, the updates left behind are unreadable
-    // (a status update is visible only through its project), and the relay removes them.
+    // (a status update is visible only through its project), and the relay removes them. The
+    // condition on approvedTime holds to the write: an approval announced meanwhile stops it.
     await this.changingAccess(id, async () => {
-      const { deletedCount } = await this.projects.deleteOne({ _id: id }).exec();
-      if (deletedCount === 0) throw new NotFoundError('Project not found');
+      const { deletedCount } = await this.projects
+        .deleteOne({ _id: id, approvedTime: trusted({ $ne: true }) })
+        .exec();
+      if (deletedCount === 0) {
+        if (await this.projects.exists({ _id: id }).exec()) throw refuse();
+        throw new NotFoundError('Project not found');
+      }
     });
     return true;
   }

@@ -1,6 +1,8 @@
 import path from 'node:path';
 import {
   allTasksDone,
+  budgetThreshold,
+  projectTimeApproved,
   createByIdLoader,
   createEventBus,
   createPubSub,
@@ -90,6 +92,12 @@ export function startProjectsService(
           [STREAMS.tasks]: async (event) => {
             const completion = payloadOf(allTasksDone, event, logger);
             if (completion) await domain.postCompletion(completion);
+          },
+          [STREAMS.time]: async (event) => {
+            const crossing = payloadOf(budgetThreshold, event, logger);
+            if (crossing) await domain.postBudgetThreshold(crossing);
+            const approved = payloadOf(projectTimeApproved, event, logger);
+            if (approved) await domain.markApprovedTime(approved.projectId);
           },
           [STREAMS.users]: async (event) => {
             const deleted = payloadOf(userDeleted, event, logger);

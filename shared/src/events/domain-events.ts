@@ -16,7 +16,12 @@ import { RedisEventBus } from './redis-event-bus';
  * The domain events services exchange: one stream per publishing service, one consumer group per
  * consuming service. Payloads are validated on receipt: a malformed one is logged and skipped.
  */
-export const STREAMS = { projects: 'projects', tasks: 'tasks', users: 'users' } as const;
+export const STREAMS = {
+  projects: 'projects',
+  tasks: 'tasks',
+  users: 'users',
+  time: 'time',
+} as const;
 
 /** Consumer groups: the services, each processing every event of a stream once. */
 export const GROUPS = {
@@ -24,6 +29,7 @@ export const GROUPS = {
   projects: 'projects',
   tasks: 'tasks',
   documents: 'documents',
+  time: 'time',
 } as const;
 
 const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/);
@@ -62,6 +68,38 @@ export const allTasksDone = {
   }),
 } as const;
 export type AllTasksDone = z.infer<typeof allTasksDone.schema>;
+
+/**
+ * `budget.threshold` (stream `time`): a project's logged time crossed 80% or 100% of its budget.
+ * `crossing` numbers the crossings of one threshold of one project (a raised budget re-arms it),
+ * so each is announced once however often it is delivered.
+ */
+export const budgetThreshold = {
+  type: 'budget.threshold',
+  stream: STREAMS.time,
+  schema: z.object({
+    projectId: objectIdHex,
+    threshold: z.union([z.literal(80), z.literal(100)]),
+    /** How much of the budget is used now, a percentage rounded to one decimal. */
+    percentUsed: z.number().nonnegative(),
+    crossing: z.number().int().positive(),
+    /** The user whose change crossed the threshold. */
+    actorId: objectIdHex,
+  }),
+} as const;
+export type BudgetThreshold = z.infer<typeof budgetThreshold.schema>;
+
+/**
+ * `project.time-approved` (stream `time`): a timesheet of the project was approved, so the
+ * project holds billing records and may not be deleted (ADR 0008). Approval is final: no event
+ * ever takes this back.
+ */
+export const projectTimeApproved = {
+  type: 'project.time-approved',
+  stream: STREAMS.time,
+  schema: z.object({ projectId: objectIdHex }),
+} as const;
+export type ProjectTimeApproved = z.infer<typeof projectTimeApproved.schema>;
 
 /** `user.deleted` (stream `users`): an account is gone. */
 export const userDeleted = {

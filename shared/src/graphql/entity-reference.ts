@@ -10,6 +10,7 @@ export interface EntityReference {
 }
 export type UserReference = EntityReference;
 export type ProjectReference = EntityReference;
+export type TaskReference = EntityReference;
 
 /** A reference to the user `id` for the gateway to resolve in the users subgraph. */
 export const userReference = (id: Types.ObjectId) => ({
@@ -20,5 +21,11 @@ export const userReference = (id: Types.ObjectId) => ({
 /** A reference to the project `id` for the gateway to resolve in the projects subgraph. */
 export const projectReference = (id: Types.ObjectId) => ({
   __typename: 'Project' as const,
+  id: id.toHexString(),
+});
+
+/** A reference to the task `id` for the gateway to resolve in the tasks subgraph. */
+export const taskReference = (id: Types.ObjectId) => ({
+  __typename: 'Task' as const,
   id: id.toHexString(),
 });

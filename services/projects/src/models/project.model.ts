@@ -18,6 +18,11 @@ export interface ProjectRecord {
    * the newest `project.access-changed` snapshot by it.
    */
   accessVersion: number;
+  /**
+   * Set once the time service announced an approved timesheet of the project: its time is kept as
+   * billing records, so the project cannot be deleted (ADR 0008). Never unset.
+   */
+  approvedTime?: boolean;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -30,6 +35,7 @@ const projectSchema = new Schema<ProjectRecord>(
     managerId: { type: Schema.Types.ObjectId, required: true },
     memberIds: { type: [Schema.Types.ObjectId], default: [] },
     accessVersion: { type: Number, required: true, default: 1 },
+    approvedTime: { type: Boolean, default: false },
   },
   { timestamps: true, collection: 'projects' },
 );

@@ -1,0 +1,117 @@
+import {
+  payloadOf,
+  projectAccessChanged,
+  STREAMS,
+  userDeleted,
+  type EventHandler,
+  type Logger,
+  type ProjectAccess,
+  type ProjectAccessRecord,
+} from '@psa/shared';
+import { trusted, Types } from 'mongoose';
+import type { BillingRateModel } from './models/billing-rate.model';
+import type { DayTotalModel } from './models/day-total.model';
+import type { ProjectLedgerModel } from './models/project-ledger.model';
+import type { TimeEntryModel } from './models/time-entry.model';
+import type { TimerModel } from './models/timer.model';
+import type { TimesheetModel, TimesheetRecord } from './models/timesheet.model';
+
+export interface ProjectAccessHandlerDeps {
+  entries: TimeEntryModel;
+  sheets: TimesheetModel;
+  timers: TimerModel;
+  rates: BillingRateModel;
+  ledgers: ProjectLedgerModel;
+  dayTotals: DayTotalModel;
+  access: ProjectAccess;
+  logger: Logger;
+}
+
+/**
+ * Removes a deleted project's time, except approved weeks: those are billing records and stay
+ * (with the rates and totals that price them), readable by admins (ADR 0008). The projects
+ * service refuses to delete a project it knows has approved time; what was approved while the
+ * deletion was under way is kept here all the same. Each user's days are given their minutes
+ * back first, so a redelivery after a crash finds nothing more to remove.
+ */
+async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Types.ObjectId) {
+  const { entries, sheets, timers, rates, ledgers, dayTotals } = deps;
+  await timers.deleteMany({ projectId }).exec();
+  const approved = await sheets
+    .find({ projectId, status: 'APPROVED' })
+    .select({ userId: 1, weekStart: 1 })
+    .lean<Pick<TimesheetRecord, 'userId' | 'weekStart'>[]>()
+    .exec();
+  const kept = approved.map(({ userId, weekStart }) => ({ userId, weekStart }));
+  const removable = kept.length ? { projectId, $nor: kept } : { projectId };
+  const days = await entries
+    .aggregate<{ _id: { userId: Types.ObjectId; date: string }; minutes: number; ids: Types.ObjectId[] }>([
+      { $match: removable },
+      {
+        $group: {
+          _id: { userId: '$userId', date: '$date' },
+          minutes: { $sum: '$minutes' },
+          ids: { $push: '$_id' },
+        },
+      },
+    ])
+    .exec();
+  for (const day of days) {
+    const { deletedCount } = await entries.deleteMany({ _id: trusted({ $in: day.ids }) }).exec();
+    // Only what this run removed is given back (a concurrent run removed the rest).
+    if (deletedCount === day.ids.length) {
+      await dayTotals
+        .updateOne(
+          { _id: `${day._id.userId.toHexString()}:${day._id.date}` },
+          { $inc: { minutes: -day.minutes } },
+        )
+        .exec();
+    }
+  }
+  await sheets.deleteMany({ projectId, status: trusted({ $ne: 'APPROVED' }) }).exec();
+  if (kept.length === 0) {
+    await rates.deleteMany({ projectId }).exec();
+    await ledgers.deleteOne({ _id: projectId }).exec();
+  }
+}
+
+/**
+ * Brings a project's time in line with who may see it now: a deleted project's time goes (but
+ * approved weeks); the running timers of those who left it are discarded. Their entries stay:
+ * they are records of work done, which the manager still sees. Works from the current record, so
+ * running it again changes nothing more.
+ */
+export async function reconcileProjectTime(
+  deps: ProjectAccessHandlerDeps,
+  record: ProjectAccessRecord,
+): Promise<void> {
+  const projectId = record._id;
+  if (record.deleted) {
+    await removeProjectTime(deps, projectId);
+    return;
+  }
+  const onProject = [...record.memberIds, ...(record.managerId ? [record.managerId] : [])];
+  await deps.timers.deleteMany({ projectId, userId: trusted({ $nin: onProject }) }).exec();
+}
+
+/**
+ * The time service's event consumers, by stream: project access snapshots feed the read model
+ * (then the project's time is reconciled with it); a deleted user's running timer is discarded
+ * while their entries and timesheets stay, as billing records (ADR 0008). A handler that throws
+ * leaves its event to be delivered again.
+ */
+export function timeEventHandlers(deps: ProjectAccessHandlerDeps): Record<string, EventHandler> {
+  const { access, logger } = deps;
+  return {
+    [STREAMS.projects]: async (event) => {
+      const snapshot = payloadOf(projectAccessChanged, event, logger);
+      if (!snapshot) return;
+      await reconcileProjectTime(deps, await access.apply(snapshot));
+    },
+    [STREAMS.users]: async (event) => {
+      const payload = payloadOf(userDeleted, event, logger);
+      if (!payload) return;
+      await deps.timers.deleteMany({ userId: new Types.ObjectId(payload.userId) }).exec();
+    },
+  };
+}
