@@ -1,4 +1,11 @@
-import { budgetThreshold, projectTimeApproved, GROUPS, STREAMS, toObjectId, type OutboxRelay } from '@psa/shared';
+import {
+  budgetThreshold,
+  projectTimeApproved,
+  GROUPS,
+  STREAMS,
+  toObjectId,
+  type OutboxRelay,
+} from '@psa/shared';
 import { trusted } from 'mongoose';
 import type { BillingRateModel, BillingRateRecord } from './models/billing-rate.model';
 import {
@@ -74,7 +81,10 @@ export function budgetCheckRelay(
       if (percentUsed === null || percentUsed < threshold) {
         if (data.rearm === true) {
           await ledgers
-            .updateOne({ _id: projectId, [`${key}.armed`]: false }, { $set: { [`${key}.armed`]: true } })
+            .updateOne(
+              { _id: projectId, [`${key}.armed`]: false },
+              { $set: { [`${key}.armed`]: true } },
+            )
             .exec();
         }
         continue;

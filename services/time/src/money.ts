@@ -42,7 +42,10 @@ export function amountOf(raw: string, currency: string, field: string, positive 
   const digits = minorUnitDigits(currency);
   const text = raw.trim();
   if (!/^\d{1,13}(\.\d+)?$/.test(text)) {
-    throw new BadUserInputError(`${field.replace(/^input\./, '')} must be a decimal such as "120.00"`, field);
+    throw new BadUserInputError(
+      `${field.replace(/^input\./, '')} must be a decimal such as "120.00"`,
+      field,
+    );
   }
   const value = new Exact(text);
   if (value.decimalPlaces() > digits) {

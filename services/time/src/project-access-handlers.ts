@@ -45,7 +45,11 @@ async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Type
   const kept = approved.map(({ userId, weekStart }) => ({ userId, weekStart }));
   const removable = kept.length ? { projectId, $nor: kept } : { projectId };
   const days = await entries
-    .aggregate<{ _id: { userId: Types.ObjectId; date: string }; minutes: number; ids: Types.ObjectId[] }>([
+    .aggregate<{
+      _id: { userId: Types.ObjectId; date: string };
+      minutes: number;
+      ids: Types.ObjectId[];
+    }>([
       { $match: removable },
       {
         $group: {

@@ -8,7 +8,9 @@ import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 function stringScalar(name: string, description: string): GraphQLScalarType<string, string> {
   const parse = (value: unknown): string => {
     if (typeof value !== 'string') {
-      throw new GraphQLError(`${name} must be a string`, { extensions: { code: 'BAD_USER_INPUT' } });
+      throw new GraphQLError(`${name} must be a string`, {
+        extensions: { code: 'BAD_USER_INPUT' },
+      });
     }
     return value;
   };

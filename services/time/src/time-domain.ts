@@ -26,7 +26,15 @@ import {
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import { BUDGET_CHECK, percentUsedOf, spentAmountOf, TIME_APPROVED } from './budget-automation';
-import { addDays, calendarDay, dayOf, dayRange, isMonday, weekdaysBetween, weekStartOf } from './calendar';
+import {
+  addDays,
+  calendarDay,
+  dayOf,
+  dayRange,
+  isMonday,
+  weekdaysBetween,
+  weekStartOf,
+} from './calendar';
 import type { BillingRateModel, BillingRateRecord } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
 import type { ProjectLedgerModel, ProjectLedgerRecord } from './models/project-ledger.model';
@@ -267,7 +275,8 @@ export class TimeDomain {
       date: entry.date,
       minutes: entry.minutes,
       billable: entry.billable,
-      note: input.note === undefined ? entry.note : optionalText(input.note, 'input.note', NOTE_MAX),
+      note:
+        input.note === undefined ? entry.note : optionalText(input.note, 'input.note', NOTE_MAX),
     };
     if (input.date !== undefined) {
       if (input.date === null) throw new BadUserInputError('date cannot be null', 'input.date');
@@ -294,7 +303,9 @@ export class TimeDomain {
       reserved > 0 ? this.releaseDay(entry.userId, next.date, reserved) : Promise.resolve();
     let updated: TimeEntryRecord | null;
     try {
-      const claims = [await this.claimWeek(entry.userId, entry.projectId, entry.weekStart, 'input.id')];
+      const claims = [
+        await this.claimWeek(entry.userId, entry.projectId, entry.weekStart, 'input.id'),
+      ];
       if (weekStart !== entry.weekStart) {
         claims.push(await this.claimWeek(entry.userId, entry.projectId, weekStart, 'input.date'));
       }
@@ -330,7 +341,10 @@ export class TimeDomain {
     const id = requiredId(rawId, 'id');
     const entry = await this.changeableEntry(caller, id);
     const claim = await this.claimWeek(entry.userId, entry.projectId, entry.weekStart, 'id');
-    const deleted = await this.stores.entries.findOneAndDelete({ _id: id }).lean<TimeEntryRecord>().exec();
+    const deleted = await this.stores.entries
+      .findOneAndDelete({ _id: id })
+      .lean<TimeEntryRecord>()
+      .exec();
     if (!deleted) throw new NotFoundError('Time entry not found');
     if (!(await this.weeksStillClaimed([claim]))) {
       await this.stores.entries.collection.insertOne(deleted);
@@ -373,7 +387,10 @@ export class TimeDomain {
     const own = seesAllTime(caller, access) ? null : callerObjectId(caller);
     conditions.push({ projectId });
     if (own) conditions.push({ userId: own });
-    const byStatus = await this.statusCondition(filter, { projectId, ...(own ? { userId: own } : {}) });
+    const byStatus = await this.statusCondition(filter, {
+      projectId,
+      ...(own ? { userId: own } : {}),
+    });
     if (byStatus === false) return emptyConnection(args);
     if (byStatus) conditions.push(byStatus);
     return paginate(this.stores.entries, allOf(conditions), args);
@@ -475,7 +492,8 @@ export class TimeDomain {
       .findOne({ userId, startedAt: trusted({ $lte: new Date(Date.now() - TIMER_LIMIT_MS) }) })
       .lean<TimerRecord>()
       .exec();
-    if (timer) await this.stopTimerRecord(timer, new Date(timer.startedAt.getTime() + TIMER_LIMIT_MS));
+    if (timer)
+      await this.stopTimerRecord(timer, new Date(timer.startedAt.getTime() + TIMER_LIMIT_MS));
   }
 
   /**
@@ -487,13 +505,18 @@ export class TimeDomain {
     timer: TimerRecord,
     stoppedAt: Date,
   ): Promise<{ entry: TimeEntryRecord } | { refusal: Error }> {
-    const taken = await this.stores.timers.findOneAndDelete({ _id: timer._id }).lean<TimerRecord>().exec();
+    const taken = await this.stores.timers
+      .findOneAndDelete({ _id: timer._id })
+      .lean<TimerRecord>()
+      .exec();
     if (!taken) return { refusal: new NotFoundError('No timer is running') };
-    const elapsed = Math.min(stoppedAt.getTime(), timer.startedAt.getTime() + TIMER_LIMIT_MS) -
+    const elapsed =
+      Math.min(stoppedAt.getTime(), timer.startedAt.getTime() + TIMER_LIMIT_MS) -
       timer.startedAt.getTime();
     const date = dayOf(timer.startedAt);
     const used =
-      (await this.stores.dayTotals.findById(dayKey(timer.userId, date)).lean().exec())?.minutes ?? 0;
+      (await this.stores.dayTotals.findById(dayKey(timer.userId, date)).lean().exec())?.minutes ??
+      0;
     const minutes = Math.min(Math.max(1, Math.ceil(elapsed / 60_000)), DAY_MINUTES - used);
     try {
       const access = await this.stores.access.find(timer.projectId);
@@ -655,7 +678,10 @@ export class TimeDomain {
    * SUBMITTED timesheets waiting for `caller`'s decision: of the projects they manage (admins:
    * every project), never their own.
    */
-  async sheetsToApprove(caller: Identity, args: ConnectionArgs): Promise<Connection<TimesheetRecord>> {
+  async sheetsToApprove(
+    caller: Identity,
+    args: ConnectionArgs,
+  ): Promise<Connection<TimesheetRecord>> {
     const callerId = callerObjectId(caller);
     const conditions: QueryFilter<TimesheetRecord>[] = [
       { status: 'SUBMITTED' },
@@ -686,7 +712,10 @@ export class TimeDomain {
     const hourlyRate = amountOf(input.hourlyRate, currency, 'input.hourlyRate');
     const access = projectToPrice(caller, await this.accessOf.load(projectId.toHexString()));
     if (userId && !isOnProject(access, userId)) {
-      throw new BadUserInputError("userId must be the project's manager or a member", 'input.userId');
+      throw new BadUserInputError(
+        "userId must be the project's manager or a member",
+        'input.userId',
+      );
     }
     await this.fixCurrency(projectId, currency);
     const rate = await this.stores.rates
@@ -706,7 +735,10 @@ export class TimeDomain {
   /** The project's rates (the manager and admins): the default first, then by member. */
   async billingRates(caller: Identity, rawProjectId: string): Promise<BillingRateRecord[]> {
     const access = projectToPrice(caller, await this.accessOf.load(rawProjectId));
-    const rates = await this.stores.rates.find({ projectId: access._id }).lean<BillingRateRecord[]>().exec();
+    const rates = await this.stores.rates
+      .find({ projectId: access._id })
+      .lean<BillingRateRecord[]>()
+      .exec();
     return rates.sort((a, b) =>
       (a.userId?.toHexString() ?? '').localeCompare(b.userId?.toHexString() ?? ''),
     );
@@ -722,7 +754,9 @@ export class TimeDomain {
     if (input.minutes !== undefined) {
       if (
         input.minutes !== null &&
-        (!Number.isInteger(input.minutes) || input.minutes < 1 || input.minutes > MAX_BUDGET_MINUTES)
+        (!Number.isInteger(input.minutes) ||
+          input.minutes < 1 ||
+          input.minutes > MAX_BUDGET_MINUTES)
       ) {
         throw new BadUserInputError(
           `minutes must be a whole number from 1 to ${MAX_BUDGET_MINUTES.toLocaleString('en')}`,
@@ -740,10 +774,16 @@ export class TimeDomain {
       if (input.amount === null) {
         changes.budgetAmount = null;
       } else {
-        const ledger = await this.stores.ledgers.findById(projectId).lean<ProjectLedgerRecord>().exec();
+        const ledger = await this.stores.ledgers
+          .findById(projectId)
+          .lean<ProjectLedgerRecord>()
+          .exec();
         const code = currency ?? ledger?.currency;
         if (!code) {
-          throw new BadUserInputError('currency is required with the first amount', 'input.currency');
+          throw new BadUserInputError(
+            'currency is required with the first amount',
+            'input.currency',
+          );
         }
         changes.budgetAmount = amountOf(input.amount, code, 'input.amount', true);
         await this.fixCurrency(projectId, code);
@@ -755,7 +795,9 @@ export class TimeDomain {
       projectId,
       callerObjectId(caller),
       async () => {
-        await this.stores.ledgers.updateOne({ _id: projectId }, { $set: changes }, { upsert: true }).exec();
+        await this.stores.ledgers
+          .updateOne({ _id: projectId }, { $set: changes }, { upsert: true })
+          .exec();
       },
       true,
     );
@@ -814,7 +856,9 @@ export class TimeDomain {
         billableAmount: money(amount, currency),
       };
     });
-    const amounts = byUser.flatMap((row) => (row.billableAmount ? [row.billableAmount.amount] : []));
+    const amounts = byUser.flatMap((row) =>
+      row.billableAmount ? [row.billableAmount.amount] : [],
+    );
     return {
       access,
       from,
@@ -866,7 +910,10 @@ export class TimeDomain {
   // ---------------------------------------------------------------- internals
 
   /** The project's access record when `caller` may log on it (the policy's projectToLogOn). */
-  private async loggableProject(caller: Identity, projectId: Types.ObjectId): Promise<ProjectAccessRecord> {
+  private async loggableProject(
+    caller: Identity,
+    projectId: Types.ObjectId,
+  ): Promise<ProjectAccessRecord> {
     return projectToLogOn(caller, await this.accessOf.load(projectId.toHexString()));
   }
 
@@ -897,7 +944,9 @@ export class TimeDomain {
     let created: TimeEntryRecord;
     try {
       const claim = await this.claimWeek(fields.userId, fields.projectId, weekStart, 'input.date');
-      created = (await this.stores.entries.create({ ...fields, weekStart })).toObject<TimeEntryRecord>();
+      created = (
+        await this.stores.entries.create({ ...fields, weekStart })
+      ).toObject<TimeEntryRecord>();
       if (!(await this.weeksStillClaimed([claim]))) {
         await this.stores.entries.deleteOne({ _id: created._id }).exec();
         throw new ConflictError('The week was submitted meanwhile: its entries are locked');
@@ -941,7 +990,9 @@ export class TimeDomain {
   }
 
   private async releaseDay(userId: Types.ObjectId, date: string, minutes: number): Promise<void> {
-    await this.stores.dayTotals.updateOne({ _id: dayKey(userId, date) }, { $inc: { minutes: -minutes } }).exec();
+    await this.stores.dayTotals
+      .updateOne({ _id: dayKey(userId, date) }, { $inc: { minutes: -minutes } })
+      .exec();
   }
 
   /**
@@ -982,7 +1033,11 @@ export class TimeDomain {
   private async weeksStillClaimed(claims: TimesheetRecord[]): Promise<boolean> {
     for (const claim of claims) {
       const now = await this.stores.sheets.findById(claim._id).lean<TimesheetRecord>().exec();
-      if (!now || !EDITABLE_STATUSES.includes(now.status) || now.submissions !== claim.submissions) {
+      if (
+        !now ||
+        !EDITABLE_STATUSES.includes(now.status) ||
+        now.submissions !== claim.submissions
+      ) {
         return false;
       }
     }
@@ -1041,7 +1096,10 @@ export class TimeDomain {
         .exec();
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      const ledger = await this.stores.ledgers.findById(projectId).lean<ProjectLedgerRecord>().exec();
+      const ledger = await this.stores.ledgers
+        .findById(projectId)
+        .lean<ProjectLedgerRecord>()
+        .exec();
       throw new BadUserInputError(
         `currency must be the project's currency, ${ledger?.currency ?? 'set already'}`,
         'input.currency',
@@ -1050,9 +1108,15 @@ export class TimeDomain {
   }
 
   private async budgetOf(access: ProjectAccessRecord): Promise<BudgetView | null> {
-    const ledger = await this.stores.ledgers.findById(access._id).lean<ProjectLedgerRecord>().exec();
+    const ledger = await this.stores.ledgers
+      .findById(access._id)
+      .lean<ProjectLedgerRecord>()
+      .exec();
     if (!ledger || (ledger.budgetMinutes === null && ledger.budgetAmount === null)) return null;
-    const rates = await this.stores.rates.find({ projectId: access._id }).lean<BillingRateRecord[]>().exec();
+    const rates = await this.stores.rates
+      .find({ projectId: access._id })
+      .lean<BillingRateRecord[]>()
+      .exec();
     return {
       access,
       minutes: ledger.budgetMinutes,
@@ -1105,13 +1169,17 @@ export class TimeDomain {
       .lean<TimesheetRecord>()
       .exec();
     if (!decided) {
-      throw new ConflictError(`Only a SUBMITTED timesheet can be decided (this one is ${sheet.status})`);
+      throw new ConflictError(
+        `Only a SUBMITTED timesheet can be decided (this one is ${sheet.status})`,
+      );
     }
     return decided;
   }
 
   /** The filter's conditions on the entries themselves (validated; BAD_USER_INPUT naming them). */
-  private entryConditions(filter: TimeEntryFilter | null | undefined): QueryFilter<TimeEntryRecord>[] {
+  private entryConditions(
+    filter: TimeEntryFilter | null | undefined,
+  ): QueryFilter<TimeEntryRecord>[] {
     const conditions: QueryFilter<TimeEntryRecord>[] = [];
     if (filter?.userId !== null && filter?.userId !== undefined) {
       conditions.push({ userId: requiredId(filter.userId, 'filter.userId') });

@@ -13,7 +13,12 @@ import {
 } from '@psa/shared';
 import DataLoader from 'dataloader';
 import { trusted } from 'mongoose';
-import { BUDGET_CHECK, budgetCheckRelay, TIME_APPROVED, timeApprovedRelay } from './budget-automation';
+import {
+  BUDGET_CHECK,
+  budgetCheckRelay,
+  TIME_APPROVED,
+  timeApprovedRelay,
+} from './budget-automation';
 import type { TimeConfig } from './config';
 import type { TimeContext } from './context';
 import { billingRateModel } from './models/billing-rate.model';
@@ -42,10 +47,7 @@ function createWeekLoader(stores: Pick<TimeStores, 'sheets'>): WeekLoader {
       const [userId, projectId, weekStart] = key.split(':');
       return { userId, projectId, weekStart };
     });
-    const found = await stores.sheets
-      .find({ $or: weeks })
-      .lean<TimesheetRecord[]>()
-      .exec();
+    const found = await stores.sheets.find({ $or: weeks }).lean<TimesheetRecord[]>().exec();
     const byKey = new Map(found.map((s) => [weekKey(s.userId, s.projectId, s.weekStart), s]));
     return keys.map((key) => byKey.get(key) ?? null);
   });
@@ -115,7 +117,10 @@ export function startTimeService(
             new Date(timer.startedAt.getTime() + DAY_MINUTES * 60_000),
           );
           if ('refusal' in stopped) {
-            logger.warn({ timerId: timer._id.toHexString() }, 'discarded a timer that could not be logged');
+            logger.warn(
+              { timerId: timer._id.toHexString() },
+              'discarded a timer that could not be logged',
+            );
           }
         }
       };

@@ -75,16 +75,19 @@ describe('logTime', () => {
     ['a note of 2,001 characters', { note: 'x'.repeat(2001) }, 'input.note'],
     ['a malformed project id', { projectId: 'nope' }, 'input.projectId'],
     ['a malformed task id', { taskId: 'nope' }, 'input.taskId'],
-  ])('refuses %s as BAD_USER_INPUT naming the field, writing nothing', async (_label, input, field) => {
-    const project = await harness.newProject();
-    const body = await harness.gql(
-      LOG,
-      { input: { projectId: project.id, date: mondayOf(1), minutes: 60, ...input } },
-      harness.as(project, 0),
-    );
-    expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', field });
-    expect(await entryCount(project)).toBe(0);
-  });
+  ])(
+    'refuses %s as BAD_USER_INPUT naming the field, writing nothing',
+    async (_label, input, field) => {
+      const project = await harness.newProject();
+      const body = await harness.gql(
+        LOG,
+        { input: { projectId: project.id, date: mondayOf(1), minutes: 60, ...input } },
+        harness.as(project, 0),
+      );
+      expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', field });
+      expect(await entryCount(project)).toBe(0);
+    },
+  );
 
   it('accepts tomorrow (UTC) and 1440 minutes, not over a year before the project existed', async () => {
     const project = await harness.newProject();
@@ -193,7 +196,11 @@ describe('updateTimeEntry and deleteTimeEntry', () => {
     );
     expect(errorOf(grow)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.minutes' });
     // Moving 40 minutes there fits exactly; the day it left is free again.
-    await harness.ok(UPDATE, { input: { id: other.id, date: full, minutes: 40 } }, harness.as(project, 0));
+    await harness.ok(
+      UPDATE,
+      { input: { id: other.id, date: full, minutes: 40 } },
+      harness.as(project, 0),
+    );
     expect((await harness.log(project, { date: addDays(full, 1), minutes: 1440 })).minutes).toBe(
       1440,
     );
@@ -209,14 +216,22 @@ describe('updateTimeEntry and deleteTimeEntry', () => {
   ])('refuse %j as BAD_USER_INPUT naming %s', async (input, field) => {
     const project = await harness.newProject();
     const entry = await harness.log(project);
-    const body = await harness.gql(UPDATE, { input: { id: entry.id, ...input } }, harness.as(project, 0));
+    const body = await harness.gql(
+      UPDATE,
+      { input: { id: entry.id, ...input } },
+      harness.as(project, 0),
+    );
     expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', field });
   });
 
   it("are the owner's and an admin's: the manager gets FORBIDDEN, another member NOT_FOUND", async () => {
     const project = await harness.newProject();
     const entry = await harness.log(project);
-    const manager = await harness.gql(UPDATE, { input: { id: entry.id, minutes: 5 } }, harness.as(project, 'manager'));
+    const manager = await harness.gql(
+      UPDATE,
+      { input: { id: entry.id, minutes: 5 } },
+      harness.as(project, 'manager'),
+    );
     expect(errorOf(manager).code).toBe('FORBIDDEN');
     const member = await harness.gql(DELETE, { id: entry.id }, harness.as(project, 1));
     expect(errorOf(member).code).toBe('NOT_FOUND');
@@ -235,7 +250,7 @@ describe('updateTimeEntry and deleteTimeEntry', () => {
     expect(await entryCount(project)).toBe(0);
   });
 
-  it('give a deleted entry\'s minutes back to its day', async () => {
+  it("give a deleted entry's minutes back to its day", async () => {
     const project = await harness.newProject();
     const date = mondayOf(5);
     const entry = await harness.log(project, { date, minutes: 1440 });

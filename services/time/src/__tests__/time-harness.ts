@@ -119,12 +119,13 @@ export const TASK_MINUTES = `query ($representations: [_Any!]!) { _entities(repr
 export const errorOf = (body: GraphQLBody<unknown>) => body.errors?.[0]?.extensions ?? {};
 
 /** The entity representation of a project, user or task, for `_entities`. */
-export const ref = (typename: 'Project' | 'User' | 'Task', id: string) => [{ __typename: typename, id }];
+export const ref = (typename: 'Project' | 'User' | 'Task', id: string) => [
+  { __typename: typename, id },
+];
 
 /** Today (UTC) and the Monday of a week `weeksAgo` weeks back. */
 export const today = (): string => dayOf(new Date());
-export const mondayOf = (weeksAgo: number): string =>
-  addDays(weekStartOf(today()), -7 * weeksAgo);
+export const mondayOf = (weeksAgo: number): string => addDays(weekStartOf(today()), -7 * weeksAgo);
 
 /** A project as the time service learns it from the projects service's events. */
 export interface ProjectFixture {
@@ -174,7 +175,9 @@ export async function startTime(
     cleanup,
     ...options,
   });
-  const db = await mongoose.createConnection(config.MONGO_URL, { dbName: config.TIME_DB }).asPromise();
+  const db = await mongoose
+    .createConnection(config.MONGO_URL, { dbName: config.TIME_DB })
+    .asPromise();
   cleanup.add(() => db.close());
   const published: DomainEvent[] = [];
   const consumer = await events.consume({

@@ -49,7 +49,10 @@ timeEntrySchema.index({ userId: 1, date: 1 });
 // Timesheet.entries, totals, submitting (a week of one user on one project).
 timeEntrySchema.index({ userId: 1, projectId: 1, weekStart: 1, date: 1 });
 // Task.timeSpentMinutes.
-timeEntrySchema.index({ taskId: 1 }, { partialFilterExpression: { taskId: { $type: 'objectId' } } });
+timeEntrySchema.index(
+  { taskId: 1 },
+  { partialFilterExpression: { taskId: { $type: 'objectId' } } },
+);
 
 export type TimeEntryModel = Model<TimeEntryRecord>;
 
