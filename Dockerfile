@@ -1,5 +1,5 @@
 # One image per process: docker build --build-arg SERVICE=users -t psa-users .
-# SERVICE is one of users, projects, tasks, documents, gateway (the default).
+# SERVICE is one of users, projects, tasks, documents, time, gateway (the default).
 # Classic builder and BuildKit alike (docker-compose 1.29 uses the classic one).
 ARG SERVICE=gateway
 
@@ -14,6 +14,7 @@ COPY services/users/package.json services/users/
 COPY services/projects/package.json services/projects/
 COPY services/tasks/package.json services/tasks/
 COPY services/documents/package.json services/documents/
+COPY services/time/package.json services/time/
 COPY gateway/package.json gateway/
 COPY test/package.json test/
 COPY web/package.json web/
@@ -31,9 +32,9 @@ RUN npm run build
 ARG SERVICE
 RUN set -eu; \
     case "$SERVICE" in \
-      users|projects|tasks|documents) dir="services/$SERVICE"; data="src/schema.graphql" ;; \
+      users|projects|tasks|documents|time) dir="services/$SERVICE"; data="src/schema.graphql" ;; \
       gateway) dir="gateway"; data="supergraph.graphql" ;; \
-      *) echo "SERVICE must be users, projects, tasks, documents or gateway (got '$SERVICE')" >&2; exit 1 ;; \
+      *) echo "SERVICE must be users, projects, tasks, documents, time or gateway (got '$SERVICE')" >&2; exit 1 ;; \
     esac; \
     mkdir -p "/out/shared" "/out/$dir/$(dirname "$data")"; \
     cp package.json package-lock.json .npmrc /out/; \
@@ -71,6 +72,11 @@ FROM node:22.23.5-bookworm-slim AS service-documents
 WORKDIR /app/services/documents
 ENV DOCUMENTS_PORT=4004
 EXPOSE 4004
+
+FROM node:22.23.5-bookworm-slim AS service-time
+WORKDIR /app/services/time
+ENV TIME_PORT=4005
+EXPOSE 4005
 
 FROM node:22.23.5-bookworm-slim AS service-gateway
 WORKDIR /app/gateway

@@ -8,6 +8,7 @@ import { loadDocumentsConfig } from '@psa/documents-service';
 import { loadGatewayConfig } from '@psa/gateway';
 import { loadProjectsConfig } from '@psa/projects-service';
 import { loadTasksConfig } from '@psa/tasks-service';
+import { loadTimeConfig } from '@psa/time-service';
 import { loadUsersConfig } from '@psa/users-service';
 
 /**
@@ -44,9 +45,10 @@ const APPS: Record<string, { load: Loader; portVar: string }> = {
   projects: { load: loadProjectsConfig, portVar: 'PROJECTS_PORT' },
   tasks: { load: loadTasksConfig, portVar: 'TASKS_PORT' },
   documents: { load: loadDocumentsConfig, portVar: 'DOCUMENTS_PORT' },
+  time: { load: loadTimeConfig, portVar: 'TIME_PORT' },
   gateway: { load: loadGatewayConfig, portVar: 'GATEWAY_PORT' },
 };
-const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents'];
+const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time'];
 
 const composeText = readFileSync(COMPOSE_FILE, 'utf8');
 const compose = parse(composeText, { merge: true }) as ComposeFile;
@@ -169,6 +171,7 @@ describe('docker-compose.yml', () => {
       projects: ['mongo', 'redis'],
       tasks: ['mongo', 'redis'],
       documents: ['mongo', 'redis'],
+      time: ['mongo', 'redis'],
       gateway: ['redis', ...SUBGRAPHS],
     };
     for (const [name, expected] of Object.entries(dependencies)) {
@@ -193,6 +196,7 @@ describe('docker-compose.yml', () => {
       projects: 4002,
       tasks: 4003,
       documents: 4004,
+      time: 4005,
       gateway: 4000,
     });
     for (const [name, { portVar }] of Object.entries(APPS)) {
@@ -204,7 +208,7 @@ describe('docker-compose.yml', () => {
         `http://${subgraph}:${ports[subgraph]}/graphql`,
       );
     }
-    for (const name of ['projects', 'tasks', 'documents', 'gateway']) {
+    for (const name of ['projects', 'tasks', 'documents', 'time', 'gateway']) {
       expect(serviceOf(name).environment?.JWKS_URL).toBe(
         `http://users:${ports.users}/.well-known/jwks.json`,
       );

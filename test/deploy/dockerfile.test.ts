@@ -7,7 +7,7 @@ import path from 'node:path';
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SERVICES = ['users', 'projects', 'tasks', 'documents', 'gateway'] as const;
+const SERVICES = ['users', 'projects', 'tasks', 'documents', 'time', 'gateway'] as const;
 
 interface Instruction {
   keyword: string;

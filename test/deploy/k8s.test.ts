@@ -15,6 +15,7 @@ import { loadDocumentsConfig } from '@psa/documents-service';
 import { loadGatewayConfig } from '@psa/gateway';
 import { loadProjectsConfig } from '@psa/projects-service';
 import { loadTasksConfig } from '@psa/tasks-service';
+import { loadTimeConfig } from '@psa/time-service';
 import { loadUsersConfig } from '@psa/users-service';
 import {
   OVERLAYS,
@@ -102,6 +103,7 @@ const SERVICES = {
   projects: { load: loadProjectsConfig, port: loadProjectsConfig({}).PROJECTS_PORT },
   tasks: { load: loadTasksConfig, port: loadTasksConfig({}).TASKS_PORT },
   documents: { load: loadDocumentsConfig, port: loadDocumentsConfig({}).DOCUMENTS_PORT },
+  time: { load: loadTimeConfig, port: loadTimeConfig({}).TIME_PORT },
   gateway: { load: loadGatewayConfig, port: loadGatewayConfig({}).GATEWAY_PORT },
 } satisfies Record<string, { load: (env: Env) => object; port: number }>;
 type ServiceName = keyof typeof SERVICES;
