@@ -29,7 +29,7 @@ export interface ProjectAccessHandlerDeps {
 
 /**
  * Removes a deleted project's time, except approved weeks: those are billing records and stay
- * (with the rates and totals that price them), readable by admins (ADR 0010). The projects
+ * (with the rates and totals that price them), readable by admins (ADR 0011). The projects
  * service refuses to delete a project it knows has approved time; what was approved while the
  * deletion was under way is kept here all the same. Each user's days are given their minutes
  * back first, so a redelivery after a crash finds nothing more to remove.
@@ -101,7 +101,7 @@ export async function reconcileProjectTime(
 /**
  * The time service's event consumers, by stream: project access snapshots feed the read model
  * (then the project's time is reconciled with it); a deleted user's running timer is discarded
- * while their entries and timesheets stay, as billing records (ADR 0010). A handler that throws
+ * while their entries and timesheets stay, as billing records (ADR 0011). A handler that throws
  * leaves its event to be delivered again.
  */
 export function timeEventHandlers(deps: ProjectAccessHandlerDeps): Record<string, EventHandler> {

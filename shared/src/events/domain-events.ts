@@ -91,7 +91,7 @@ export type BudgetThreshold = z.infer<typeof budgetThreshold.schema>;
 
 /**
  * `project.time-approved` (stream `time`): a timesheet of the project was approved, so the
- * project holds billing records and may not be deleted (ADR 0010). Approval is final: no event
+ * project holds billing records and may not be deleted (ADR 0011). Approval is final: no event
  * ever takes this back.
  */
 export const projectTimeApproved = {

@@ -20,7 +20,7 @@ export interface ProjectRecord {
   accessVersion: number;
   /**
    * Set once the time service announced an approved timesheet of the project: its time is kept as
-   * billing records, so the project cannot be deleted (ADR 0010). Never unset.
+   * billing records, so the project cannot be deleted (ADR 0011). Never unset.
    */
   approvedTime?: boolean;
   createdAt: Date;

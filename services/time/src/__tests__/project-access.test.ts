@@ -1,6 +1,6 @@
 /**
  * The time service follows project access (ADR 0004): a deleted project's time goes, but approved
- * weeks (billing records, ADR 0010); a leaver keeps their entries but may log no more; a deleted
+ * weeks (billing records, ADR 0011); a leaver keeps their entries but may log no more; a deleted
  * user's entries stay.
  */
 import { projectTimeApproved } from '@psa/shared';
