@@ -177,6 +177,13 @@ export {
 export { allOf, escapeRegex } from './mongo/query-filters';
 export { updatedOrNotFound } from './mongo/updated-or-not-found';
 export {
+  createOnce,
+  CREATION_KEY_FIELD,
+  creationKey,
+  IDEMPOTENCY_KEY_HEADER,
+  withCreationKey,
+} from './mongo/create-once';
+export {
   createPubSub,
   publishRealtime,
   realtimeChannel,

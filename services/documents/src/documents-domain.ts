@@ -1,6 +1,8 @@
 import {
   BadUserInputError,
   callerObjectId,
+  createOnce,
+  creationKey,
   NotFoundError,
   optionalId,
   paginate,
@@ -102,24 +104,33 @@ export class DocumentsDomain {
    * field; with a `projectId`, NOT_FOUND when the caller may not read that project and FORBIDDEN
    * for a CLIENT (clients are read-only).
    */
-  async createDocument(caller: Identity, input: CreateDocumentInput): Promise<DocumentRecord> {
+  async createDocument(
+    caller: Identity,
+    input: CreateDocumentInput,
+    idempotencyKey: string | null = null,
+  ): Promise<DocumentRecord> {
     const title = requiredText(input.title, 'input.title', TITLE_MAX);
     const fileUrl = checkFileUrl(input.fileUrl, this.rules.allowHttpUrls);
     const projectId = optionalId(input.projectId, 'input.projectId');
     if (projectId) await this.checkCanAddTo(caller, projectId);
-    const created = await this.documents.create({
-      title,
-      fileUrl,
-      ownerId: callerObjectId(caller),
-      projectId,
-      sharedWithIds: [],
+    const key = creationKey(caller, idempotencyKey);
+    const { record, created } = await createOnce(this.documents, key, async () => {
+      const document = await this.documents.create({
+        title,
+        fileUrl,
+        ownerId: callerObjectId(caller),
+        projectId,
+        sharedWithIds: [],
+        creationKey: key,
+      });
+      return document.toObject<DocumentRecord>();
     });
-    if (projectId && (await this.access.find(projectId))?.deleted) {
+    if (created && projectId && (await this.access.find(projectId))?.deleted) {
       // The project was deleted while the document was written, after its cascade ran: take it back.
-      await this.documents.deleteOne({ _id: created._id }).exec();
+      await this.documents.deleteOne({ _id: record._id }).exec();
       throw new NotFoundError('Project not found');
     }
-    return created.toObject<DocumentRecord>();
+    return record;
   }
 
   /**

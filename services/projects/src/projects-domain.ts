@@ -1,6 +1,8 @@
 import {
   BadUserInputError,
   callerObjectId,
+  createOnce,
+  creationKey,
   NotFoundError,
   oneOf,
   optionalText,
@@ -101,24 +103,33 @@ export class ProjectsDomain {
    * know it (bounded wait), so a task can be created in it at once. Throws BAD_USER_INPUT naming
    * the field.
    */
-  async createProject(caller: Identity, input: CreateProjectInput): Promise<ProjectRecord> {
+  async createProject(
+    caller: Identity,
+    input: CreateProjectInput,
+    idempotencyKey: string | null = null,
+  ): Promise<ProjectRecord> {
     const name = requiredText(input.name, 'input.name', NAME_MAX);
     const description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
     const status = oneOf(input.status ?? 'PLANNED', PROJECT_STATUSES, 'input.status');
     const managerId = callerObjectId(caller);
     const _id = new Types.ObjectId();
-    return this.changingAccess(_id, async () => {
-      const created = await this.projects.create({
-        _id,
-        name,
-        description,
-        status,
-        managerId,
-        memberIds: [],
-        accessVersion: 1,
-      });
-      return created.toObject<ProjectRecord>();
-    });
+    const key = creationKey(caller, idempotencyKey);
+    const { record } = await createOnce(this.projects, key, () =>
+      this.changingAccess(_id, async () => {
+        const created = await this.projects.create({
+          _id,
+          name,
+          description,
+          status,
+          managerId,
+          memberIds: [],
+          accessVersion: 1,
+          creationKey: key,
+        });
+        return created.toObject<ProjectRecord>();
+      }),
+    );
+    return record;
   }
 
   /**
@@ -408,6 +419,7 @@ export class ProjectsDomain {
   async postStatusUpdate(
     caller: Identity,
     input: PostStatusUpdateInput,
+    idempotencyKey: string | null = null,
   ): Promise<StatusUpdateRecord> {
     const projectId = requiredId(input.projectId, 'input.projectId');
     const message = requiredText(input.message, 'input.message', MESSAGE_MAX);
@@ -419,22 +431,28 @@ export class ProjectsDomain {
     await this.manageableProject(caller, projectId);
     // No transactions (a standalone MongoDB has none): record the update first, then change the
     // project, and take the update back if that fails, so neither is left without the other.
-    const created = await this.statusUpdates.create({
-      projectId,
-      authorId,
-      message,
-      status,
-      automatic: false,
+    const key = creationKey(caller, idempotencyKey);
+    const { record: update, created } = await createOnce(this.statusUpdates, key, async () => {
+      const document = await this.statusUpdates.create({
+        projectId,
+        authorId,
+        message,
+        status,
+        automatic: false,
+        creationKey: key,
+      });
+      return document.toObject<StatusUpdateRecord>();
     });
+    // A retry of an update that was posted: as it is, published already.
+    if (!created) return update;
     if (status) {
       try {
         await this.updated(projectId, { $set: { status } });
       } catch (error) {
-        await this.statusUpdates.deleteOne({ _id: created._id }).exec();
+        await this.statusUpdates.deleteOne({ _id: update._id }).exec();
         throw error;
       }
     }
-    const update = created.toObject<StatusUpdateRecord>();
     // Only now is the update there for good (and the project's status with it).
     await this.realtime.publish(update);
     return update;

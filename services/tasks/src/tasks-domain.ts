@@ -5,6 +5,8 @@ import {
   BadUserInputError,
   callerObjectId,
   ConflictError,
+  createOnce,
+  creationKey,
   emptyConnection,
   isOnProject,
   NotFoundError,
@@ -159,7 +161,11 @@ export class TasksDomain {
    * BAD_USER_INPUT naming the field at fault, NOT_FOUND for a project the caller may not see,
    * FORBIDDEN for one they may not manage.
    */
-  async createTask(caller: Identity, input: CreateTaskInput): Promise<TaskRecord> {
+  async createTask(
+    caller: Identity,
+    input: CreateTaskInput,
+    idempotencyKey: string | null = null,
+  ): Promise<TaskRecord> {
     const projectId = requiredId(input.projectId, 'input.projectId');
     const title = requiredText(input.title, 'input.title', TITLE_MAX);
     const description = optionalText(input.description, 'input.description', DESCRIPTION_MAX);
@@ -168,19 +174,26 @@ export class TasksDomain {
     const priority = oneOf(input.priority ?? 'MEDIUM', TASK_PRIORITIES, 'input.priority');
     const access = await this.managedProject(caller, projectId);
     this.checkAssignee(access, assigneeId);
-    const created = await this.stores.tasks.create({
-      projectId,
-      title,
-      description,
-      status: 'TODO',
-      priority,
-      dueDate,
-      assigneeId,
-      createdById: callerObjectId(caller),
-      completedAt: null,
+    const key = creationKey(caller, idempotencyKey);
+    const { record, created } = await createOnce(this.stores.tasks, key, async () => {
+      const document = await this.stores.tasks.create({
+        projectId,
+        title,
+        description,
+        status: 'TODO',
+        priority,
+        dueDate,
+        assigneeId,
+        createdById: callerObjectId(caller),
+        completedAt: null,
+        creationKey: key,
+      });
+      return document.toObject<TaskRecord>();
     });
+    // A retry of a create that happened: the task as it is, announced already.
+    if (!created) return record;
     await this.reopened(projectId);
-    const task = await this.withCurrentAssignee(created.toObject<TaskRecord>());
+    const task = await this.withCurrentAssignee(record);
     await this.stores.changes.record('CREATED', task);
     return task;
   }

@@ -5,12 +5,24 @@ import type { Outbox } from '../events/outbox';
 import { callerFrom, type Caller } from '../auth/request-identity';
 import type { KeySet } from '../auth/key-set';
 import type { Logger } from '../logging/logger';
+import { IDEMPOTENCY_KEY_HEADER } from '../mongo/create-once';
 import { connectMongo } from '../mongo/mongo-connection';
 import { ServiceMetrics } from '../observability/metrics';
 import { loadTypeDefs } from '../graphql/type-defs';
 import type { RequestContextBase, Route } from './graphql-server';
 import { startSubgraph } from './subgraph';
 import { tokenGuardPlugin } from './token-guard';
+
+/** The longest key a client may send (the gateway refuses longer ones before they get here). */
+const MAX_IDEMPOTENCY_KEY = 255;
+
+/** The forwarded key, or null when absent or not one the gateway would have passed on. */
+function idempotencyKeyFrom(header: string | string[] | undefined): string | null {
+  if (typeof header !== 'string' || header.length === 0 || header.length > MAX_IDEMPOTENCY_KEY) {
+    return null;
+  }
+  return /^[\x21-\x7e]+$/.test(header) ? header : null;
+}
 
 /** A running subgraph service. */
 export interface SubgraphService {
@@ -24,6 +36,11 @@ export interface SubgraphService {
 /** What every subgraph's context carries: the request basics and the verified caller. */
 export interface SubgraphContextBase extends RequestContextBase {
   caller: Caller;
+  /**
+   * The client's `Idempotency-Key` as the gateway forwards it (null without one); creates store
+   * it scoped to the caller ({@link creationKey}) so a retried request writes once.
+   */
+  idempotencyKey: string | null;
 }
 
 /** What a service builds on its database connection. */
@@ -151,6 +168,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
           requestId,
           logger: requestLogger,
           caller: await callerFrom(headers, options.keySet, tokenSettings),
+          idempotencyKey: idempotencyKeyFrom(headers[IDEMPOTENCY_KEY_HEADER]),
         }),
     });
     return {

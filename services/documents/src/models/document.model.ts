@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { Connection as Page, Edge } from '@psa/shared';
+import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 /**
  * A document as stored (lean). Users and projects are referenced by id only: they live in the
@@ -14,6 +14,8 @@ export interface DocumentRecord {
   /** Users besides the owner who may read the document. */
   sharedWithIds: Types.ObjectId[];
   createdAt: Date;
+  /** Set when the create carried an Idempotency-Key (the caller's id with it). */
+  creationKey?: string;
   updatedAt: Date;
 }
 
@@ -32,6 +34,8 @@ const documentSchema = new Schema<DocumentRecord>(
 // the sort are served together.
 // documents(first, after) for an admin, unfiltered.
 documentSchema.index({ createdAt: 1, _id: 1 });
+// A retried createDocument (Idempotency-Key) finds the document its first attempt made.
+withCreationKey(documentSchema);
 // documents(filter: {projectId}) and Project.documents for whoever may read the project; the
 // "on the project" branch of the visibility `$or` (projectId among the caller's projects, from the
 // project access read model); deleting a deleted project's documents.

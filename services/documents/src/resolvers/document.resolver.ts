@@ -51,7 +51,7 @@ export const documentResolvers: Resolvers = {
   },
   Mutation: {
     createDocument: (_parent, { input }, ctx) =>
-      ctx.domain.createDocument(requireIdentity(ctx.caller), input),
+      ctx.domain.createDocument(requireIdentity(ctx.caller), input, ctx.idempotencyKey),
     updateDocument: (_parent, { input }, ctx) =>
       ctx.domain.updateDocument(requireIdentity(ctx.caller), input),
     shareDocument: (_parent, { input }, ctx) =>

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { Connection as Page, Edge } from '@psa/shared';
+import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 export const PROJECT_STATUSES = ['PLANNED', 'ACTIVE', 'ON_HOLD', 'COMPLETED', 'CANCELLED'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
@@ -24,6 +24,8 @@ export interface ProjectRecord {
    */
   approvedTime?: boolean;
   createdAt: Date;
+  /** Set when the create carried an Idempotency-Key (the caller's id with it). */
+  creationKey?: string;
   updatedAt: Date;
 }
 
@@ -53,6 +55,8 @@ projectSchema.index({ managerId: 1, createdAt: 1, _id: 1 });
 // User.projects and the "belongs to it" branch of the visibility `$or` (multikey: one entry per
 // member).
 projectSchema.index({ memberIds: 1, createdAt: 1, _id: 1 });
+// A retried createProject (Idempotency-Key) finds the project its first attempt made.
+withCreationKey(projectSchema);
 // filter.search is a case-insensitive substring, which no index serves: it narrows what one of the
 // indexes above selects.
 

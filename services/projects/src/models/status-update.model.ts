@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { Connection as Page, Edge } from '@psa/shared';
+import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 import { PROJECT_STATUSES, type ProjectStatus } from './project.model';
 
 /** A status update as stored (lean). Its `timestamp` is `createdAt`. */
@@ -16,6 +16,8 @@ export interface StatusUpdateRecord {
   /** For automatic updates, what they announce (`<projectId>:<completion>`), so each is posted once. */
   automationKey: string | null;
   createdAt: Date;
+  /** Set when the create carried an Idempotency-Key (the caller's id with it). */
+  creationKey?: string;
   updatedAt: Date;
 }
 
@@ -34,6 +36,8 @@ const statusUpdateSchema = new Schema<StatusUpdateRecord>(
 // Project.statusUpdates(first, after): one project's updates in the stable page order (oldest
 // first); also serves deleting a project's updates.
 statusUpdateSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
+// A retried postStatusUpdate (Idempotency-Key) finds the update its first attempt posted.
+withCreationKey(statusUpdateSchema);
 // One automatic update per announced completion, however often the event is delivered.
 statusUpdateSchema.index(
   { automationKey: 1 },

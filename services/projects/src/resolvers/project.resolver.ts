@@ -44,7 +44,7 @@ export const projectResolvers: Resolvers = {
       const caller = requireIdentity(ctx.caller);
       // The gateway refuses this by @auth already; a subgraph does not rely on what is in front of it.
       assertMayCreateProject(caller);
-      return ctx.domain.createProject(caller, input);
+      return ctx.domain.createProject(caller, input, ctx.idempotencyKey);
     },
     updateProject: (_parent, { input }, ctx) =>
       ctx.domain.updateProject(requireIdentity(ctx.caller), input),
@@ -55,7 +55,7 @@ export const projectResolvers: Resolvers = {
     removeProjectMember: (_parent, { input }, ctx) =>
       ctx.domain.removeMember(requireIdentity(ctx.caller), input),
     postStatusUpdate: (_parent, { input }, ctx) =>
-      ctx.domain.postStatusUpdate(requireIdentity(ctx.caller), input),
+      ctx.domain.postStatusUpdate(requireIdentity(ctx.caller), input, ctx.idempotencyKey),
   },
   Subscription: {
     statusUpdated: { subscribe: servedByGateway, resolve: servedByGateway },

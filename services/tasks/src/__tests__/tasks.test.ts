@@ -244,3 +244,47 @@ describe('_entities (federation references)', () => {
     expect(errorOf(anonymous).code).toBe('UNAUTHENTICATED');
   });
 });
+
+describe('createTask with a forwarded Idempotency-Key (x-idempotency-key)', () => {
+  const count = (title: string) => harness.db.collection('tasks').countDocuments({ title });
+
+  it('writes once for one caller and key, and answers the task the first attempt made', async () => {
+    const title = `Retried ${randomId()}`;
+    const key = { 'x-idempotency-key': `retry-${randomId()}` };
+    const first = await createTask({ title }, { ...manager, ...key });
+    // The gateway lost the first answer (say it died): the retry reaches the subgraph again.
+    const retry = await createTask({ title }, { ...manager, ...key });
+    expect(first.errors).toBeUndefined();
+    expect(retry.data?.createTask.id).toBe(first.data?.createTask.id);
+    expect(await count(title)).toBe(1);
+    // Without a key, every request is a write of its own.
+    await createTask({ title });
+    expect(await count(title)).toBe(2);
+  });
+
+  it('scopes the key to the verified caller: another user with the same key gets a task of their own', async () => {
+    const other = await harness.newProject();
+    const title = `Scoped ${randomId()}`;
+    const key = { 'x-idempotency-key': `shared-${randomId()}` };
+    const mine = await createTask({ title }, { ...manager, ...key });
+    const theirs = await harness.gql<{ createTask: TaskView }>(
+      CREATE,
+      { input: { projectId: other.id, title } },
+      { ...harness.as(other, 'manager'), ...key },
+    );
+    expect(theirs.errors).toBeUndefined();
+    expect(theirs.data?.createTask.id).not.toBe(mine.data?.createTask.id);
+    expect(await count(title)).toBe(2);
+  });
+
+  it('writes once when two requests with one key arrive together', async () => {
+    const title = `Concurrent ${randomId()}`;
+    const key = { 'x-idempotency-key': `together-${randomId()}` };
+    const answers = await Promise.all(
+      Array.from({ length: 5 }, () => createTask({ title }, { ...manager, ...key })),
+    );
+    const ids = new Set(answers.map((answer) => answer.data?.createTask.id));
+    expect(ids.size).toBe(1);
+    expect(await count(title)).toBe(1);
+  });
+});

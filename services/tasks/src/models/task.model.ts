@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import type { Connection as Page, Edge } from '@psa/shared';
+import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 export const TASK_STATUSES = ['TODO', 'IN_PROGRESS', 'BLOCKED', 'DONE'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -23,6 +23,8 @@ export interface TaskRecord {
   createdById: Types.ObjectId;
   /** Set when the task becomes DONE, cleared when it is reopened. */
   completedAt: Date | null;
+  /** Set when the create carried an Idempotency-Key (the caller's id with it). */
+  creationKey?: string;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -58,6 +60,8 @@ taskSchema.index({ projectId: 1, assigneeId: 1, createdAt: 1, _id: 1 });
 taskSchema.index({ projectId: 1, dueDate: 1 });
 // User.assignedTasks (limited to readable projects), and unassigning a deleted user's tasks.
 taskSchema.index({ assigneeId: 1, createdAt: 1, _id: 1 });
+// A retried createTask (Idempotency-Key) finds the task its first attempt made.
+withCreationKey(taskSchema);
 
 export type TaskModel = Model<TaskRecord>;
 

@@ -25,7 +25,7 @@ export const taskResolvers: Resolvers = {
   },
   Mutation: {
     createTask: (_parent, { input }, ctx) =>
-      ctx.domain.createTask(requireIdentity(ctx.caller), input),
+      ctx.domain.createTask(requireIdentity(ctx.caller), input, ctx.idempotencyKey),
     updateTask: (_parent, { input }, ctx) =>
       ctx.domain.updateTask(requireIdentity(ctx.caller), input),
     assignTask: (_parent, { input }, ctx) =>
