@@ -76,9 +76,11 @@ export {
 } from './auth/auth-config';
 export { fromJwks, KeySet, toJwk, type KeySetOptions } from './auth/key-set';
 export {
+  FallbackRevocationStore,
   InMemoryRevocationStore,
   RedisRevocationStore,
   type RevocationStore,
+  type StandingSource,
   type TokenStanding,
 } from './auth/revocation-store';
 export { callerFrom, requireIdentity, type Caller } from './auth/request-identity';

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import type { SubgraphContextBase } from '@psa/shared';
+import type { SubgraphContextBase, TokenStanding } from '@psa/shared';
 import type { UserRecord } from './models/user.model';
 import type { SessionsDomain } from './sessions-domain';
 import type { UsersDomain } from './users-domain';
@@ -14,4 +14,6 @@ export interface UsersContext extends SubgraphContextBase {
    * `user` is theirs, so they see their own private fields although the request carried no token.
    */
   signedInUserId: string | null;
+  /** Verifies an access token and reads its standing from the database (`sessionStanding`). */
+  sessionStanding(accessToken: string): Promise<TokenStanding>;
 }

@@ -6,7 +6,10 @@ import {
   type RevocationStore,
   type SigningKey,
   type TokenSettings,
+  type TokenStanding,
+  type Identity,
   type Role,
+  toObjectId,
 } from '@psa/shared';
 import { trusted, type Types } from 'mongoose';
 import type { SessionModel, SessionRecord } from './models/session.model';
@@ -116,16 +119,72 @@ export class SessionsDomain {
   }
 
   /**
-   * Deletes every session of a deleted user after marking each revoked: every access token names
-   * its session, so none of the user's tokens works any more.
+   * Ends every session of a deleted user: each is marked revoked (no refresh works) and kept only
+   * until the last access token issued for it expires, so the database can still say the
+   * session ended while Redis is away and mark it again when Redis is back.
    */
   async deleteAll(userId: Types.ObjectId): Promise<void> {
     const all = await this.sessions.find({ userId }, { _id: 1 }).lean<{ _id: Types.ObjectId }[]>();
     const until = this.lastTokenExpiry();
+    await this.sessions
+      .updateMany(
+        { userId },
+        {
+          $set: {
+            revokedAt: new Date(),
+            expiresAt: new Date(until * 1000),
+          },
+        },
+      )
+      .exec();
     await Promise.all(
       all.map((session) => this.revocations.revokeSession(session._id.toHexString(), until)),
     );
-    await this.sessions.deleteMany({ userId }).exec();
+  }
+
+  /**
+   * A token's standing from the database, the record Redis caches: its session ended or gone,
+   * or its user gone, is `revoked`; a role other than the user's current one is `stale`.
+   */
+  async standingFromDatabase(identity: Identity): Promise<TokenStanding> {
+    const sessionId = toObjectId(identity.sessionId);
+    const userId = toObjectId(identity.userId);
+    if (!sessionId || !userId) return 'revoked';
+    const [session, user] = await Promise.all([
+      this.sessions
+        .findOne({ _id: sessionId, userId }, { revokedAt: 1 })
+        .lean<Pick<SessionRecord, 'revokedAt'>>()
+        .exec(),
+      this.users.findById(userId, { role: 1 }).lean<Pick<UserRecord, 'role'>>().exec(),
+    ]);
+    if (!session || session.revokedAt !== null || !user) return 'revoked';
+    return user.role === identity.role ? 'valid' : 'stale';
+  }
+
+  /**
+   * Marks in the revocation store again every session ended and every role changed within the
+   * last access-token lifetime (what a Redis outage may have kept from it). Safe to repeat.
+   */
+  async remarkRecent(): Promise<{ sessions: number; roles: number }> {
+    const since = new Date(Date.now() - this.settings.ttlSeconds * 1000);
+    const until = this.lastTokenExpiry();
+    const [ended, changed] = await Promise.all([
+      this.sessions
+        .find({ revokedAt: trusted({ $gte: since }) }, { _id: 1 })
+        .lean<{ _id: Types.ObjectId }[]>()
+        .exec(),
+      this.users
+        .find({ roleChangedAt: trusted({ $gte: since }) }, { role: 1 })
+        .lean<Pick<UserRecord, '_id' | 'role'>[]>()
+        .exec(),
+    ]);
+    await Promise.all([
+      ...ended.map((session) => this.revocations.revokeSession(session._id.toHexString(), until)),
+      ...changed.map((user) =>
+        this.revocations.recordRoleChange(user._id.toHexString(), user.role, until),
+      ),
+    ]);
+    return { sessions: ended.length, roles: changed.length };
   }
 
   /**

@@ -208,7 +208,7 @@ export class UsersDomain {
     const updated = await this.users
       .findOneAndUpdate(
         { _id: userId, role: user.role },
-        { $set: { role } },
+        { $set: { role, roleChangedAt: new Date() } },
         { returnDocument: 'after' },
       )
       .lean<UserRecord>()

@@ -4,7 +4,9 @@ import {
   createByIdLoader,
   createEventBus,
   createRedisClient,
+  FallbackRevocationStore,
   InMemoryRevocationStore,
+  KeySet,
   Outbox,
   outboxModel,
   payloadOf,
@@ -18,6 +20,7 @@ import {
   type EventBus,
   type Logger,
   type RevocationStore,
+  type StandingSource,
   type SubgraphService,
 } from '@psa/shared';
 import type { UsersConfig } from './config';
@@ -67,16 +70,43 @@ export async function startUsersService(
     !deps.revocations && config.REDIS_URL
       ? createRedisClient(config.REDIS_URL, logger, 'users-revocations')
       : null;
+  // Set once connected: while Redis is away, standings come from the database (the record Redis
+  // caches), and what could not be marked is marked again when it is back.
+  let sessionsDomain: SessionsDomain | null = null;
+  const databaseStanding: StandingSource = {
+    standing: (identity) =>
+      sessionsDomain
+        ? sessionsDomain.standingFromDatabase(identity)
+        : Promise.reject(new Error('the users database is not connected yet')),
+  };
   const revocations =
-    deps.revocations ?? (redis ? new RedisRevocationStore(redis) : new InMemoryRevocationStore());
+    deps.revocations ??
+    (redis
+      ? new FallbackRevocationStore(new RedisRevocationStore(redis), databaseStanding, logger)
+      : new InMemoryRevocationStore());
+  redis?.on('ready', () => {
+    void sessionsDomain
+      ?.remarkRecent()
+      .then(({ sessions, roles }) => {
+        if (sessions + roles > 0) {
+          logger.info({ sessions, roles }, 'revocations marked again in Redis');
+        }
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not mark revocations again'));
+  });
+  // Signature only: the standing is what `sessionStanding` answers.
+  const plainKeys = new KeySet({ staticKeys: publicKeys, logger });
+  const tokenSettings = { issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE };
   let closing: Promise<void> | null = null;
   const closeRedis = (): Promise<void> =>
-    (closing ??= redis
-      ? redis.quit().then(
-          () => undefined,
-          () => redis.disconnect(),
-        )
-      : Promise.resolve());
+    // quit() waits for a connection while Redis is down: then just drop it.
+    (closing ??=
+      redis && redis.status === 'ready'
+        ? redis.quit().then(
+            () => undefined,
+            () => redis.disconnect(),
+          )
+        : Promise.resolve(redis?.disconnect()));
 
   try {
     // One bus for the service and its outbox: startSubgraphService closes it on stop.
@@ -91,7 +121,7 @@ export async function startUsersService(
       keySet: new RevocationCheckingKeySet({ staticKeys: publicKeys, logger }, revocations),
       events,
       logger,
-      publicRootFields: ['signUp', 'login', 'refreshSession'],
+      publicRootFields: ['signUp', 'login', 'refreshSession', 'sessionStanding'],
       routes: { [JWKS_PATH]: jwksRoute(publicKeys) },
       setup: (connection, metrics) => {
         const users = userModel(connection);
@@ -109,6 +139,7 @@ export async function startUsersService(
           revocations,
           logger,
         );
+        sessionsDomain = sessions;
         const accessRecords = projectAccessModel(connection);
         const access = new ProjectAccess(accessRecords);
         const outboxRecords = outboxModel(connection);
@@ -138,9 +169,10 @@ export async function startUsersService(
               });
             }
           },
-          // Revocations live in Redis when it is configured: without it no session can end.
+          // Without Redis the service is degraded, not down: sessions are checked in the database.
           readiness: (): Record<string, boolean> =>
             config.REDIS_URL ? { redis: revocations.isReady() } : {},
+          degradedWithout: ['redis'],
           dispose: closeRedis,
           context: (base) => ({
             ...base,
@@ -148,6 +180,8 @@ export async function startUsersService(
             domain,
             sessions,
             signedInUserId: null,
+            sessionStanding: async (accessToken: string) =>
+              sessions.standingFromDatabase(await plainKeys.verify(accessToken, tokenSettings)),
           }),
         };
       },

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger';
 import type { Identity, Role } from './access-token';
 
 /** What a revocation check says about an access token. */
@@ -80,5 +81,54 @@ export class InMemoryRevocationStore implements RevocationStore {
 
   isReady(): boolean {
     return true;
+  }
+}
+
+/** Where a token's standing can be read when the revocation store cannot answer. */
+export interface StandingSource {
+  standing(identity: Identity): Promise<TokenStanding>;
+}
+
+/**
+ * The revocation store backed by the record it caches: while the primary store (Redis) cannot
+ * answer, standings are read from `fallback` (the users database, where sessions and roles
+ * live), and revocations that cannot be marked are only logged — they are in the database, and
+ * the users service marks them again once Redis is back ({@link SessionsDomain.remarkRecent}).
+ */
+export class FallbackRevocationStore implements RevocationStore {
+  constructor(
+    private readonly primary: RevocationStore,
+    private readonly fallback: StandingSource,
+    private readonly logger: Logger,
+  ) {}
+
+  async revokeSession(sessionId: string, untilEpochSeconds: number): Promise<void> {
+    await this.primary.revokeSession(sessionId, untilEpochSeconds).catch((error: unknown) => {
+      this.logger.warn(
+        { err: error },
+        'revocation store unavailable: the session ends in the database only until it is back',
+      );
+    });
+  }
+
+  async recordRoleChange(userId: string, role: Role, untilEpochSeconds: number): Promise<void> {
+    await this.primary.recordRoleChange(userId, role, untilEpochSeconds).catch((error: unknown) => {
+      this.logger.warn(
+        { err: error },
+        'revocation store unavailable: the role change is in the database only until it is back',
+      );
+    });
+  }
+
+  async standing(identity: Identity): Promise<TokenStanding> {
+    try {
+      return await this.primary.standing(identity);
+    } catch {
+      return this.fallback.standing(identity);
+    }
+  }
+
+  isReady(): boolean {
+    return this.primary.isReady();
   }
 }

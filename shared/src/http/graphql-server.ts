@@ -52,8 +52,14 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
    * new requests before the server stops accepting them. Default 0.
    */
   shutdownDelayMs?: number;
-  /** Named dependency checks for `/readyz` (all must be true). */
+  /** Named dependency checks for `/readyz` (all must be true, but those in `degradedWithout`). */
   readiness?: () => Record<string, boolean>;
+  /**
+   * Checks whose failure leaves the process serving what it can: `/readyz` answers 200 with
+   * status `degraded` and the failed checks, so a load balancer keeps sending (a Redis outage
+   * must not take every replica out).
+   */
+  degradedWithout?: readonly string[];
   /** Extra routes by exact path. */
   routes?: Record<string, Route>;
   /** Serves GET and HEAD requests no route matched (e.g. the web console's files). */
@@ -177,7 +183,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       res.setHeader('vary', 'Origin');
       res.setHeader(
         'access-control-allow-headers',
-        'authorization, content-type, x-request-id, apollo-require-preflight',
+        'authorization, content-type, x-request-id, apollo-require-preflight, idempotency-key',
       );
       res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
       res.setHeader('access-control-expose-headers', 'x-request-id');
@@ -191,12 +197,16 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       return sendJson(res, 200, { status: 'ok', service: options.name });
     if (url.pathname === '/readyz') {
       const checks = options.readiness?.() ?? {};
-      const ready = !draining && Object.values(checks).every(Boolean);
+      const failed = Object.keys(checks).filter((name) => !checks[name]);
+      const degradable = new Set(options.degradedWithout ?? []);
+      const ready = !draining && failed.every((name) => degradable.has(name));
+      const status = !ready ? 'not ready' : failed.length > 0 ? 'degraded' : 'ready';
       return sendJson(res, ready ? 200 : 503, {
-        status: ready ? 'ready' : 'not ready',
+        status,
         service: options.name,
         draining,
         checks,
+        ...(failed.length > 0 ? { failed } : {}),
       });
     }
     const route = options.routes?.[url.pathname];

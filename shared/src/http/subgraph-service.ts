@@ -53,6 +53,8 @@ export interface ServiceParts<TContext extends SubgraphContextBase> {
   initialize?(): Promise<void>;
   /** More named checks for `/readyz` beside the database (e.g. Redis). */
   readiness?(): Record<string, boolean>;
+  /** Those of its checks whose failure only degrades the service (`/readyz` stays 200). */
+  degradedWithout?: string[];
   /** Releases what the parts hold (e.g. a Redis client); runs on stop, after the server closed. */
   dispose?(): Promise<void>;
   /** Domain event handlers by stream; the service consumes each stream as its own group. */
@@ -157,6 +159,8 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
         events: events.isReady(),
         ...parts.readiness?.(),
       }),
+      // Without Redis, events wait in the outbox and are published when it is back.
+      degradedWithout: ['events', ...(parts.degradedWithout ?? [])],
       routes: { ...options.routes, '/metrics': metrics.route() },
       userIdOf: (context) => context.caller.identity?.userId ?? null,
       plugins: [

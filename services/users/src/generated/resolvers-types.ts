@@ -108,8 +108,19 @@ export type Query = {
   __typename?: 'Query';
   /** The signed-in user. */
   me: Maybe<User>;
+  /**
+   * The standing of `accessToken` (verified here) from the users database, the record Redis caches:
+   * the gateway asks while Redis cannot answer, so signed-in users keep working through an outage.
+   * UNAUTHENTICATED for a token that does not verify. Internal: clients cannot select it.
+   */
+  sessionStanding: SessionStanding;
   user: Maybe<User>;
   users: UserConnection;
+};
+
+
+export type QuerySessionStandingArgs = {
+  accessToken: Scalars['String']['input'];
 };
 
 
@@ -130,6 +141,14 @@ export type Role =
   | 'CLIENT'
   | 'MANAGER'
   | 'MEMBER';
+
+/** How an access token's session stands in the users database (see `sessionStanding`). */
+export type SessionStanding =
+  /** Its session ended (logout, a replayed refresh token, a deleted account). */
+  | 'REVOKED'
+  /** Its user's role changed since it was issued: a refresh carries the new one. */
+  | 'STALE'
+  | 'VALID';
 
 export type SetUserRoleInput = {
   role: Role;
@@ -290,6 +309,7 @@ export type ResolversTypes = ResolversObject<{
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Role: Role;
+  SessionStanding: SessionStanding;
   SetUserRoleInput: SetUserRoleInput;
   SignUpInput: SignUpInput;
   UpdateProfileInput: UpdateProfileInput;
@@ -385,6 +405,7 @@ export type PageInfoResolvers<ContextType = UsersContext, ParentType extends Res
 
 export type QueryResolvers<ContextType = UsersContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  sessionStanding?: Resolver<ResolversTypes['SessionStanding'], ParentType, ContextType, RequireFields<QuerySessionStandingArgs, 'accessToken'>>;
   user?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType, RequireFields<QueryUserArgs, 'id'>>;
   users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
 }>;

@@ -31,6 +31,8 @@ const sessionSchema = new Schema<SessionRecord>(
 sessionSchema.index({ refreshTokenHash: 1 }, { unique: true });
 sessionSchema.index({ usedRefreshTokenHashes: 1 });
 sessionSchema.index({ userId: 1 });
+// Sessions ended within the last access-token lifetime, marked in Redis again once it is back.
+sessionSchema.index({ revokedAt: 1 });
 // Expired sessions disappear on their own.
 sessionSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 

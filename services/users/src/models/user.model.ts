@@ -13,6 +13,8 @@ export interface UserRecord {
   displayName: string | null;
   role: Role;
   passwordHash: string;
+  /** When an admin last changed the role (null: never); re-marked in Redis after an outage. */
+  roleChangedAt?: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -25,6 +27,7 @@ const userSchema = new Schema<UserRecord>(
     displayName: { type: String, default: null },
     role: { type: String, enum: ROLES, required: true, default: 'MEMBER' },
     passwordHash: { type: String, required: true },
+    roleChangedAt: { type: Date, default: null },
   },
   { timestamps: true, collection: 'users' },
 );
@@ -35,6 +38,8 @@ userSchema.index({ emailKey: 1 }, { unique: true });
 // users(first, after): the stable page order, alone and after a role filter.
 userSchema.index({ createdAt: 1, _id: 1 });
 userSchema.index({ role: 1, createdAt: 1, _id: 1 });
+// Role changes of the last access-token lifetime, marked in Redis again once it is back.
+userSchema.index({ roleChangedAt: 1 });
 
 export type UserModel = Model<UserRecord>;
 

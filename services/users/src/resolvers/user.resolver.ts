@@ -17,6 +17,8 @@ function callerSessionId(caller: Identity): Types.ObjectId {
   return id;
 }
 
+const STANDINGS = { valid: 'VALID', revoked: 'REVOKED', stale: 'STALE' } as const;
+
 /** GraphQL resolvers of the users subgraph: they check who asks and delegate to the domain. */
 export const userResolvers: Resolvers = {
   DateTime: DateTimeScalar,
@@ -26,6 +28,8 @@ export const userResolvers: Resolvers = {
       requireIdentity(ctx.caller);
       return ctx.loaders.user.load(id);
     },
+    sessionStanding: async (_parent, { accessToken }, ctx) =>
+      STANDINGS[await ctx.sessionStanding(accessToken)],
     users: (_parent, { first, after, filter }, ctx) => {
       requireIdentity(ctx.caller);
       return ctx.domain.listUsers(filter, { first, after });
