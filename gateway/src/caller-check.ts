@@ -93,7 +93,7 @@ export async function checkCaller(
   }
   let standing: TokenStanding;
   try {
-    standing = await options.revocations.standing(identity);
+    standing = await options.revocations.standing(identity, token);
   } catch (error) {
     options.logger.warn({ err: error }, 'revocation store unavailable: refusing the token');
     return refused({ kind: 'unchecked' });

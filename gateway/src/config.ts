@@ -120,6 +120,17 @@ const schema = z.object({
   WS_KEEPALIVE_MS: envVar.positiveInt(12_000),
   /** How often WebSocket sessions are checked for logout and role changes, ms. */
   WS_SESSION_CHECK_MS: envVar.positiveInt(5_000),
+  /**
+   * While Redis is down, how long an answer of the users service about a session is reused, ms:
+   * a session ended through another gateway is refused here at most this much later.
+   */
+  SESSION_FALLBACK_CACHE_MS: envVar.positiveInt(2_000),
+  /** How long the answer to a mutation sent with an `Idempotency-Key` is kept for retries, s. */
+  IDEMPOTENCY_TTL_SECONDS: envVar.positiveInt(86_400),
+  /** How long a retry waits for a request with its key that is still running before 409, ms. */
+  IDEMPOTENCY_WAIT_MS: envVar.positiveInt(10_000),
+  /** Prefix of the idempotency keys in Redis. */
+  IDEMPOTENCY_KEY_PREFIX: z.string().min(1).default('psa:idempotency:'),
 });
 
 export type GatewayConfig = z.infer<typeof schema>;

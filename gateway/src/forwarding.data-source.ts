@@ -1,7 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
-import { ErrorCode } from '@psa/shared';
+import { ErrorCode, IDEMPOTENCY_KEY_HEADER } from '@psa/shared';
 import type { GatewayContext } from './gateway-context';
 
 /**
@@ -25,6 +25,8 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     if (!headers || !('requestId' in context)) return;
     if (context.authorization) headers.set('authorization', context.authorization);
     headers.set('x-request-id', context.requestId);
+    // Subgraphs store it with what they create, scoped to the caller, so a retry writes once.
+    if (context.idempotencyKey) headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
   }
 
   /**

@@ -11,4 +11,6 @@ export interface GatewayContext extends RequestContextBase {
   clientAddress: string;
   /** The verified caller, once the operation guard has run (null: anonymous). */
   identity: Identity | null;
+  /** The request's `Idempotency-Key` once the idempotency plugin let it run (forwarded). */
+  idempotencyKey?: string;
 }

@@ -8,6 +8,7 @@ import {
   createPubSub,
   createRedisClient,
   createVerifierKeySet,
+  FallbackRevocationStore,
   InMemoryRevocationStore,
   isRedisReady,
   RedisRevocationStore,
@@ -26,12 +27,15 @@ import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
 import { ForwardingDataSource } from './forwarding.data-source';
 import type { GatewayContext } from './gateway-context';
+import { idempotencyPlugin } from './idempotency/idempotency.plugin';
+import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/idempotency-store';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
 import { LoginRateLimits } from './login-rate-limits';
 import { operationGuardPlugin } from './operation-guard.plugin';
 import { patchDateTimeScalar } from './patch-date-time-scalar';
 import { refuseHttpSubscriptionsPlugin } from './refuse-http-subscriptions.plugin';
 import { resultSharingFromSupergraph } from './result-sharing';
+import { forgetEndedSessionsPlugin, UsersSessionStanding } from './session-standing';
 import { inProcessExecutor } from './subscriptions/in-process-executor';
 import { projectReadersFrom } from './subscriptions/project-readers';
 import { RealtimeHub } from './subscriptions/realtime-hub';
@@ -118,8 +122,24 @@ export async function startGateway(
   const keySet = deps.keySet ?? createVerifierKeySet(config, logger);
   // One client for revocations and rate limits; it fails commands fast while Redis is down.
   const redis = config.REDIS_URL ? createRedisClient(config.REDIS_URL, logger, 'gateway') : null;
+  // While Redis cannot answer, sessions are checked with the users service (its database is the
+  // record Redis caches), so an outage signs nobody out.
+  const usersStanding = new UsersSessionStanding(
+    urls.users,
+    timedFetcher(fetcher, subgraphFetches, 'users'),
+    config.SESSION_FALLBACK_CACHE_MS,
+  );
   const revocations =
-    deps.revocations ?? (redis ? new RedisRevocationStore(redis) : new InMemoryRevocationStore());
+    deps.revocations ??
+    (redis
+      ? new FallbackRevocationStore(new RedisRevocationStore(redis), usersStanding, logger)
+      : new InMemoryRevocationStore());
+  const idempotencySettings = {
+    keepSeconds: config.IDEMPOTENCY_TTL_SECONDS,
+    // A gateway that dies mid-request frees the key after this; the subgraphs de-duplicate.
+    holdSeconds: Math.ceil((config.SUBGRAPH_TIMEOUT_MS * 2) / 1000) + 5,
+  };
+  const idempotencyFallback = new MemoryIdempotencyStore(idempotencySettings);
   const rateLimits = new LoginRateLimits({
     redis,
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
@@ -150,6 +170,14 @@ export async function startGateway(
         maxCost: config.MAX_QUERY_COST,
         rateLimits,
       }),
+      idempotencyPlugin({
+        store: redis
+          ? new RedisIdempotencyStore(redis, config.IDEMPOTENCY_KEY_PREFIX, idempotencySettings)
+          : idempotencyFallback,
+        fallback: idempotencyFallback,
+        waitMs: config.IDEMPOTENCY_WAIT_MS,
+      }),
+      forgetEndedSessionsPlugin(usersStanding),
       ApolloServerPluginInlineTraceDisabled(),
     ],
   });
@@ -203,6 +231,9 @@ export async function startGateway(
         revocations: revocations.isReady(),
         ...(redis ? { redis: isRedisReady(redis), realtime: pubsub.isReady() } : {}),
       }),
+      // Without Redis the gateway still serves (sessions checked with the users service, rate
+      // limits and idempotency keys per gateway, realtime paused): degraded, not out of rotation.
+      degradedWithout: ['revocations', 'redis', 'realtime'],
       context: async ({ headers, requestId, logger: requestLogger, ip }) => ({
         requestId,
         logger: requestLogger,

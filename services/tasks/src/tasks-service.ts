@@ -85,6 +85,8 @@ export function startTasksService(
         // Without Redis the pub/sub is in-process and always ready: nothing to report.
         readiness: (): Record<string, boolean> =>
           config.REDIS_URL ? { realtime: pubsub.isReady() } : {},
+        // Realtime pauses while Redis is down; reads and writes go on.
+        degradedWithout: ['realtime'],
         dispose: async () => {
           // A given pub/sub is shared (the dev stack's): its owner closes it.
           if (pubsub !== deps.pubsub) await pubsub.close();

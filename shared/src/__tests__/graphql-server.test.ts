@@ -24,7 +24,10 @@ const resolvers = {
   },
 };
 
-async function start(): Promise<RunningServer> {
+async function start(
+  readiness: () => Record<string, boolean> = () => ({ dependency: ready }),
+  degradedWithout: string[] = [],
+): Promise<RunningServer> {
   const logger = silentLogger();
   return startSubgraph<RequestContextBase>({
     name: 'test',
@@ -36,12 +39,38 @@ async function start(): Promise<RunningServer> {
     development: false,
     bodyLimitBytes: 10_000,
     shutdownGraceMs: 5_000,
-    readiness: () => ({ dependency: ready }),
+    readiness,
+    degradedWithout,
     context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
   });
 }
 
 describe('the GraphQL HTTP server', () => {
+  it('stays ready, reporting degraded, while only a check it can do without fails', async () => {
+    let cache = true;
+    const server = await start(() => ({ dependency: ready, cache }), ['cache']);
+    const readyz = server.url.replace('/graphql', '/readyz');
+    try {
+      ready = true;
+      cache = false;
+      const degraded = await fetch(readyz);
+      expect(degraded.status).toBe(200);
+      expect(await degraded.json()).toMatchObject({ status: 'degraded', failed: ['cache'] });
+      ready = false;
+      const down = await fetch(readyz);
+      expect(down.status).toBe(503);
+      expect(await down.json()).toMatchObject({
+        status: 'not ready',
+        failed: ['dependency', 'cache'],
+      });
+      ready = true;
+      cache = true;
+      expect(await (await fetch(readyz)).json()).toMatchObject({ status: 'ready' });
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('reports not ready while a dependency is down, and ready again after', async () => {
     const server = await start();
     const readyz = server.url.replace('/graphql', '/readyz');

@@ -15,8 +15,11 @@ export interface RevocationStore {
   revokeSession(sessionId: string, untilEpochSeconds: number): Promise<void>;
   /** `userId` now has `role`: until `untilEpochSeconds`, tokens naming another role are stale. */
   recordRoleChange(userId: string, role: Role, untilEpochSeconds: number): Promise<void>;
-  /** The token's standing. Rejects when the store cannot answer: callers fail closed. */
-  standing(identity: Identity): Promise<TokenStanding>;
+  /**
+   * The token's standing (`accessToken` is the token itself, for stores that can fall back to
+   * asking the users service). Rejects when the store cannot answer: callers fail closed.
+   */
+  standing(identity: Identity, accessToken?: string): Promise<TokenStanding>;
   isReady(): boolean;
 }
 
@@ -86,14 +89,14 @@ export class InMemoryRevocationStore implements RevocationStore {
 
 /** Where a token's standing can be read when the revocation store cannot answer. */
 export interface StandingSource {
-  standing(identity: Identity): Promise<TokenStanding>;
+  standing(identity: Identity, accessToken?: string): Promise<TokenStanding>;
 }
 
 /**
  * The revocation store backed by the record it caches: while the primary store (Redis) cannot
  * answer, standings are read from `fallback` (the users database, where sessions and roles
- * live), and revocations that cannot be marked are only logged — they are in the database, and
- * the users service marks them again once Redis is back ({@link SessionsDomain.remarkRecent}).
+ * live; the gateway asks the users service for it), and revocations that cannot be marked are only
+ * logged — they are in the database, and the users service marks them again once Redis is back.
  */
 export class FallbackRevocationStore implements RevocationStore {
   constructor(
@@ -120,11 +123,11 @@ export class FallbackRevocationStore implements RevocationStore {
     });
   }
 
-  async standing(identity: Identity): Promise<TokenStanding> {
+  async standing(identity: Identity, accessToken?: string): Promise<TokenStanding> {
     try {
       return await this.primary.standing(identity);
     } catch {
-      return this.fallback.standing(identity);
+      return this.fallback.standing(identity, accessToken);
     }
   }
 
