@@ -56,7 +56,8 @@ const INTROSPECTION_ROOTS = new Set(['__schema', '__type']);
 
 /**
  * The operation's variables coerced to their declared types, as execution will see them. Throws
- * BAD_USER_INPUT (400) naming what is wrong when they cannot be.
+ * BAD_USER_INPUT (400, or 200 to an `application/json` client) naming what is wrong when they
+ * cannot be.
  */
 export function coercedVariables(
   schema: GraphQLSchema,
@@ -65,9 +66,13 @@ export function coercedVariables(
 ): Record<string, unknown> {
   const result = getVariableValues(schema, operation.variableDefinitions ?? [], inputs ?? {});
   if (result.errors) {
+    // The variable definitions mark it a variable-coercion failure, which the HTTP layer answers
+    // as GraphQL over HTTP asks (200 to an application/json client).
     throw gatewayError(
       ErrorCode.BAD_USER_INPUT,
       result.errors.map((e) => e.message).join('; ') || 'Invalid variables',
+      {},
+      { nodes: result.errors.flatMap((e) => e.nodes ?? []) },
     );
   }
   return result.coerced;

@@ -1,6 +1,7 @@
 /**
  * NoSQL injection through every String and ID input of the API: operator objects in variables are
- * refused by GraphQL's own coercion (400 BAD_USER_INPUT, nothing runs); operator-looking and regex
+ * refused by GraphQL's own coercion (BAD_USER_INPUT, 400 as `application/graphql-response+json`,
+ * nothing runs); operator-looking and regex
  * strings are inert (stored and searched literally, no data the caller may not read, a regex bomb
  * answered at once as a plain substring search).
  */
@@ -136,11 +137,19 @@ function operationFor(input: StringInput, value: unknown): { query: string; vari
   };
 }
 
+/**
+ * Sends as a client that accepts `application/graphql-response+json`, which sees a request refused
+ * as a whole as a 4xx (an `application/json` client gets 200 with the same errors).
+ */
 async function send(body: object, headers: Record<string, string>): Promise<Answer> {
   return rawRequest(graph.gatewayUrl, {
     method: 'POST',
     path: '/graphql',
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json',
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
 }

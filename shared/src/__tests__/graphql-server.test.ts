@@ -169,12 +169,28 @@ describe('the GraphQL HTTP server', () => {
       expect(await notJson.json()).toMatchObject({
         errors: [{ extensions: { code: 'BAD_REQUEST' } }],
       });
+      // Document errors: 200 to an application/json client, 400 to a graphql-response+json one.
       const unparsable = await graphqlRequest(server.url, '{ requestId');
-      expect(unparsable.status).toBe(400);
+      expect(unparsable.status).toBe(200);
       expect(unparsable.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_PARSE_FAILED');
       const invalid = await graphqlRequest(server.url, '{ nothing }');
-      expect(invalid.status).toBe(400);
+      expect(invalid.status).toBe(200);
       expect(invalid.body.errors?.[0]?.extensions?.code).toBe('GRAPHQL_VALIDATION_FAILED');
+      const badVariable = await graphqlRequest(server.url, 'query($ms: Int!) { slow(ms: $ms) }', {
+        ms: 'soon',
+      });
+      expect(badVariable.status).toBe(200);
+      expect(badVariable.body.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
+      for (const query of ['{ requestId', '{ nothing }']) {
+        const strict = await graphqlRequest(
+          server.url,
+          query,
+          {},
+          { accept: 'application/graphql-response+json' },
+        );
+        expect(strict.status).toBe(400);
+        expect(strict.headers.get('content-type')).toContain('application/graphql-response+json');
+      }
       const ambiguous = await graphqlRequest(
         server.url,
         'query A { requestId } query B { requestId }',

@@ -15,6 +15,7 @@ import {
 import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
 import { codeOf } from '../errors/format-error';
 import type { Logger } from '../logging/logger';
+import { requestErrorStatusPlugin } from './request-error-status.plugin';
 
 /** What every request context carries: its id (from `x-request-id` or new) and a logger bound to it. */
 export interface RequestContextBase extends BaseContext {
@@ -162,12 +163,15 @@ export function requestLoggingPlugin<TContext extends RequestContextBase>(
 /**
  * Serves an Apollo Server over node:http: `POST|GET /graphql`, `/healthz` (alive), `/readyz`
  * (dependencies reachable and not draining), extra routes, a body limit, request ids and CORS.
- * Resolves once listening.
+ * Parse, validation and variable errors answer 200 to `application/json` clients and 400 to
+ * `application/graphql-response+json` ones (GraphQL over HTTP). Resolves once listening.
  */
 export async function startGraphQLServer<TContext extends RequestContextBase>(
   options: GraphQLServerOptions<TContext>,
 ): Promise<RunningServer> {
   const { apollo, logger } = options;
+  // Every server speaks the same GraphQL over HTTP, whoever configured its Apollo Server.
+  apollo.addPlugin(requestErrorStatusPlugin<TContext>());
   await apollo.start();
   let draining = false;
   let inFlight = 0;
