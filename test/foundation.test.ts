@@ -172,8 +172,11 @@ describe('the federated graph', () => {
   it('carries the caller’s request id and answers subscriptions over HTTP with a 400 pointing to WebSocket', async () => {
     const result = await graph.query('{ __typename }', {}, { 'x-request-id': 'test-request-42' });
     expect(result.headers.get('x-request-id')).toBe('test-request-42');
-    const subscription = await graph.query('subscription { __typename }');
+    const subscription = await graph.query(
+      'subscription { statusUpdated(projectId: "000000000000000000000001") { id } }',
+    );
     expect(subscription.status).toBe(400);
+    expect(subscription.body.errors?.[0]?.extensions?.code).toBe('BAD_REQUEST');
   });
 
   it('refuses a body over the limit with 413', async () => {
