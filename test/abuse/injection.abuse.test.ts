@@ -94,6 +94,8 @@ function stringInputs(): StringInput[] {
   };
   const mutationType = schema.getMutationType();
   for (const field of rootFields(schema)) {
+    // The supergraph's @inaccessible fields are not in the API: the gateway refuses them as unknown.
+    if (field.astNode?.directives?.some((d) => d.name.value === 'inaccessible')) continue;
     const operation = mutationType?.getFields()[field.name] === field ? 'mutation' : 'query';
     for (const arg of field.args) walk({ operation, field: field.name }, arg.type, [arg.name]);
   }
