@@ -12,6 +12,7 @@ import { runFanoutBench } from './fanout.bench';
 import { runFederatedBench } from './federated.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runScalingBench } from './scaling.bench';
+import { runTimeBench } from './time.bench';
 import { runWritesBench } from './writes.bench';
 import { formatTable, type ScenarioResult } from './lib/measure';
 
@@ -22,6 +23,7 @@ const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   gateway: runGatewayBench,
   federated: runFederatedBench,
   scaling: runScalingBench,
+  time: runTimeBench,
   writes: runWritesBench,
 };
 

@@ -1,0 +1,123 @@
+/**
+ * Time (issue 18): a timesheet week and a 12-month `timeReport` through the gateway, for a
+ * project with 1,000 entries and one with 100,000 (quick profile: 10,000), so the p50s show
+ * whether a week or a report grows with the entries outside it. Entries are seeded straight into
+ * the time database (as logTime would have stored them), spread over 12 months and 20 users.
+ */
+import mongoose, { Types } from 'mongoose';
+import { addDays, weekStartOf } from '../services/time/src/calendar';
+import { ok } from '../test/helpers/people';
+import { createProject, startBenchGraph, type BenchGraph } from './lib/bench-graph';
+import { measure, type ScenarioResult } from './lib/measure';
+
+const REPORT = `query ($id: ID!, $from: Date!, $to: Date!) { project(id: $id) {
+  timeReport(from: $from, to: $to) { totalMinutes billableMinutes billableAmount { amount }
+    byUser { user { id } totalMinutes billableAmount { amount } } } } }`;
+const SHEET = `query ($id: ID!) { timesheet(id: $id) {
+  status totalMinutes billableMinutes entries { id date minutes } } }`;
+
+const today = (): string => new Date().toISOString().slice(0, 10);
+
+/** Seeds `count` entries on `projectId` over the last 12 months, and the member's week of 7. */
+async function seed(
+  bench: BenchGraph,
+  projectId: string,
+  count: number,
+): Promise<{ sheetId: string }> {
+  const db = await mongoose
+    .createConnection(bench.mongoUri, { dbName: bench.graph.databases.time })
+    .asPromise();
+  try {
+    const project = new Types.ObjectId(projectId);
+    const users = Array.from({ length: 19 }, () => new Types.ObjectId());
+    const member = new Types.ObjectId(bench.member.id);
+    const week = weekStartOf(addDays(today(), -14));
+    const now = new Date();
+    const entries = db.collection('time_entries');
+    const batch: Record<string, unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      const date = addDays(today(), -(i % 364) - 1);
+      batch.push({
+        userId: users[i % users.length],
+        projectId: project,
+        taskId: null,
+        date,
+        weekStart: weekStartOf(date),
+        minutes: 15 + (i % 120),
+        billable: i % 4 !== 0,
+        note: null,
+        createdAt: new Date(now.getTime() - (count - i) * 1000),
+        updatedAt: now,
+      });
+      if (batch.length === 5_000) await entries.insertMany(batch.splice(0));
+    }
+    for (let d = 0; d < 7; d++) {
+      batch.push({
+        userId: member,
+        projectId: project,
+        taskId: null,
+        date: addDays(week, d),
+        weekStart: week,
+        minutes: 60 * (d + 1),
+        billable: true,
+        note: null,
+        createdAt: now,
+        updatedAt: now,
+      });
+    }
+    await entries.insertMany(batch);
+    const sheet = await db.collection('timesheets').insertOne({
+      userId: member,
+      projectId: project,
+      weekStart: week,
+      status: 'OPEN',
+      submissions: 0,
+      submittedAt: null,
+      decidedAt: null,
+      decidedById: null,
+      rejectionReason: null,
+      transitions: [],
+      createdAt: now,
+      updatedAt: now,
+    });
+    return { sheetId: sheet.insertedId.toHexString() };
+  } finally {
+    await db.close();
+  }
+}
+
+export async function runTimeBench(full: boolean): Promise<ScenarioResult[]> {
+  const bench = await startBenchGraph();
+  const results: ScenarioResult[] = [];
+  const requests = full ? 200 : 50;
+  try {
+    for (const count of [1_000, full ? 100_000 : 10_000]) {
+      const projectId = await createProject(bench, `Time ${count}`);
+      await ok(
+        bench.graph,
+        bench.manager,
+        `mutation ($id: ID!) { setBillingRate(input: { projectId: $id, hourlyRate: "120.00", currency: "EUR" }) { user { id } } }`,
+        { id: projectId },
+      );
+      const { sheetId } = await seed(bench, projectId, count);
+      const from = addDays(today(), -365);
+      const label = count.toLocaleString('en-US');
+      // One unmeasured round each, so the first measured request finds the indexes warm.
+      await ok(bench.graph, bench.manager, REPORT, { id: projectId, from, to: today() });
+      results.push(
+        await measure(`timeReport, 12 months, ${label} entries`, requests, async () => {
+          await ok(bench.graph, bench.manager, REPORT, { id: projectId, from, to: today() });
+        }),
+      );
+      await ok(bench.graph, bench.member, SHEET, { id: sheetId });
+      results.push(
+        await measure(`timesheet week (7 entries), ${label} in the project`, requests, async () => {
+          await ok(bench.graph, bench.member, SHEET, { id: sheetId });
+        }),
+      );
+    }
+    return results;
+  } finally {
+    await bench.stop();
+  }
+}
