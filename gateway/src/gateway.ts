@@ -34,6 +34,7 @@ import { LoginRateLimits } from './login-rate-limits';
 import { operationGuardPlugin } from './operation-guard.plugin';
 import { patchDateTimeScalar } from './patch-date-time-scalar';
 import { refuseHttpSubscriptionsPlugin } from './refuse-http-subscriptions.plugin';
+import { REST_PREFIX, restApi } from './rest/rest-api';
 import { resultSharingFromSupergraph } from './result-sharing';
 import { forgetEndedSessionsPlugin, UsersSessionStanding } from './session-standing';
 import { inProcessExecutor } from './subscriptions/in-process-executor';
@@ -226,6 +227,7 @@ export async function startGateway(
       routes: {
         '/metrics': metrics.route(),
       },
+      prefixRoutes: { [REST_PREFIX]: restApi() },
       readiness: () => ({
         supergraph: loaded,
         revocations: revocations.isReady(),

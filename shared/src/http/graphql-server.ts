@@ -63,6 +63,11 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
   degradedWithout?: readonly string[];
   /** Extra routes by exact path. */
   routes?: Record<string, Route>;
+  /**
+   * Routes for every path under a prefix (e.g. `/api/`: a REST API), any method, after the exact
+   * routes and before `fallback`; the first prefix that matches serves.
+   */
+  prefixRoutes?: Record<string, Route>;
   /** Serves GET and HEAD requests no route matched (e.g. the web console's files). */
   fallback?: Route;
   /** Browser origins allowed to call the API (CORS). Default: none. */
@@ -213,7 +218,11 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         ...(failed.length > 0 ? { failed } : {}),
       });
     }
-    const route = options.routes?.[url.pathname];
+    const route =
+      options.routes?.[url.pathname] ??
+      Object.entries(options.prefixRoutes ?? {}).find(([prefix]) =>
+        url.pathname.startsWith(prefix),
+      )?.[1];
     if (route) return route(req, res);
     if (url.pathname !== '/graphql') {
       if (options.fallback && (req.method === 'GET' || req.method === 'HEAD')) {
