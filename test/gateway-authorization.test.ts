@@ -24,7 +24,8 @@ import { ADMIN, startGraph, type Graph } from './helpers/graph';
 /**
  * Authorization at the gateway, through the real gateway and subgraphs over HTTP: forged tokens,
  * roles, revoked and stale sessions, operations refused before any subgraph is called, depth and
- * cost limits, login/sign-up rate limits and introspection in production.
+ * cost limits, rate limits of the auth mutations (per client address and per account and address)
+ * and introspection in production.
  */
 
 interface Claims {
@@ -566,9 +567,9 @@ describe('gateway authorization', () => {
       expect(response.headers.get('retry-after')).toBe(String(seconds));
     };
 
-    it('limits login per account, case-insensitively, counting every alias', async () => {
+    it('limits wrong passwords per account, case-insensitively, counting every alias', async () => {
       const { url } = await graph.startGateway({
-        LOGIN_RATE_PER_ACCOUNT: '2/min',
+        PASSWORD_FAILURES_PER_ACCOUNT: '2/min',
         LOGIN_RATE_PER_IP: '100/min',
       });
       expect(codeOf(await login(url, 'Victim'))).not.toBe('RATE_LIMITED');
@@ -589,7 +590,7 @@ describe('gateway authorization', () => {
     it('limits login and sign-up per client address', async () => {
       const { url } = await graph.startGateway({
         LOGIN_RATE_PER_IP: '3/min',
-        LOGIN_RATE_PER_ACCOUNT: '100/min',
+        PASSWORD_FAILURES_PER_ACCOUNT: '100/min',
         SIGNUP_RATE_PER_IP: '2/hour',
       });
       for (const account of ['one', 'two', 'three']) {
@@ -604,6 +605,106 @@ describe('gateway authorization', () => {
       );
       expectRateLimited(third, 3_600);
       expect(third.body.errors?.[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(60);
+    });
+
+    describe('per account and client address', () => {
+      // Every password check is a deliberately slow scrypt hash in the users service.
+      const SLOW = 90_000;
+      // Behind one trusted proxy the client address is the last X-Forwarded-For entry.
+      const ATTACKER = { 'x-forwarded-for': '203.0.113.66' };
+      const OWNER = { 'x-forwarded-for': '198.51.100.7' };
+      const PASSWORD = 'correct horse battery staple';
+      const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
+      const CHANGE_PASSWORD =
+        'mutation($input: ChangePasswordInput!) { changePassword(input: $input) }';
+      const DELETE_ACCOUNT = 'mutation($password: String!) { deleteAccount(password: $password) }';
+      const limitedGateway = () =>
+        graph.startGateway({
+          TRUST_PROXY_HOPS: '1',
+          PASSWORD_FAILURES_PER_ACCOUNT: '3/min',
+          LOGIN_RATE_PER_IP: '100/min',
+        });
+      const logIn = (url: string, login: string, password: string, from: Record<string, string>) =>
+        graphqlRequest<{ login: { accessToken: string } }>(
+          url,
+          LOGIN,
+          { input: { login, password } },
+          from,
+        );
+
+      it(
+        "an attacker's wrong passwords from one address do not stop the owner's login from another",
+        async () => {
+          const { url } = await limitedGateway();
+          const owner = `owner-${randomId().slice(0, 8)}`;
+          await signUp(owner, url);
+          for (let i = 0; i < 3; i++) {
+            expect(codeOf(await logIn(url, owner, 'a guess that is wrong', ATTACKER))).toBe(
+              'UNAUTHENTICATED',
+            );
+          }
+          expectRateLimited(await logIn(url, owner, 'a guess that is wrong', ATTACKER), 60);
+          // Even the right password waits, from the attacker's address: the guessing has to stop.
+          expectRateLimited(await logIn(url, owner, PASSWORD, ATTACKER), 60);
+          const ownLogin = await logIn(url, owner.toUpperCase(), PASSWORD, OWNER);
+          expect(ownLogin.body.errors).toBeUndefined();
+          expect(ownLogin.body.data?.login.accessToken).toBeTruthy();
+        },
+        SLOW,
+      );
+
+      it(
+        'counts consecutive failures only: a right password starts the count again',
+        async () => {
+          const { url } = await graph.startGateway({
+            TRUST_PROXY_HOPS: '1',
+            PASSWORD_FAILURES_PER_ACCOUNT: '2/min',
+            LOGIN_RATE_PER_IP: '100/min',
+          });
+          const owner = `forgetful-${randomId().slice(0, 8)}`;
+          await signUp(owner, url);
+          expect(codeOf(await logIn(url, owner, 'not it', OWNER))).toBe('UNAUTHENTICATED');
+          expect((await logIn(url, owner, PASSWORD, OWNER)).body.errors).toBeUndefined();
+          // Two failures in a row are allowed again: the first one was cleared.
+          expect(codeOf(await logIn(url, owner, 'not it', OWNER))).toBe('UNAUTHENTICATED');
+          expect(codeOf(await logIn(url, owner, 'not it', OWNER))).toBe('UNAUTHENTICATED');
+          expectRateLimited(await logIn(url, owner, PASSWORD, OWNER), 60);
+        },
+        SLOW,
+      );
+
+      it(
+        'limits wrong current passwords of changePassword and deleteAccount per caller and address',
+        async () => {
+          const { url } = await limitedGateway();
+          const owner = await signUp(`changer-${randomId().slice(0, 8)}`, url);
+          const as = (from: Record<string, string>) => ({ ...from, ...bearer(owner.token) });
+          const change = (currentPassword: string, from: Record<string, string>) =>
+            graphqlRequest(
+              url,
+              CHANGE_PASSWORD,
+              { input: { currentPassword, newPassword: 'another horse battery staple' } },
+              as(from),
+            );
+          for (let i = 0; i < 3; i++) {
+            const wrong = await change('a guess that is wrong', ATTACKER);
+            expect(wrong.body.errors?.[0]?.extensions).toMatchObject({
+              code: 'BAD_USER_INPUT',
+              field: 'input.currentPassword',
+            });
+          }
+          expectRateLimited(await change(PASSWORD, ATTACKER), 60);
+          // One count for both mutations that check the password.
+          expectRateLimited(
+            await graphqlRequest(url, DELETE_ACCOUNT, { password: PASSWORD }, as(ATTACKER)),
+            60,
+          );
+          // From the owner's own address the right password still works.
+          const changed = await change(PASSWORD, OWNER);
+          expect(changed.body).toEqual({ data: { changePassword: true } });
+        },
+        SLOW,
+      );
     });
   });
 

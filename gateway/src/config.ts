@@ -88,10 +88,13 @@ const schema = z.object({
    * burn seconds of CPU on thousands of aliases. GraphiQL's introspection query has ~190.
    */
   MAX_QUERY_TOKENS: envVar.positiveInt(2_000),
-  /** `login` attempts per client address. */
+  /** `login` attempts per client address, right or wrong. */
   LOGIN_RATE_PER_IP: rate('20/min'),
-  /** `login` attempts per account (the `login` argument, lower-cased). */
-  LOGIN_RATE_PER_ACCOUNT: rate('10/min'),
+  /**
+   * Consecutive wrong passwords per account and client address, for `login` (the account it
+   * names), `changePassword` and `deleteAccount` (the caller's); a right password clears the count.
+   */
+  PASSWORD_FAILURES_PER_ACCOUNT: rate('10/15min'),
   /** `signUp` calls per client address. */
   SIGNUP_RATE_PER_IP: rate('10/hour'),
   /** Prefix of the rate-limit keys in Redis (tests give each gateway its own). */
@@ -156,6 +159,12 @@ export function loadGatewayConfig(env: NodeJS.ProcessEnv = process.env): Gateway
     JWKS_URL: parsed.JWKS_URL ?? (production ? jwksUrlOf(parsed.USERS_URL) : undefined),
   };
   const problems = authConfigProblems(config, false);
+  // It counted every attempt, so anyone could lock an account; silently ignoring it would hide that.
+  if (env.LOGIN_RATE_PER_ACCOUNT !== undefined) {
+    problems.push(
+      'LOGIN_RATE_PER_ACCOUNT: no longer read; PASSWORD_FAILURES_PER_ACCOUNT limits wrong passwords per account and client address',
+    );
+  }
   if (production && !config.REDIS_URL) {
     problems.push(
       'REDIS_URL: required in production (revoked sessions and rate limits are shared through Redis)',

@@ -25,12 +25,12 @@ import { accessRulesFromSupergraph } from './access-rules';
 import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
+import { CredentialRateLimits } from './credential-rate-limits';
 import { ForwardingDataSource } from './forwarding.data-source';
 import type { GatewayContext } from './gateway-context';
 import { idempotencyPlugin } from './idempotency/idempotency.plugin';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/idempotency-store';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
-import { LoginRateLimits } from './login-rate-limits';
 import { operationGuardPlugin } from './operation-guard.plugin';
 import { patchDateTimeScalar } from './patch-date-time-scalar';
 import { refuseHttpSubscriptionsPlugin } from './refuse-http-subscriptions.plugin';
@@ -141,11 +141,11 @@ export async function startGateway(
     holdSeconds: Math.ceil((config.SUBGRAPH_TIMEOUT_MS * 2) / 1000) + 5,
   };
   const idempotencyFallback = new MemoryIdempotencyStore(idempotencySettings);
-  const rateLimits = new LoginRateLimits({
+  const rateLimits = new CredentialRateLimits({
     redis,
     keyPrefix: config.RATE_LIMIT_KEY_PREFIX,
     loginPerIp: config.LOGIN_RATE_PER_IP,
-    loginPerAccount: config.LOGIN_RATE_PER_ACCOUNT,
+    passwordFailures: config.PASSWORD_FAILURES_PER_ACCOUNT,
     signUpPerIp: config.SIGNUP_RATE_PER_IP,
   });
   const development = config.NODE_ENV !== 'production';

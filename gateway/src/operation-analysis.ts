@@ -19,6 +19,8 @@ import { gatewayError } from './gateway-errors';
 /** A root field of a mutation, with its argument values (variables substituted). */
 export interface MutationField {
   name: string;
+  /** Where its result is in the response: the alias, else the name. */
+  responseKey: string;
   args: Record<string, unknown>;
 }
 
@@ -147,7 +149,7 @@ export function analyzeOperation(options: AnalyzeOptions): OperationAnalysis {
                 ? getArgumentValues(fieldDef, field, variableValues)
                 : {};
             if (parentType && parentType === mutationType) {
-              result.mutationFields.push({ name, args });
+              result.mutationFields.push({ name, responseKey: field.alias?.value ?? name, args });
             }
 
             const product = parent?.product ?? 1;

@@ -2,10 +2,10 @@ import type { ApolloServerPlugin } from '@apollo/server';
 import { OperationTypeNode } from 'graphql';
 import type { AccessRules } from './access-rules';
 import { checkCaller, type CallerCheckOptions } from './caller-check';
+import type { AnsweredOperation, CredentialRateLimits } from './credential-rate-limits';
 import { enforceFieldAccess } from './field-access';
 import type { GatewayContext } from './gateway-context';
 import { rateLimitedError } from './gateway-errors';
-import type { LoginRateLimits } from './login-rate-limits';
 import { analyzeOperation, coercedVariables } from './operation-analysis';
 import { enforceOperationLimits, type OperationLimits } from './operation-limits';
 import { resolvedOperation } from './operation-resolution';
@@ -13,7 +13,7 @@ import { resolvedOperation } from './operation-resolution';
 export interface OperationGuardOptions extends Omit<CallerCheckOptions, 'logger'>, OperationLimits {
   /** The current `Type.field → role` rules (from the supergraph SDL). */
   rules: () => AccessRules;
-  rateLimits: LoginRateLimits;
+  rateLimits: CredentialRateLimits;
 }
 
 /**
@@ -22,7 +22,8 @@ export interface OperationGuardOptions extends Omit<CallerCheckOptions, 'logger'
  * {@link resolvedOperation} (OPERATION_RESOLUTION_FAILURE), {@link coercedVariables} and
  * {@link enforceOperationLimits} (BAD_USER_INPUT), {@link checkCaller} and
  * {@link enforceFieldAccess} (UNAUTHENTICATED, FORBIDDEN), then the rate limits (RATE_LIMITED),
- * so an operation refused earlier costs no attempt. Apollo runs plugins' `didResolveOperation`
+ * so an operation refused earlier costs no attempt. Once an admitted operation is answered, what
+ * its password checks came to is recorded (a wrong password counts, a right one clears). Apollo runs plugins' `didResolveOperation`
  * concurrently, which is why these are steps of one plugin rather than plugins of their own.
  *
  * A token sent with an operation that needs none is checked too, and not forwarded when refused:
@@ -34,6 +35,7 @@ export function operationGuardPlugin(
 ): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
+      let settle: ((answer: AnsweredOperation) => Promise<void>) | null = null;
       return {
         async didResolveOperation({ operation, document, schema, request, contextValue }) {
           const resolved = resolvedOperation(operation, request.operationName);
@@ -60,11 +62,24 @@ export function operationGuardPlugin(
             contextValue.authorization = undefined;
           }
 
-          const verdict = await options.rateLimits.consume(
+          const admission = await options.rateLimits.admit(
             analysis.mutationFields,
             contextValue.clientAddress,
+            contextValue.identity,
           );
-          if (verdict) throw rateLimitedError(verdict.message, verdict.retryAfterSeconds);
+          if (admission.refused) {
+            throw rateLimitedError(admission.refused.message, admission.refused.retryAfterSeconds);
+          }
+          settle = admission.settle;
+        },
+        // Awaited, so the next attempt already sees this one counted.
+        async willSendResponse({ response, contextValue }) {
+          if (!settle || response.body.kind !== 'single') return;
+          try {
+            await settle(response.body.singleResult);
+          } catch (error) {
+            contextValue.logger.error({ err: error }, 'recording password checks failed');
+          }
         },
       };
     },

@@ -210,7 +210,7 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
           // Every client of the suite is 127.0.0.1: no per-address limit may be reached.
           LOGIN_RATE_PER_IP: '100000/min',
           SIGNUP_RATE_PER_IP: '100000/min',
-          LOGIN_RATE_PER_ACCOUNT: '5/min',
+          PASSWORD_FAILURES_PER_ACCOUNT: '5/min',
           WS_MAX_SUBSCRIPTIONS: '200',
           ...options.gatewayEnv,
         };

@@ -102,7 +102,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const topology: Topology = await startTopology({
     // Tokens outlive a soak run.
     env: { ACCESS_TOKEN_TTL_SECONDS: '7200', LOG_LEVEL: 'warn' },
-    gatewayEnv: { LOGIN_RATE_PER_ACCOUNT: '100000/min' },
+    gatewayEnv: { PASSWORD_FAILURES_PER_ACCOUNT: '100000/min' },
   });
   const subscribers: RotatingSubscriber<{ statusUpdated: { id: string } }>[] = [];
   try {

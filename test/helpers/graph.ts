@@ -66,7 +66,7 @@ export interface GraphOptions {
 const gatewayTestEnv = (): NodeJS.ProcessEnv => ({
   RATE_LIMIT_KEY_PREFIX: `psa:test:${randomBytes(6).toString('hex')}:`,
   LOGIN_RATE_PER_IP: '10000/min',
-  LOGIN_RATE_PER_ACCOUNT: '10000/min',
+  PASSWORD_FAILURES_PER_ACCOUNT: '10000/min',
   SIGNUP_RATE_PER_IP: '10000/min',
 });
 

@@ -19,10 +19,16 @@ describe('gateway configuration', () => {
       MAX_QUERY_DEPTH: 12,
       MAX_QUERY_COST: 10_000,
       LOGIN_RATE_PER_IP: { points: 20, durationSeconds: 60 },
-      LOGIN_RATE_PER_ACCOUNT: { points: 10, durationSeconds: 60 },
+      PASSWORD_FAILURES_PER_ACCOUNT: { points: 10, durationSeconds: 900 },
       SIGNUP_RATE_PER_IP: { points: 10, durationSeconds: 3_600 },
       TRUST_PROXY_HOPS: 0,
     });
+  });
+
+  it('refuses LOGIN_RATE_PER_ACCOUNT, which counted every attempt, naming what replaced it', () => {
+    expect(() => loadGatewayConfig({ LOGIN_RATE_PER_ACCOUNT: '10/min' })).toThrow(
+      /LOGIN_RATE_PER_ACCOUNT: no longer read; PASSWORD_FAILURES_PER_ACCOUNT/,
+    );
   });
 
   it('derives JWKS_URL from USERS_URL in production only, and keeps one given', () => {

@@ -71,9 +71,9 @@ describe('analyzeOperation: authorization', () => {
       { input: { login: 'Alice', password: 'p' } },
     );
     expect(mutationFields).toEqual([
-      { name: 'login', args: { input: { login: 'Alice', password: 'p' } } },
-      { name: 'login', args: { input: { login: 'Bob', password: 'p' } } },
-      { name: 'signUp', args: { name: 'c' } },
+      { name: 'login', responseKey: 'a', args: { input: { login: 'Alice', password: 'p' } } },
+      { name: 'login', responseKey: 'b', args: { input: { login: 'Bob', password: 'p' } } },
+      { name: 'signUp', responseKey: 'signUp', args: { name: 'c' } },
     ]);
     expect(analyze('{ publicInfo }').mutationFields).toEqual([]);
   });
