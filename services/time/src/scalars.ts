@@ -1,4 +1,5 @@
 import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
+import { ErrorCode } from '@psa/shared';
 
 /**
  * `Date` and `Decimal` travel as strings. Their format is checked by the domain, which names the
@@ -9,7 +10,7 @@ function stringScalar(name: string, description: string): GraphQLScalarType<stri
   const parse = (value: unknown): string => {
     if (typeof value !== 'string') {
       throw new GraphQLError(`${name} must be a string`, {
-        extensions: { code: 'BAD_USER_INPUT' },
+        extensions: { code: ErrorCode.BAD_USER_INPUT },
       });
     }
     return value;
