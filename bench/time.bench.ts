@@ -66,6 +66,33 @@ async function seed(
       });
     }
     await entries.insertMany(batch);
+    // The day rows the time service keeps beside its entries (what the report reads).
+    const days = await entries
+      .aggregate<{
+        _id: { userId: Types.ObjectId; date: string };
+        minutes: number;
+        billableMinutes: number;
+      }>([
+        { $match: { projectId: project } },
+        {
+          $group: {
+            _id: { userId: '$userId', date: '$date' },
+            minutes: { $sum: '$minutes' },
+            billableMinutes: { $sum: { $cond: ['$billable', '$minutes', 0] } },
+          },
+        },
+      ])
+      .toArray();
+    await db.collection<{ _id: string }>('project_days').insertMany(
+      days.map((day) => ({
+        _id: `${projectId}:${day._id.userId.toHexString()}:${day._id.date}`,
+        projectId: project,
+        userId: day._id.userId,
+        date: day._id.date,
+        minutes: day.minutes,
+        billableMinutes: day.billableMinutes,
+      })),
+    );
     const sheet = await db.collection('timesheets').insertOne({
       userId: member,
       projectId: project,

@@ -15,6 +15,7 @@ import { taskProgressModel } from '../../services/tasks/src/models/task-progress
 import { taskModel } from '../../services/tasks/src/models/task.model';
 import { billingRateModel } from '../../services/time/src/models/billing-rate.model';
 import { dayTotalModel } from '../../services/time/src/models/day-total.model';
+import { projectDayModel } from '../../services/time/src/models/project-day.model';
 import { projectLedgerModel } from '../../services/time/src/models/project-ledger.model';
 import { timeEntryModel } from '../../services/time/src/models/time-entry.model';
 import { timerModel } from '../../services/time/src/models/timer.model';
@@ -49,6 +50,7 @@ const MODELS: Record<keyof Graph['databases'], ModelFactory[]> = {
     billingRateModel,
     projectLedgerModel,
     dayTotalModel,
+    projectDayModel,
     projectAccessModel,
     outboxModel,
   ] as unknown as ModelFactory[],

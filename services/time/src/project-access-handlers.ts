@@ -11,6 +11,7 @@ import {
 import { trusted, Types } from 'mongoose';
 import type { BillingRateModel } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
+import type { ProjectDayModel } from './models/project-day.model';
 import type { ProjectLedgerModel } from './models/project-ledger.model';
 import type { TimeEntryModel } from './models/time-entry.model';
 import type { TimerModel } from './models/timer.model';
@@ -23,6 +24,7 @@ export interface ProjectAccessHandlerDeps {
   rates: BillingRateModel;
   ledgers: ProjectLedgerModel;
   dayTotals: DayTotalModel;
+  projectDays: ProjectDayModel;
   access: ProjectAccess;
   logger: Logger;
 }
@@ -35,8 +37,10 @@ export interface ProjectAccessHandlerDeps {
  * back first, so a redelivery after a crash finds nothing more to remove.
  */
 async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Types.ObjectId) {
-  const { entries, sheets, timers, rates, ledgers, dayTotals } = deps;
+  const { entries, sheets, timers, rates, ledgers, dayTotals, projectDays } = deps;
   await timers.deleteMany({ projectId }).exec();
+  // A deleted project has no reports any more (its approved weeks are read entry by entry).
+  await projectDays.deleteMany({ projectId }).exec();
   const approved = await sheets
     .find({ projectId, status: 'APPROVED' })
     .select({ userId: 1, weekStart: 1 })

@@ -37,6 +37,7 @@ import {
 } from './calendar';
 import type { BillingRateModel, BillingRateRecord } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
+import type { ProjectDayModel } from './models/project-day.model';
 import type { ProjectLedgerModel, ProjectLedgerRecord } from './models/project-ledger.model';
 import type { TimeEntryModel, TimeEntryRecord } from './models/time-entry.model';
 import type { TimerModel, TimerRecord } from './models/timer.model';
@@ -174,6 +175,8 @@ export interface TimeStores {
   rates: BillingRateModel;
   ledgers: ProjectLedgerModel;
   dayTotals: DayTotalModel;
+  /** Minutes per project, user and day (the reports). */
+  projectDays: ProjectDayModel;
   access: ProjectAccess;
   accessRecords: ProjectAccessModel;
   outbox: Outbox;
@@ -827,14 +830,15 @@ export class TimeDomain {
     };
     if (!seesAllTime(caller, access)) match.userId = callerObjectId(caller);
     const [groups, ledger, rates] = await Promise.all([
-      this.stores.entries
+      // The day rows, not the entries: at most one per user and day of the range.
+      this.stores.projectDays
         .aggregate<{ _id: Types.ObjectId; total: number; billable: number }>([
           { $match: match },
           {
             $group: {
               _id: '$userId',
               total: { $sum: '$minutes' },
-              billable: { $sum: { $cond: ['$billable', '$minutes', 0] } },
+              billable: { $sum: '$billableMinutes' },
             },
           },
           { $sort: { _id: 1 } },
@@ -1044,9 +1048,20 @@ export class TimeDomain {
     return true;
   }
 
-  /** Adds (`sign` 1) or takes away (-1) `entry`'s minutes on its project's totals. */
+  /** Adds (`sign` 1) or takes away (-1) `entry`'s minutes on its project's totals and day row. */
   private async countOnLedger(entry: TimeEntryRecord, sign: 1 | -1): Promise<void> {
     const billable = entry.billable ? entry.minutes * sign : 0;
+    const { projectId, userId, date } = entry;
+    await this.stores.projectDays
+      .updateOne(
+        { _id: `${projectId.toHexString()}:${userId.toHexString()}:${date}` },
+        {
+          $inc: { minutes: entry.minutes * sign, billableMinutes: billable },
+          $setOnInsert: { projectId, userId, date },
+        },
+        { upsert: true },
+      )
+      .exec();
     await this.stores.ledgers
       .updateOne(
         { _id: entry.projectId },

@@ -23,6 +23,7 @@ import type { TimeConfig } from './config';
 import type { TimeContext } from './context';
 import { billingRateModel } from './models/billing-rate.model';
 import { dayTotalModel } from './models/day-total.model';
+import { projectDayModel } from './models/project-day.model';
 import { projectLedgerModel } from './models/project-ledger.model';
 import { timeEntryModel } from './models/time-entry.model';
 import { timerModel, type TimerRecord } from './models/timer.model';
@@ -83,6 +84,7 @@ export function startTimeService(
       const rates = billingRateModel(connection);
       const ledgers = projectLedgerModel(connection);
       const dayTotals = dayTotalModel(connection);
+      const projectDays = projectDayModel(connection);
       const accessRecords = projectAccessModel(connection);
       const outboxEntries = outboxModel(connection);
       const access = new ProjectAccess(accessRecords);
@@ -99,6 +101,7 @@ export function startTimeService(
         rates,
         ledgers,
         dayTotals,
+        projectDays,
         access,
         accessRecords,
         outbox,
@@ -125,7 +128,17 @@ export function startTimeService(
         }
       };
       return {
-        models: [entries, sheets, timers, rates, ledgers, dayTotals, accessRecords, outboxEntries],
+        models: [
+          entries,
+          sheets,
+          timers,
+          rates,
+          ledgers,
+          dayTotals,
+          projectDays,
+          accessRecords,
+          outboxEntries,
+        ],
         consumers: timeEventHandlers({
           entries,
           sheets,
@@ -133,6 +146,7 @@ export function startTimeService(
           rates,
           ledgers,
           dayTotals,
+          projectDays,
           access,
           logger,
         }),
