@@ -3,6 +3,7 @@ import type { Document } from './bson/values';
 import type { CommandContext } from './commands/command-context';
 import { dispatchCommand, type EngineLogger } from './commands/dispatch';
 import { CursorRegistry } from './cursors';
+import { FailPoints } from './fail-points';
 import { ServerParameters } from './server-parameters';
 import { Catalog } from './storage/catalog';
 import { Journal } from './storage/journal';
@@ -32,6 +33,11 @@ export interface EmbeddedMongoOptions {
   compactThresholdBytes?: number;
   /** Group-commit window of the journal, in ms. Default 2. */
   groupCommitMs?: number;
+  /**
+   * Serve mongod's test commands (`configureFailPoint` with the `failCommand` fail point), as
+   * mongod's `enableTestCommands` parameter does. Default false: they are unknown commands.
+   */
+  enableTestCommands?: boolean;
 }
 
 /** A running engine. */
@@ -85,6 +91,7 @@ export async function startEmbeddedMongo(
   const catalog = new Catalog(
     new ServerParameters(options.cursorTimeoutMs, (ms) => cursors.setIdleTimeout(ms)),
   );
+  const failPoints = options.enableTestCommands ? new FailPoints() : undefined;
   const journal = await openJournal(catalog, options, logger);
   const sockets = new Set<net.Socket>();
   const server = net.createServer();
@@ -113,6 +120,7 @@ export async function startEmbeddedMongo(
       server: { host, port, startedAt },
       logger,
       connectionCount: () => sockets.size,
+      failPoints,
     };
     const framer = new MessageFramer();
     // Requests on one connection are answered in order; the driver never pipelines, but a
@@ -157,7 +165,21 @@ export async function startEmbeddedMongo(
       socket.destroy();
       return;
     }
-    const reply: Document = await dispatchCommand(request.command, request.db, ctx, logger);
+    const name = Object.keys(request.command)[0] ?? '';
+    const failure = failPoints?.trigger(name, request.db, request.command[name]);
+    if (failure && failure.blockMs > 0) {
+      await new Promise((resolve) => setTimeout(resolve, failure.blockMs));
+    }
+    if (failure?.closeConnection) {
+      socket.destroy();
+      return;
+    }
+    let reply: Document = failure?.error
+      ? failure.error.toReply()
+      : await dispatchCommand(request.command, request.db, ctx, logger);
+    if (failure?.writeConcernError)
+      reply = { ...reply, writeConcernError: failure.writeConcernError };
+    if (failure?.errorLabels) reply = { ...reply, errorLabels: failure.errorLabels };
     maybeCompact();
     if (!request.noReply && !socket.destroyed) socket.write(encodeReply(request, reply));
   };

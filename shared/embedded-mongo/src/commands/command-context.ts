@@ -1,6 +1,7 @@
 import { Decimal128, Double, Long } from 'bson';
 import { isPlainObject, type Document } from '../bson/values';
 import type { CursorRegistry } from '../cursors';
+import type { FailPoints } from '../fail-points';
 import { ErrorCode, fail } from '../errors';
 import type { Catalog } from '../storage/catalog';
 import type { EngineLogger } from './dispatch';
@@ -17,6 +18,8 @@ export interface CommandContext {
   readonly logger: EngineLogger;
   /** Open client connections right now. */
   connectionCount(): number;
+  /** The fail points `configureFailPoint` sets; undefined unless test commands are enabled. */
+  readonly failPoints?: FailPoints;
 }
 
 export interface ServerInfo {

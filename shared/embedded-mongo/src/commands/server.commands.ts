@@ -4,6 +4,7 @@ import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import { MAX_BSON_OBJECT_SIZE } from '../storage/document-rules';
 import { MAX_MESSAGE_SIZE_BYTES } from '../wire/protocol';
+import { ErrorCode, fail } from '../errors';
 import type { CommandContext, CommandHandler } from './command-context';
 import { MAX_WRITE_BATCH_SIZE } from './write.commands';
 
@@ -147,5 +148,16 @@ export const serverCommands: Record<string, CommandHandler> = {
     ok: 1,
   }),
   getLastError: () => ({ n: 0, err: null, ok: 1 }),
+  configureFailPoint: (command, db, ctx) => {
+    // As mongod: a test command, unknown unless test commands are enabled.
+    if (!ctx.failPoints) fail(ErrorCode.CommandNotFound, "no such command: 'configureFailPoint'");
+    if (db !== 'admin') {
+      fail(
+        ErrorCode.Unauthorized,
+        'configureFailPoint may only be run against the admin database.',
+      );
+    }
+    return ctx.failPoints.configure(command);
+  },
   logout: ok,
 };
