@@ -5,6 +5,7 @@ import { dispatchCommand, type EngineLogger } from './commands/dispatch';
 import { CursorRegistry } from './cursors';
 import { FailPoints } from './fail-points';
 import { ServerParameters } from './server-parameters';
+import { LocalSessions } from './sessions';
 import { Catalog } from './storage/catalog';
 import { Journal } from './storage/journal';
 import { removeExpiredDocuments } from './storage/ttl-monitor';
@@ -92,6 +93,7 @@ export async function startEmbeddedMongo(
     new ServerParameters(options.cursorTimeoutMs, (ms) => cursors.setIdleTimeout(ms)),
   );
   const failPoints = options.enableTestCommands ? new FailPoints() : undefined;
+  const sessions = new LocalSessions();
   const journal = await openJournal(catalog, options, logger);
   const sockets = new Set<net.Socket>();
   const server = net.createServer();
@@ -121,6 +123,7 @@ export async function startEmbeddedMongo(
       logger,
       connectionCount: () => sockets.size,
       failPoints,
+      sessions,
     };
     const framer = new MessageFramer();
     // Requests on one connection are answered in order; the driver never pipelines, but a

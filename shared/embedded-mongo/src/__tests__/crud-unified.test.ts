@@ -10,6 +10,23 @@ import { skipReason, supportsSchemaVersion } from './unified/run-on';
 import { loadSpecFiles, locateSpecs } from './unified/spec-files';
 import { runUnifiedTest, type RunnerContext } from './unified/unified-runner';
 
+/**
+ * Tests that no server can pass with the Node.js driver this repository uses (7.8.0), by file and
+ * description: what they check is the driver's command, not the server's answer.
+ */
+const DRIVER_DEVIATIONS: Readonly<Record<string, string>> = Object.fromEntries(
+  [
+    'Aggregate with $out passes bypassDocumentValidation: false',
+    'BulkWrite passes bypassDocumentValidation: false',
+    'FindOneAndReplace passes bypassDocumentValidation: false',
+    'FindOneAndUpdate passes bypassDocumentValidation: false',
+    'InsertMany passes bypassDocumentValidation: false',
+  ].map((description) => [
+    `bypassDocumentValidation.json/${description}`,
+    'the Node.js driver sends bypassDocumentValidation only when true for aggregate, findAndModify and bulk inserts (lib/operations/aggregate.js, find_and_modify.js, bulk/common.js)',
+  ]),
+);
+
 const location = locateSpecs();
 
 if (location.directory === undefined) {
@@ -29,7 +46,11 @@ if (location.directory === undefined) {
       const fileSkip = skipReason(content.runOnRequirements);
       for (const test of content.tests as Document[]) {
         const description = String(test.description);
-        const reason = fileSkip ?? skipReason(test.runOnRequirements) ?? test.skipReason;
+        const reason =
+          fileSkip ??
+          skipReason(test.runOnRequirements) ??
+          test.skipReason ??
+          DRIVER_DEVIATIONS[`${name}/${description}`];
         if (reason !== undefined) {
           it.skip(`${description} [skipped: ${String(reason)}]`, () => undefined);
         } else if (!supportsSchemaVersion(content.schemaVersion)) {

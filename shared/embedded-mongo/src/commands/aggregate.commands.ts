@@ -2,19 +2,24 @@ import { Aggregator } from 'mingo/aggregator';
 import * as pipelineOperators from 'mingo/operators/pipeline';
 import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
-import { compileFilter, QUERY_OPTIONS, translateQueryErrors } from '../query/matcher';
+import type { Collation } from '../query/collation';
+import { compileFilter, mingoOptions, translateQueryErrors } from '../query/matcher';
 import type { Catalog } from '../storage/catalog';
 import { geoNearStage } from './geo-near.stage';
-import { numberOption, rejectUnsupportedOptions, type CommandHandler } from './command-context';
+import {
+  letVariables,
+  numberOption,
+  operationCollation,
+  type CommandHandler,
+} from './command-context';
 import { explainCommand } from './explain.commands';
+import { runMerge, runOut } from './pipeline-writes';
+import { resolveView } from './views';
 
 const UNSUPPORTED_STAGES = new Set([
-  '$out',
-  '$merge',
   '$changeStream',
   '$currentOp',
   '$listSessions',
-  '$listLocalSessions',
   '$indexStats',
   '$collStats',
   '$search',
@@ -49,6 +54,17 @@ function checkPipeline(
         ErrorCode.NotImplemented,
         `${name === '$geoNear' ? '$geoNear' : '$text'} in a $lookup or $unionWith pipeline is not supported by the embedded MongoDB engine`,
       );
+    }
+    if (name === '$listLocalSessions') {
+      if (position !== 0 || context !== 'top')
+        fail(40602, '$listLocalSessions is only valid as the first stage in a pipeline.');
+      return;
+    }
+    if (
+      (name === '$out' || name === '$merge') &&
+      (position !== pipeline.length - 1 || context !== 'top')
+    ) {
+      fail(40601, `${name} can only be the final stage in the pipeline`);
     }
     if (name === '$geoNear') {
       if (position !== 0 || context === 'facet')
@@ -177,22 +193,43 @@ function countingGroup(
 export function streamPipeline(
   catalog: Catalog,
   db: string,
-  name: string,
-  pipeline: Document[],
-  hint?: unknown,
+  target: string | null,
+  requested: Document[],
+  options: PipelineOptions = {},
 ): Iterable<Document> {
+  const { hint, collation, variables } = options;
+  // A view reads its source collection through its own pipeline first.
+  const view = target === null ? undefined : resolveView(catalog, db, target);
+  const name = view ? view.source : target;
+  let pipeline = view ? [...view.pipeline, ...requested] : requested;
   checkPipeline(pipeline);
-  const collection = catalog.getCollection(db, name);
-  const counted = countingGroup(pipeline);
+  const collection = name === null ? undefined : catalog.getCollection(db, name);
+  const filterOptions = { collation, variables };
+  let input: Iterable<Document> = [];
+  if (name === null) {
+    // A database-level pipeline ({aggregate: 1}) starts with a stage that makes its documents.
+    const firstName = Object.keys(pipeline[0] ?? {})[0];
+    if (firstName === '$listLocalSessions') {
+      input = options.localSessions?.() ?? [];
+      pipeline = pipeline.slice(1);
+    } else if (firstName !== '$documents') {
+      fail(
+        ErrorCode.InvalidNamespace,
+        `{aggregate: 1} is not valid for '${firstName ?? ''}'; a collection is required.`,
+      );
+    }
+  }
+  const counted = name === null ? null : countingGroup(pipeline);
   if (counted) {
     // The shape of countDocuments: count what the planner selects, without handing every
     // matching document to mingo (which copies each one).
-    const count = collection ? collection.countMatching(compileFilter(counted.filter), hint) : 0;
+    const count = collection
+      ? collection.countMatching(compileFilter(counted.filter, filterOptions), hint)
+      : 0;
     if (count === 0) return [];
     return [Object.fromEntries([['_id', counted.id], ...counted.fields.map((f) => [f, count])])];
   }
   let stages = pipeline;
-  let input: Iterable<Document> = [];
   let scored = false;
   const first = stages[0];
   if (first && isPlainObject(first.$geoNear)) {
@@ -200,7 +237,7 @@ export function streamPipeline(
     stages = stages.slice(1);
     input = collection ? geoNearStage(collection, spec) : [];
   } else if (first && isPlainObject(first.$match)) {
-    const matcher = compileFilter(first.$match);
+    const matcher = compileFilter(first.$match, filterOptions);
     stages = stages.slice(1);
     scored = matcher.text !== undefined;
     if (collection) {
@@ -214,8 +251,8 @@ export function streamPipeline(
     if (!scored) fail(40218, 'query requires text score metadata, but it is not available');
     stages = stages.map(rewriteTextScore);
   }
-  const options = {
-    ...QUERY_OPTIONS,
+  const mingo = {
+    ...mingoOptions(filterOptions),
     // Views are shared with the store: mingo must copy before changing anything.
     processingMode: 1,
     collectionResolver: (other: string): Document[] => {
@@ -226,7 +263,7 @@ export function streamPipeline(
   const output =
     stages.length === 0
       ? input
-      : translated(translateQueryErrors(() => new Aggregator(stages, options).stream(input)));
+      : translated(translateQueryErrors(() => new Aggregator(stages, mingo).stream(input)));
   return scored ? mapIterable(output, withoutTextScore) : output;
 }
 
@@ -234,11 +271,20 @@ export function streamPipeline(
 export function runPipeline(
   catalog: Catalog,
   db: string,
-  name: string,
+  name: string | null,
   pipeline: Document[],
-  hint?: unknown,
+  options: PipelineOptions = {},
 ): Document[] {
-  return [...streamPipeline(catalog, db, name, pipeline, hint)];
+  return [...streamPipeline(catalog, db, name, pipeline, options)];
+}
+
+/** How a pipeline runs: an index hint, a collation, `let` variables, the local sessions. */
+export interface PipelineOptions {
+  hint?: unknown;
+  collation?: Collation;
+  variables?: Document;
+  /** The sessions `$listLocalSessions` lists (database-level pipelines). */
+  localSessions?: () => Document[];
 }
 
 function* mapIterable<T, R>(items: Iterable<T>, f: (item: T) => R): Generator<R> {
@@ -248,16 +294,15 @@ function* mapIterable<T, R>(items: Iterable<T>, f: (item: T) => R): Generator<R>
 const aggregate: CommandHandler = (command, db, ctx) => {
   const { catalog, cursors } = ctx;
   const target = command.aggregate;
-  rejectUnsupportedOptions(command);
   if (command.explain === true && typeof target === 'string') {
     checkPipeline(command.pipeline);
     const { explain: _explain, ...inner } = command;
     return explainCommand(inner, db, ctx, 'queryPlanner');
   }
-  if (typeof target !== 'string') {
+  if (typeof target !== 'string' && target !== 1) {
     fail(
-      ErrorCode.NotImplemented,
-      'database-level aggregation ({aggregate: 1}) is not supported by the embedded MongoDB engine',
+      ErrorCode.FailedToParse,
+      "Invalid command format: the 'aggregate' field must specify a collection name or 1",
     );
   }
   if (!isPlainObject(command.cursor)) {
@@ -266,10 +311,36 @@ const aggregate: CommandHandler = (command, db, ctx) => {
       "The 'cursor' option is required, except for aggregate with the explain argument",
     );
   }
+  const name = typeof target === 'string' ? target : null;
   const batchSize = numberOption(command.cursor, 'batchSize');
-  const results = streamPipeline(catalog, db, target, command.pipeline as Document[], command.hint);
+  const pipeline = command.pipeline as Document[];
+  checkPipeline(pipeline);
+  const options: PipelineOptions = {
+    hint: command.hint,
+    collation: operationCollation(
+      command,
+      name === null ? undefined : catalog.getCollection(db, name),
+    ),
+    variables: letVariables(command),
+    localSessions: () => ctx.sessions.list(),
+  };
+  const ns = `${db}.${name ?? '$cmd.aggregate'}`;
+  const last = pipeline[pipeline.length - 1] ?? {};
+  if ('$out' in last || '$merge' in last) {
+    // The writing stage runs on the whole output; the cursor it answers with is empty.
+    const output = runPipeline(catalog, db, name, pipeline.slice(0, -1), options);
+    const writer = {
+      catalog,
+      bypassDocumentValidation: command.bypassDocumentValidation === true,
+      warnings: ctx.logger,
+    };
+    if ('$out' in last) runOut(writer, db, last.$out, output);
+    else runMerge(writer, db, last.$merge, output);
+    return cursors.open(ns, [], batchSize);
+  }
+  const results = streamPipeline(catalog, db, name, pipeline, options);
   return cursors.open(
-    `${db}.${target}`,
+    ns,
     mapIterable(results, (doc) => ({ doc })),
     batchSize,
   );

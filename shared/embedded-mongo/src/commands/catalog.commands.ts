@@ -7,9 +7,11 @@ import { isTextKey, normalizeTextIndex } from '../text/text-index';
 import type { Collection } from '../storage/collection';
 import { normalizeCollectionOptions } from '../storage/collection-options';
 import { checkValidationOptions } from '../validation/document-validator';
+import { parseCollation } from '../query/collation';
+import { checkViewOptions, failOnView } from './views';
 import {
   numberOption,
-  rejectUnsupportedOptions,
+  operationCollation,
   targetCollection,
   type CommandHandler,
 } from './command-context';
@@ -25,6 +27,7 @@ const SUPPORTED_INDEX_OPTIONS = new Set([
   'v',
   'ns',
   'hidden',
+  'collation',
   // text indexes
   'weights',
   'default_language',
@@ -71,8 +74,6 @@ function parseIndexSpec(raw: unknown): IndexSpec {
     }
   }
   for (const option of Object.keys(raw)) {
-    if (option === 'collation' && isPlainObject(raw.collation) && raw.collation.locale === 'simple')
-      continue;
     if (!SUPPORTED_INDEX_OPTIONS.has(option)) {
       fail(
         ErrorCode.NotImplemented,
@@ -168,8 +169,15 @@ const createIndexes: CommandHandler = (command, db, { catalog }) => {
   const indexes = command.indexes;
   if (!Array.isArray(indexes) || indexes.length === 0)
     fail(ErrorCode.BadValue, 'Must specify at least one index to create');
-  const specs = indexes.map(parseIndexSpec);
   const existed = catalog.getCollection(db, name);
+  if (existed?.isView) failOnView(db, name);
+  // An index without a collation takes the collection's default one, as in mongod.
+  const specs = indexes.map((raw: unknown) => {
+    const spec = parseIndexSpec(raw);
+    const collation = operationCollation(raw as Document, existed);
+    if (collation) spec.collation = collation.spec;
+    return spec;
+  });
   const collection = existed ?? catalog.ensureCollection(db, name);
   const before = collection.indexList().length;
   let note: string | undefined;
@@ -247,7 +255,7 @@ const create: CommandHandler = (command, db, { catalog }) => {
   const name = targetCollection(command, 'create');
   const { create: _name, $db: _db, lsid: _lsid, writeConcern: _wc, ...options } = command;
   // Options whose rules the engine would not enforce are refused rather than silently stored.
-  const unsupported = ['viewOn', 'changeStreamPreAndPostImages', 'encryptedFields'];
+  const unsupported = ['changeStreamPreAndPostImages', 'encryptedFields'];
   for (const option of unsupported) {
     if (options[option] !== undefined && options[option] !== false) {
       fail(
@@ -256,7 +264,16 @@ const create: CommandHandler = (command, db, { catalog }) => {
       );
     }
   }
-  rejectUnsupportedOptions(options);
+  if (options.collation !== undefined) {
+    // Stored as mongod reports it, every field filled in; "simple" is the default, not stored.
+    const collation = parseCollation(options.collation);
+    if (collation) options.collation = collation.spec;
+    else delete options.collation;
+  }
+  if (options.viewOn !== undefined) checkViewOptions(db, options, catalog);
+  else if (options.pipeline !== undefined) {
+    fail(ErrorCode.InvalidOptions, "'pipeline' requires 'viewOn' to also be specified");
+  }
   checkValidationOptions(options);
   const stored = normalizeCollectionOptions(options);
   const existing = catalog.getCollection(db, name);
@@ -341,17 +358,19 @@ const listCollections: CommandHandler = (command, db, { catalog, cursors }) => {
     .collections(db)
     .map((c) =>
       nameOnly
-        ? { name: c.name, type: c.timeseries ? 'timeseries' : 'collection' }
-        : c.timeseries
-          ? { name: c.name, type: 'timeseries', options: c.options, info: { readOnly: false } }
-          : {
-              name: c.name,
-              type: 'collection',
-              options: c.options,
-              info: { readOnly: false, uuid: c.uuid },
-              // A clustered collection has no separate _id index.
-              ...(c.clustered ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
-            },
+        ? { name: c.name, type: c.isView ? 'view' : c.timeseries ? 'timeseries' : 'collection' }
+        : c.isView
+          ? { name: c.name, type: 'view', options: c.options, info: { readOnly: true } }
+          : c.timeseries
+            ? { name: c.name, type: 'timeseries', options: c.options, info: { readOnly: false } }
+            : {
+                name: c.name,
+                type: 'collection',
+                options: c.options,
+                info: { readOnly: false, uuid: c.uuid },
+                // A clustered collection has no separate _id index.
+                ...(c.clustered ? {} : { idIndex: { v: 2, key: { _id: 1 }, name: '_id_' } }),
+              },
     )
     .filter((doc) => matcher.test(doc))
     .map((doc) => ({ doc }));

@@ -1,9 +1,14 @@
 import { Decimal128, Double, Long } from 'bson';
-import { isPlainObject, type Document } from '../bson/values';
+import { isPlainObject, toView, type Document } from '../bson/values';
 import type { CursorRegistry } from '../cursors';
 import type { FailPoints } from '../fail-points';
+import type { LocalSessions } from '../sessions';
 import { ErrorCode, fail } from '../errors';
+import { Aggregator } from 'mingo/aggregator';
+import { parseCollation, type Collation } from '../query/collation';
+import { QUERY_OPTIONS, translateQueryErrors } from '../query/matcher';
 import type { Catalog } from '../storage/catalog';
+import type { Collection } from '../storage/collection';
 import type { EngineLogger } from './dispatch';
 
 /** What every command handler may use. */
@@ -18,6 +23,8 @@ export interface CommandContext {
   readonly logger: EngineLogger;
   /** Open client connections right now. */
   connectionCount(): number;
+  /** The logical sessions seen, for `$listLocalSessions`. */
+  readonly sessions: LocalSessions;
   /** The fail points `configureFailPoint` sets; undefined unless test commands are enabled. */
   readonly failPoints?: FailPoints;
 }
@@ -67,10 +74,39 @@ export function documentOption(command: Document, field: string): Document | und
   return value;
 }
 
-/** Refuses options whose semantics the engine does not implement, instead of ignoring them. */
-export function rejectUnsupportedOptions(command: Document): void {
-  const collation = command.collation;
-  if (isPlainObject(collation) && collation.locale !== 'simple') {
-    fail(ErrorCode.NotImplemented, 'collation is not supported by the embedded MongoDB engine');
+/**
+ * The collation an operation compares strings with: its `collation` option (`{locale: "simple"}`
+ * is binary comparison), else the collection's default collation, else none (binary).
+ */
+export function operationCollation(
+  options: Document,
+  collection: Collection | undefined,
+): Collation | undefined {
+  const value = options.collation;
+  if (value !== undefined && value !== null) return parseCollation(value);
+  return collection?.defaultCollation;
+}
+
+/**
+ * A command's `let` variables, each evaluated once as an aggregation expression (constants,
+ * `$literal`, `$$NOW`, ...); undefined when the command has none.
+ */
+export function letVariables(command: Document): Document | undefined {
+  const spec = command.let;
+  if (spec === undefined || spec === null) return undefined;
+  if (!isPlainObject(spec)) {
+    fail(ErrorCode.TypeMismatch, "BSON field 'let' is the wrong type, expected type 'object'");
   }
+  for (const name of Object.keys(spec)) {
+    if (!/^[a-z\u0080-\uffff][\w\u0080-\uffff]*$/.test(name)) {
+      fail(
+        ErrorCode.FailedToParse,
+        `'${name}' starts with an invalid character for a user variable name`,
+      );
+    }
+  }
+  const [values] = translateQueryErrors(
+    () => new Aggregator([{ $addFields: toView(spec) }], QUERY_OPTIONS).run([{}]) as Document[],
+  );
+  return values ?? {};
 }

@@ -69,6 +69,7 @@ export async function dispatchCommand(
         'Transaction numbers are only allowed on a replica set member or mongos',
       );
     }
+    ctx.sessions.touch(command.lsid);
     const handler = HANDLERS.get(name);
     if (!handler) {
       if (name === 'saslStart' || name === 'authenticate' || name === 'saslContinue') {

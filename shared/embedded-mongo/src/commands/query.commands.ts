@@ -1,5 +1,6 @@
 import { Long } from 'bson';
-import { compareValues, isPlainObject, type Document } from '../bson/values';
+import { isPlainObject, type Document } from '../bson/values';
+import { compareCollated } from '../query/collation';
 import type { ResultItem } from '../cursors';
 import { ErrorCode, fail } from '../errors';
 import { compileFilter, positionalIndex, type Matcher } from '../query/matcher';
@@ -9,11 +10,17 @@ import { compileProjection } from '../query/projection';
 import type { Hit } from '../storage/collection';
 import {
   documentOption,
+  letVariables,
   numberOption,
-  rejectUnsupportedOptions,
+  operationCollation,
   targetCollection,
   type CommandHandler,
 } from './command-context';
+import { runPipeline, streamPipeline } from './aggregate.commands';
+
+function* mapItems(docs: Iterable<Document>): Generator<ResultItem> {
+  for (const doc of docs) yield { doc };
+}
 
 function nonNegative(command: Document, field: string): number | undefined {
   const value = numberOption(command, field);
@@ -89,16 +96,38 @@ function* projectHits(
 
 const find: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'find');
-  rejectUnsupportedOptions(command);
   const ns = `${db}.${name}`;
+  const collection = ctx.catalog.getCollection(db, name);
   const filter = documentOption(command, 'filter') ?? {};
-  const matcher = compileFilter(filter);
+  const matcher = compileFilter(filter, {
+    collation: operationCollation(command, collection),
+    variables: letVariables(command),
+  });
   const sort = parseSort(command.sort);
   const skip = nonNegative(command, 'skip') ?? 0;
   const rawLimit = numberOption(command, 'limit') ?? 0;
   const batchSize = nonNegative(command, 'batchSize');
-  const collection = ctx.catalog.getCollection(db, name);
   if (!collection) return { cursor: { firstBatch: [], id: Long.ZERO, ns }, ok: 1 };
+  if (collection.isView) {
+    // A find on a view is an aggregation of the view's pipeline and the find's stages.
+    const stages: Document[] = [{ $match: filter }];
+    if (isPlainObject(command.sort) && Object.keys(command.sort).length > 0)
+      stages.push({ $sort: command.sort });
+    if (skip > 0) stages.push({ $skip: skip });
+    if (rawLimit !== 0) stages.push({ $limit: Math.abs(rawLimit) });
+    if (isPlainObject(command.projection) && Object.keys(command.projection).length > 0)
+      stages.push({ $project: command.projection });
+    const docs = streamPipeline(ctx.catalog, db, name, stages, {
+      collation: matcher.collation,
+      variables: letVariables(command),
+    });
+    return ctx.cursors.open(
+      ns,
+      mapItems(docs),
+      batchSize,
+      command.singleBatch === true || rawLimit < 0,
+    );
+  }
   const hits = collection.hits(matcher, {
     sort,
     skip,
@@ -138,12 +167,20 @@ const killCursors: CommandHandler = (command, _db, ctx) => {
 
 const count: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'count');
-  rejectUnsupportedOptions(command);
   const collection = ctx.catalog.getCollection(db, name);
+  const collation = operationCollation(command, collection);
   if (!collection) return { n: 0, ok: 1 };
   const skip = nonNegative(command, 'skip') ?? 0;
   const limit = Math.abs(numberOption(command, 'limit') ?? 0);
-  const matcher = compileFilter(documentOption(command, 'query'));
+  const matcher = compileFilter(documentOption(command, 'query'), { collation });
+  if (collection.isView) {
+    const stages: Document[] = [{ $match: matcher.filter }];
+    if (skip > 0) stages.push({ $skip: skip });
+    if (limit > 0) stages.push({ $limit: limit });
+    stages.push({ $count: 'n' });
+    const [counted] = runPipeline(ctx.catalog, db, name, stages, { collation });
+    return { n: (counted?.n as number | undefined) ?? 0, ok: 1 };
+  }
   const n =
     Object.keys(matcher.filter).length === 0 && !command.hint
       ? Math.max(0, collection.count - skip)
@@ -153,23 +190,26 @@ const count: CommandHandler = (command, db, ctx) => {
 
 const distinct: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'distinct');
-  rejectUnsupportedOptions(command);
   const key = command.key;
   if (typeof key !== 'string') fail(ErrorCode.TypeMismatch, "Field 'key' must be of type string");
   const collection = ctx.catalog.getCollection(db, name);
+  const collation = operationCollation(command, collection);
   if (!collection) return { values: [], ok: 1 };
-  const records = collection.query(compileFilter(documentOption(command, 'query')), {
-    hint: command.hint,
-  });
+  const matcher = compileFilter(documentOption(command, 'query'), { collation });
+  const docs = collection.isView
+    ? runPipeline(ctx.catalog, db, name, [{ $match: matcher.filter }], { collation })
+    : collection.query(matcher, { hint: command.hint }).map((record) => record.doc);
   const values: unknown[] = [];
-  for (const record of records) {
-    for (const value of valuesAtPath(record.doc, key)) {
+  for (const doc of docs) {
+    for (const value of valuesAtPath(doc, key)) {
       if (value === MISSING) continue;
       for (const v of Array.isArray(value) ? value : [value]) values.push(v);
     }
   }
-  values.sort(compareValues);
-  const unique = values.filter((v, i) => i === 0 || compareValues(v, values[i - 1]) !== 0);
+  // Values equal under the collation are one value: the first in sort order stands for them.
+  const compare = (a: unknown, b: unknown): number => compareCollated(collation, a, b);
+  values.sort(compare);
+  const unique = values.filter((v, i) => i === 0 || compare(v, values[i - 1]) !== 0);
   return { values: unique, ok: 1 };
 };
 

@@ -4,7 +4,6 @@ import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
 import { MAX_BSON_OBJECT_SIZE } from '../storage/document-rules';
 import { MAX_MESSAGE_SIZE_BYTES } from '../wire/protocol';
-import { ErrorCode, fail } from '../errors';
 import type { CommandContext, CommandHandler } from './command-context';
 import { MAX_WRITE_BATCH_SIZE } from './write.commands';
 
@@ -138,7 +137,10 @@ export const serverCommands: Record<string, CommandHandler> = {
     extra: {},
     ok: 1,
   }),
-  endSessions: ok,
+  endSessions: (command, _db, ctx) => {
+    ctx.sessions.end(command.endSessions);
+    return { ok: 1 };
+  },
   killAllSessions: ok,
   killSessions: ok,
   refreshSessions: ok,

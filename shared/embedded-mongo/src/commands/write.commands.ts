@@ -1,6 +1,6 @@
 import { isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail, MongoServerError } from '../errors';
-import { compileFilter, positionalIndex } from '../query/matcher';
+import { compileFilter, positionalIndex, type FilterOptions } from '../query/matcher';
 import { parseSort } from '../query/planner';
 import { compileProjection } from '../query/projection';
 import {
@@ -18,12 +18,14 @@ import { prepareDocument } from '../storage/document-rules';
 import { enforceValidation } from '../validation/document-validator';
 import {
   documentOption,
+  letVariables,
   numberOption,
-  rejectUnsupportedOptions,
+  operationCollation,
   targetCollection,
   type CommandContext,
   type CommandHandler,
 } from './command-context';
+import { failOnView } from './views';
 
 /** mongod's maxWriteBatchSize: statements per insert/update/delete command. */
 export const MAX_WRITE_BATCH_SIZE = 100_000;
@@ -50,6 +52,37 @@ function statements(command: Document, field: string): Document[] {
     if (!isPlainObject(statement)) fail(ErrorCode.TypeMismatch, `${field}.${i} must be an object`);
     return statement;
   });
+}
+
+// The fields of an update and a delete statement in mongod 7.0 (its IDL refuses any other:
+// `sort` in an update statement is new in 8.0).
+const UPDATE_STATEMENT_FIELDS = new Set([
+  'q',
+  'u',
+  'c',
+  'arrayFilters',
+  'multi',
+  'upsert',
+  'upsertSupplied',
+  'collation',
+  'hint',
+  'sampleId',
+  'allowShardKeyUpdatesWithoutFullShardKeyInQuery',
+]);
+const DELETE_STATEMENT_FIELDS = new Set(['q', 'limit', 'collation', 'hint', 'sampleId']);
+
+// mongod's code for an unknown field (IDL parsing).
+const UNKNOWN_FIELD = 40415;
+
+/** Refuses a statement field mongod 7.0 does not know, failing the whole command as mongod does. */
+function checkStatementFields(command: string, statements: Document[], known: Set<string>): void {
+  const field = command === 'update' ? 'updates' : 'deletes';
+  for (const statement of statements) {
+    const unknown = Object.keys(statement).find((key) => !known.has(key));
+    if (unknown !== undefined) {
+      fail(UNKNOWN_FIELD, `BSON field '${command}.${field}.${unknown}' is an unknown field.`);
+    }
+  }
 }
 
 function reply(n: number, errors: Document[], extra: Document = {}): Document {
@@ -88,8 +121,19 @@ class ValidatedWrites {
   }
 }
 
-const writesFor = (ctx: CommandContext, collection: Collection, command: Document) =>
-  new ValidatedWrites(ctx.catalog, collection, command.bypassDocumentValidation === true, ctx);
+function writesFor(
+  ctx: CommandContext,
+  collection: Collection,
+  command: Document,
+): ValidatedWrites {
+  if (collection.isView) failOnView(collection.db, collection.name);
+  return new ValidatedWrites(
+    ctx.catalog,
+    collection,
+    command.bypassDocumentValidation === true,
+    ctx,
+  );
+}
 
 const insert: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'insert');
@@ -126,8 +170,9 @@ function updatedDocument(
   update: UpdateSpec,
   filter: Document,
   arrayFilters?: Document[],
+  variables?: Document,
 ): UpdateOutcome {
-  if (Array.isArray(update)) return applyPipelineUpdate(record.doc, update);
+  if (Array.isArray(update)) return applyPipelineUpdate(record.doc, update, { variables });
   if (isOperatorUpdate(update)) {
     return applyUpdate(record.doc, update, {
       arrayFilters,
@@ -138,10 +183,15 @@ function updatedDocument(
 }
 
 /** The document an upsert inserts when nothing matched. */
-function upsertDocument(filter: Document, update: UpdateSpec, arrayFilters?: Document[]): Document {
+function upsertDocument(
+  filter: Document,
+  update: UpdateSpec,
+  arrayFilters?: Document[],
+  variables?: Document,
+): Document {
   const seed = upsertSeed(filter);
   if (Array.isArray(update))
-    return applyPipelineUpdate(seed, update, { isUpsertInsert: true }).document;
+    return applyPipelineUpdate(seed, update, { isUpsertInsert: true, variables }).document;
   if (isOperatorUpdate(update))
     return applyUpdate(seed, update, { arrayFilters, isUpsertInsert: true }).document;
   return applyReplacement(seed._id !== undefined ? { _id: seed._id } : {}, update).document;
@@ -168,27 +218,28 @@ function runUpdate(
   writes: ValidatedWrites,
   collection: Collection,
   statement: Document,
+  variables: Document | undefined,
 ): UpdateResult {
   const filter = documentOption(statement, 'q') ?? {};
   const update = updateSpecOf(statement.u);
   const multi = statement.multi === true;
   const arrayFilters = arrayFiltersOf(statement);
-  rejectUnsupportedOptions(statement);
+  const collation = operationCollation(statement, collection);
   if (!Array.isArray(update) && isOperatorUpdate(update)) validateUpdate(update, { arrayFilters });
   else if (multi && !Array.isArray(update)) {
     fail(ErrorCode.FailedToParse, 'multi update is not supported for replacement-style update');
   }
-  const matcher = compileFilter(filter);
+  const matcher = compileFilter(filter, { collation, variables });
   const records = collection.query(matcher, { limit: multi ? 0 : 1, hint: statement.hint });
   if (records.length === 0) {
     if (statement.upsert !== true) return { matched: 0, modified: 0 };
-    const doc = upsertDocument(filter, update, arrayFilters);
+    const doc = upsertDocument(filter, update, arrayFilters, variables);
     const inserted = writes.insert(doc);
     return { matched: 0, modified: 0, upsertedId: inserted.doc._id };
   }
   let modified = 0;
   for (const record of records) {
-    const outcome = updatedDocument(record, update, filter, arrayFilters);
+    const outcome = updatedDocument(record, update, filter, arrayFilters, variables);
     if (!outcome.modified) continue;
     writes.replace(record, outcome.document);
     modified++;
@@ -199,6 +250,8 @@ function runUpdate(
 const update: CommandHandler = (command, db, ctx) => {
   const name = targetCollection(command, 'update');
   const updates = statements(command, 'updates');
+  checkStatementFields('update', updates, UPDATE_STATEMENT_FIELDS);
+  const variables = letVariables(command);
   const ordered = command.ordered !== false;
   const collection = ctx.catalog.ensureCollection(db, name);
   const writes = writesFor(ctx, collection, command);
@@ -208,7 +261,7 @@ const update: CommandHandler = (command, db, ctx) => {
   let nModified = 0;
   for (const [index, statement] of updates.entries()) {
     try {
-      const result = runUpdate(writes, collection, statement);
+      const result = runUpdate(writes, collection, statement, variables);
       n += result.matched;
       nModified += result.modified;
       if (result.upsertedId !== undefined) {
@@ -226,8 +279,11 @@ const update: CommandHandler = (command, db, ctx) => {
 const deleteCommand: CommandHandler = (command, db, { catalog }) => {
   const name = targetCollection(command, 'delete');
   const deletes = statements(command, 'deletes');
+  checkStatementFields('delete', deletes, DELETE_STATEMENT_FIELDS);
+  const variables = letVariables(command);
   const ordered = command.ordered !== false;
   const collection = catalog.getCollection(db, name);
+  if (collection?.isView) failOnView(db, name);
   const errors: Document[] = [];
   let n = 0;
   for (const [index, statement] of deletes.entries()) {
@@ -238,8 +294,10 @@ const deleteCommand: CommandHandler = (command, db, { catalog }) => {
           ErrorCode.FailedToParse,
           'The limit field in delete objects must be 0 or 1. Got ' + limit,
         );
-      rejectUnsupportedOptions(statement);
-      const matcher = compileFilter(documentOption(statement, 'q') ?? {});
+      const matcher = compileFilter(documentOption(statement, 'q') ?? {}, {
+        collation: operationCollation(statement, collection),
+        variables,
+      });
       if (!collection) continue;
       for (const record of collection.query(matcher, { limit, hint: statement.hint })) {
         catalog.remove(collection, record);
@@ -259,8 +317,8 @@ const findAndModify: CommandHandler = (command, db, ctx) => {
     command,
     command.findAndModify !== undefined ? 'findAndModify' : 'findandmodify',
   );
-  rejectUnsupportedOptions(command);
   const filter = documentOption(command, 'query') ?? {};
+  const variables = letVariables(command);
   const remove = command.remove === true;
   const upsert = command.upsert === true;
   const returnNew = command.new === true;
@@ -289,8 +347,13 @@ const findAndModify: CommandHandler = (command, db, ctx) => {
       : null;
 
   const collection = remove ? catalog.getCollection(db, name) : catalog.ensureCollection(db, name);
+  if (collection?.isView) failOnView(db, name);
+  const filterOptions: FilterOptions = {
+    collation: operationCollation(command, collection),
+    variables,
+  };
   const [record] = collection
-    ? collection.query(compileFilter(filter), {
+    ? collection.query(compileFilter(filter, filterOptions), {
         sort: parseSort(command.sort),
         limit: 1,
         hint: command.hint,
@@ -304,7 +367,7 @@ const findAndModify: CommandHandler = (command, db, ctx) => {
   const writes = writesFor(ctx, target, command);
   const spec = updateSpec as UpdateSpec;
   if (record) {
-    const outcome = updatedDocument(record, spec, filter, arrayFilters);
+    const outcome = updatedDocument(record, spec, filter, arrayFilters, variables);
     const after = outcome.modified ? writes.replace(record, outcome.document) : record;
     return {
       lastErrorObject: { n: 1, updatedExisting: true },
@@ -313,7 +376,7 @@ const findAndModify: CommandHandler = (command, db, ctx) => {
     };
   }
   if (!upsert) return { lastErrorObject: { n: 0, updatedExisting: false }, value: null, ok: 1 };
-  const doc = upsertDocument(filter, spec, arrayFilters);
+  const doc = upsertDocument(filter, spec, arrayFilters, variables);
   const inserted = writes.insert(doc);
   return {
     lastErrorObject: { n: 1, updatedExisting: false, upserted: inserted.doc._id },

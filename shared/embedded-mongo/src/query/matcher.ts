@@ -20,6 +20,8 @@ import { ErrorCode, fail, MongoServerError } from '../errors';
 import { compileGeoPredicate, type NearQuery } from '../geo/geo-query';
 import type { TextOperator } from '../text/text-search';
 import { MISSING, valuesAtPath } from './paths';
+import type { Collation } from './collation';
+import { withCollation } from './collation-operators';
 import { ENGINE_QUERY_OPERATORS } from './query-operators';
 import { extractSearchClauses } from './search-clauses';
 
@@ -83,14 +85,14 @@ export const QUERY_OPTIONS: Partial<Options> = {
     expression: expressionOperators,
     pipeline: { ...readOnlyStages, $count },
     projection: projectionOperators,
-    query: {
+    query: withCollation({
       ...queryOperators,
       ...ENGINE_QUERY_OPERATORS,
       $type,
       $geoWithin: geoOperator('$geoWithin'),
       $within: geoOperator('$geoWithin'),
       $geoIntersects: geoOperator('$geoIntersects'),
-    },
+    }),
     window: windowOperators,
   }),
 };
@@ -115,6 +117,8 @@ function assertSupported(filter: unknown): void {
  */
 export interface Matcher {
   readonly filter: Document;
+  /** The collation strings compare with (undefined: binary, MongoDB's "simple"). */
+  readonly collation?: Collation;
   readonly text?: TextOperator;
   readonly near?: NearQuery;
   test(view: Document): boolean;
@@ -162,19 +166,44 @@ function wrapDBRefConditions(filter: Document): Document {
   return out;
 }
 
+/** How a filter compares: its collation and the command's `let` variables. */
+export interface FilterOptions {
+  collation?: Collation;
+  /** `let` variables, for `$$name` in `$expr` (already evaluated to values). */
+  variables?: Document;
+}
+
+/** mingo's options for a query or pipeline under `options` (a collation, `let` variables). */
+export function mingoOptions(options: FilterOptions = {}): Partial<Options> {
+  if (!options.collation && !options.variables) return QUERY_OPTIONS;
+  return {
+    ...QUERY_OPTIONS,
+    ...(options.collation
+      ? { collation: options.collation.spec as unknown as Options['collation'] }
+      : {}),
+    ...(options.variables ? { variables: toView(options.variables) as Document } : {}),
+  };
+}
+
 /** Compiles a query filter (exact form). Throws BadValue for a malformed filter. */
-export function compileFilter(filter: Document | undefined): Matcher {
+export function compileFilter(filter: Document | undefined, options: FilterOptions = {}): Matcher {
   const criteria = filter ?? {};
   if (!isPlainObject(criteria))
     fail(ErrorCode.TypeMismatch, '"filter" had the wrong type. Expected object');
-  if (Object.keys(criteria).length === 0) return { filter: criteria, test: () => true };
+  const collation = options.collation ? { collation: options.collation } : {};
+  if (Object.keys(criteria).length === 0) {
+    return { filter: criteria, ...collation, test: () => true };
+  }
   assertSupported(criteria);
   const { rest, text, near } = extractSearchClauses(criteria);
   const search = { ...(text ? { text } : {}), ...(near ? { near } : {}) };
-  if (Object.keys(rest).length === 0) return { filter: criteria, ...search, test: () => true };
-  const query = translateQueryErrors(() => new Query(filterView(rest), QUERY_OPTIONS));
+  if (Object.keys(rest).length === 0) {
+    return { filter: criteria, ...collation, ...search, test: () => true };
+  }
+  const query = translateQueryErrors(() => new Query(filterView(rest), mingoOptions(options)));
   return {
     filter: criteria,
+    ...collation,
     ...search,
     test: (view) => translateQueryErrors(() => query.test(view)),
   };

@@ -1,4 +1,5 @@
 import { compareValues, isNumeric, isPlainObject, type Document } from '../bson/values';
+import type { Collation } from './collation';
 import { ErrorCode, fail } from '../errors';
 import { HIGH, LOW, type BTreeIndex, type FieldInterval } from '../storage/btree-index';
 import { hashedKey } from '../storage/hashed-key';
@@ -211,13 +212,21 @@ export function planQuery(
   requested: SortSpec,
   indexes: Iterable<BTreeIndex>,
   hint?: unknown,
+  collation?: Collation,
 ): Plan {
-  const { conditions } = topLevelConditions(filter);
+  const { conditions: all } = topLevelConditions(filter);
   // A text score is no field an index holds.
-  const sort = requested.some((key) => key[2] !== undefined) ? [] : requested;
+  const requestedSort = requested.some((key) => key[2] !== undefined) ? [] : requested;
+  // An index orders strings by its own collation: with another one it may bound only the
+  // conditions without strings and cannot give the order of a sort (as in mongod).
+  const usable = (index: BTreeIndex): { conditions: Map<string, unknown[]>; sort: SortSpec } =>
+    sameCollation(index.collation, collation)
+      ? { conditions: all, sort: requestedSort }
+      : { conditions: withoutStrings(all), sort: [] };
   if (hint !== undefined && hint !== null) {
     const hinted = findHintedIndex(indexes, hint);
     if (!hinted) return COLLECTION_SCAN;
+    const { conditions, sort } = usable(hinted);
     return evaluate(hinted, conditions, sort).plan;
   }
   let best: Candidate | null = null;
@@ -229,6 +238,7 @@ export function planQuery(
       index.special
     )
       continue;
+    const { conditions, sort } = usable(index);
     const candidate = evaluate(index, conditions, sort);
     if (
       candidate.score === 0 ||
@@ -239,6 +249,20 @@ export function planQuery(
     if (!best || candidate.score > best.score) best = candidate;
   }
   return best?.plan ?? COLLECTION_SCAN;
+}
+
+function sameCollation(a: Collation | undefined, b: Collation | undefined): boolean {
+  return a === undefined ? b === undefined : a.equals(b);
+}
+
+const holdsString = (value: unknown): boolean =>
+  typeof value === 'string' ||
+  (Array.isArray(value) && value.some(holdsString)) ||
+  (isPlainObject(value) && Object.values(value).some(holdsString));
+
+/** The conditions of fields none of whose conditions compares with a string. */
+function withoutStrings(conditions: Map<string, unknown[]>): Map<string, unknown[]> {
+  return new Map([...conditions].filter(([, values]) => !values.some(holdsString)));
 }
 
 function findHintedIndex(indexes: Iterable<BTreeIndex>, hint: unknown): BTreeIndex | null {

@@ -3,6 +3,7 @@ import { Query } from 'mingo';
 import { compareValues, toView, valuesEqual, type Document } from '../bson/values';
 import { fail, ErrorCode } from '../errors';
 import { MISSING, valuesAtPath } from '../query/paths';
+import { compareCollated, parseCollation, type Collation } from '../query/collation';
 import { QUERY_OPTIONS } from '../query/matcher';
 import { hashedKey, refuseArray } from './hashed-key';
 import { formatKeyValue } from './key-format';
@@ -33,6 +34,8 @@ export interface IndexSpec {
 export interface IndexField {
   path: string;
   direction: 1 | -1;
+  /** The index's collation: its string keys are ordered (and unique) under it. */
+  collation?: Collation;
   /** A geospatial field: its entries say that the document holds valid locations there. */
   geo?: GeoIndexKind;
   /** A hashed field: its entries are {@link hashedKey}s of the values. */
@@ -56,6 +59,8 @@ export class BTreeIndex {
   readonly spec: IndexSpec;
   readonly fields: readonly IndexField[];
   readonly unique: boolean;
+  /** The collation of the index (`collation` option); undefined for binary order. */
+  readonly collation: Collation | undefined;
   /** True once any indexed document held an array in an indexed field. */
   multikey = false;
   /** For a text index: how it reads documents (its key holds `_fts`, `_ftsx`). */
@@ -65,9 +70,12 @@ export class BTreeIndex {
 
   constructor(spec: IndexSpec) {
     this.spec = spec;
+    this.collation = parseCollation(spec.collation);
+    const collation = this.collation ? { collation: this.collation } : {};
     this.fields = Object.entries(spec.key).map(([path, direction]) => ({
       path,
       direction: direction === -1 ? -1 : 1,
+      ...collation,
       ...(direction === '2d' || direction === '2dsphere' ? { geo: direction } : {}),
       ...(direction === 'hashed' ? { hashed: true as const } : {}),
     }));
@@ -205,8 +213,8 @@ export class BTreeIndex {
     const [key] = found;
     if (key[key.length - 1] === recordId) {
       const next = this.tree.nextHigherPair(key);
-      if (!next || !sameValues(next[0], values)) return;
-    } else if (!sameValues(key, values)) return;
+      if (!next || !sameValues(next[0], values, this.collation)) return;
+    } else if (!sameValues(key, values, this.collation)) return;
     const keyValue: Document = {};
     this.fields.forEach((field, i) => (keyValue[field.path] = values[i] ?? null));
     fail(
@@ -260,7 +268,7 @@ export class BTreeIndex {
           }
           chunk.push(key);
         }
-        for (const key of chunk) if (withinIntervals(key, intervals)) yield key;
+        for (const key of chunk) if (withinIntervals(key, intervals, this.collation)) yield key;
         if (done || chunk.length === 0) break;
         from = chunk[chunk.length - 1] as IndexKey;
         skipFrom = true;
@@ -371,16 +379,22 @@ function expandForIndex(values: unknown[]): unknown[] {
   return distinct.length ? distinct : [null];
 }
 
-function compareComponent(a: unknown, b: unknown, direction: 1 | -1): number {
+function compareComponent(
+  a: unknown,
+  b: unknown,
+  direction: 1 | -1,
+  collation?: Collation,
+): number {
   if (a === b) return 0;
   if (a === LOW || b === HIGH) return -1;
   if (a === HIGH || b === LOW) return 1;
-  return compareValues(a, b) * direction;
+  return compareCollated(collation, a, b) * direction;
 }
 
 function compareKeys(a: IndexKey, b: IndexKey, fields: readonly IndexField[]): number {
   for (let i = 0; i < fields.length; i++) {
-    const d = compareComponent(a[i], b[i], (fields[i] as IndexField).direction);
+    const field = fields[i] as IndexField;
+    const d = compareComponent(a[i], b[i], field.direction, field.collation);
     if (d !== 0) return d;
   }
   const ra = a[fields.length];
@@ -391,8 +405,8 @@ function compareKeys(a: IndexKey, b: IndexKey, fields: readonly IndexField[]): n
   );
 }
 
-function sameValues(key: IndexKey, values: unknown[]): boolean {
-  return values.every((value, i) => compareValues(key[i], value) === 0);
+function sameValues(key: IndexKey, values: unknown[], collation: Collation | undefined): boolean {
+  return values.every((value, i) => compareCollated(collation, key[i], value) === 0);
 }
 
 /** Tree-order [low, high] key pairs covering the cartesian product of the intervals. */
@@ -423,15 +437,23 @@ function expandRanges(
   });
 }
 
-function withinIntervals(key: IndexKey, intervals: FieldInterval[][]): boolean {
+function withinIntervals(
+  key: IndexKey,
+  intervals: FieldInterval[][],
+  collation: Collation | undefined,
+): boolean {
   return intervals.every((fieldIntervals, i) =>
-    fieldIntervals.some((interval) => within(key[i], interval)),
+    fieldIntervals.some((interval) => within(key[i], interval, collation)),
   );
 }
 
-function within(value: unknown, interval: FieldInterval): boolean {
-  const low = interval.low === LOW ? -1 : compareComponent(interval.low, value, 1);
+function within(
+  value: unknown,
+  interval: FieldInterval,
+  collation: Collation | undefined,
+): boolean {
+  const low = interval.low === LOW ? -1 : compareComponent(interval.low, value, 1, collation);
   if (low > 0 || (low === 0 && !interval.lowInclusive)) return false;
-  const high = interval.high === HIGH ? 1 : compareComponent(interval.high, value, 1);
+  const high = interval.high === HIGH ? 1 : compareComponent(interval.high, value, 1, collation);
   return !(high < 0 || (high === 0 && !interval.highInclusive));
 }

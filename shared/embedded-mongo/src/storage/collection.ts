@@ -10,6 +10,7 @@ import { sortItems } from '../query/sort';
 import type { QueryParameters } from '../server-parameters';
 import type { TextIndexDefinition } from '../text/text-index';
 import { TextSearch, type TextOperator } from '../text/text-search';
+import { parseCollation, type Collation } from '../query/collation';
 import { compileValidator, type DocumentValidator } from '../validation/document-validator';
 import { BTreeIndex, type FieldInterval, type IndexSpec } from './btree-index';
 import type { TimeseriesOptions } from './collection-options';
@@ -111,6 +112,16 @@ export class Collection {
   setOptions(options: Document): void {
     this.currentOptions = options;
     this.compiledValidator = undefined;
+  }
+
+  /** True for a view (`create` with `viewOn`): it holds no documents and refuses writes. */
+  get isView(): boolean {
+    return typeof this.currentOptions.viewOn === 'string';
+  }
+
+  /** The collation operations on this collection use when they name none (`create`'s option). */
+  get defaultCollation(): Collation | undefined {
+    return parseCollation(this.currentOptions.collation);
   }
 
   /** The compiled validator, or null when the collection has none. */
@@ -351,8 +362,8 @@ export class Collection {
     for (const index of this.indexes.values()) index.clear();
   }
 
-  plan(filter: Document, sort: SortSpec, hint?: unknown): Plan {
-    return planQuery(filter, sort, this.indexes.values(), hint);
+  plan(filter: Document, sort: SortSpec, hint?: unknown, collation?: Collation): Plan {
+    return planQuery(filter, sort, this.indexes.values(), hint, collation);
   }
 
   /**
@@ -386,7 +397,7 @@ export class Collection {
       const natural = sort.length === 1 && sort[0]?.[0] === '$natural';
       const plan = natural
         ? this.plan({}, [], { $natural: 1 })
-        : this.plan(matcher.filter, sort, options.hint);
+        : this.plan(matcher.filter, sort, options.hint, matcher.collation);
       if (!plan.index && this.parameters.notablescan && !INTERNAL_DATABASES.has(this.db)) {
         fail(
           ErrorCode.NoQueryExecutionPlans,
@@ -402,6 +413,7 @@ export class Collection {
         sort,
         (hit) => hit.record.doc,
         (hit) => hit.score ?? 0,
+        matcher.collation,
       );
     }
     let skipped = 0;
@@ -584,7 +596,7 @@ export class Collection {
    * does, and O(log n) here — otherwise by running the query.
    */
   countMatching(matcher: Matcher, hint?: unknown): number {
-    const plan = this.plan(matcher.filter, [], hint);
+    const plan = this.plan(matcher.filter, [], hint, matcher.collation);
     const index = plan.index;
     if (
       index &&

@@ -17,10 +17,28 @@ export function checkDocumentSize(doc: Document): number {
   return size;
 }
 
+const DBREF_FIELDS = new Set(['$ref', '$id', '$db']);
+
+/** mongod's storage validation of `_id`: no `$`-prefixed field names inside it (DBRefs aside). */
+function checkIdFieldNames(value: unknown): void {
+  if (Array.isArray(value)) value.forEach(checkIdFieldNames);
+  if (!isPlainObject(value)) return;
+  for (const [key, inner] of Object.entries(value)) {
+    if (key.startsWith('$') && !DBREF_FIELDS.has(key)) {
+      fail(
+        ErrorCode.DollarPrefixedFieldName,
+        `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`,
+      );
+    }
+    checkIdFieldNames(inner);
+  }
+}
+
 function checkId(id: unknown): void {
   if (Array.isArray(id)) fail(ErrorCode.InvalidIdField, "The '_id' value cannot be of type array");
   if (id instanceof RegExp) fail(ErrorCode.InvalidIdField, "can't use a regex for _id");
   if (id === undefined) fail(ErrorCode.InvalidIdField, "can't use undefined for _id");
+  checkIdFieldNames(id);
 }
 
 /**

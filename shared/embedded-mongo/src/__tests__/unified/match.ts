@@ -89,6 +89,26 @@ function typeNames(value: unknown): string[] {
   }
 }
 
+/**
+ * What the driver puts in a command as an object of its own (a find's `sort` as a Map, a
+ * `readConcern` as a ReadConcern) as the document it is sent as; other values as they are.
+ */
+function asDocument(value: unknown): unknown {
+  if (value instanceof Map) return Object.fromEntries(value);
+  if (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    !isDocument(value) &&
+    typeNames(value).length === 0 &&
+    !(value instanceof Date) &&
+    !(value instanceof Uint8Array)
+  ) {
+    return { ...value };
+  }
+  return value;
+}
+
 function describe(value: unknown): string {
   try {
     return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
@@ -191,8 +211,7 @@ function matchValue(
   isRoot: boolean,
   ctx: MatchContext,
 ): void {
-  // The driver keeps some command fields (a find's `sort`) as a Map of the document's fields.
-  const actual = actualValue instanceof Map ? Object.fromEntries(actualValue) : actualValue;
+  const actual = asDocument(actualValue);
   const operator = specialOperator(expected);
   if (operator !== undefined) {
     matchOperator(operator, (expected as Document)[operator], actual, path, isRoot, ctx);

@@ -154,7 +154,10 @@ export function applyPipelineUpdate(
   const input = cloneValue(toView(doc)) as Document;
   let results: unknown[];
   try {
-    results = new Aggregator(stages, {}).run([input]);
+    results = new Aggregator(
+      stages,
+      ctx.variables ? { variables: toView(ctx.variables) as Document } : {},
+    ).run([input]);
   } catch (error) {
     if (error instanceof MongoServerError) throw error;
     const message = error instanceof Error ? error.message : String(error);

@@ -13,6 +13,8 @@ export interface UpdateContext {
   isUpsertInsert?: boolean;
   /** Current time for $currentDate and `$$NOW` (default `new Date()`). */
   now?: Date;
+  /** The command's `let` variables, for `$$name` in a pipeline-style update. */
+  variables?: Document;
 }
 
 /** The document an update produced and whether it differs from the input (MongoDB's nModified). */
