@@ -176,7 +176,7 @@ export {
   type ProjectAccessModel,
   type ProjectAccessRecord,
 } from './events/project-access-read-model';
-export { allOf, escapeRegex } from './mongo/query-filters';
+export { allOf, escapeRegex, literalSearch, SEARCH_MAX } from './mongo/query-filters';
 export { updatedOrNotFound } from './mongo/updated-or-not-found';
 export {
   createOnce,

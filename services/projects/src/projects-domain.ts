@@ -15,7 +15,7 @@ import {
   type Identity,
   allOf,
   emptyConnection,
-  escapeRegex,
+  literalSearch,
   updatedOrNotFound,
   GROUPS,
   isOnProject,
@@ -47,7 +47,6 @@ import type { StatusUpdatePublisher } from './status-update-publisher';
 const NAME_MAX = 200;
 const DESCRIPTION_MAX = 10_000;
 const MESSAGE_MAX = 5_000;
-const SEARCH_MAX = 100;
 
 export interface CreateProjectInput {
   name: string;
@@ -286,16 +285,8 @@ export class ProjectsDomain {
     if (filter?.managerId !== null && filter?.managerId !== undefined) {
       conditions.push({ managerId: requiredId(filter.managerId, 'filter.managerId') });
     }
-    const search = filter?.search?.trim();
-    if (search) {
-      if ([...search].length > SEARCH_MAX) {
-        throw new BadUserInputError(
-          `search must be at most ${SEARCH_MAX} characters`,
-          'filter.search',
-        );
-      }
-      conditions.push({ name: trusted(new RegExp(escapeRegex(search), 'i')) });
-    }
+    const search = literalSearch(filter?.search);
+    if (search) conditions.push({ name: trusted(search) });
     return paginate(this.projects, allOf(conditions), args);
   }
 

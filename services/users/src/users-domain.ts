@@ -11,7 +11,7 @@ import {
   type ConnectionArgs,
   type Logger,
   type Role,
-  escapeRegex,
+  literalSearch,
   type Outbox,
   type ProjectAccess,
 } from '@psa/shared';
@@ -230,13 +230,8 @@ export class UsersDomain {
   ): Promise<Connection<UserRecord>> {
     const query: Record<string, unknown> = {};
     if (filter?.role) query.role = filter.role;
-    const search = filter?.search?.trim();
-    if (search) {
-      if (search.length > 100)
-        throw new BadUserInputError('search must be at most 100 characters', 'filter.search');
-      const prefix = trusted(new RegExp(`^${escapeRegex(search)}`, 'i'));
-      query.$or = [{ username: prefix }, { displayName: prefix }];
-    }
+    const search = literalSearch(filter?.search, { prefix: true });
+    if (search) query.$or = [{ username: trusted(search) }, { displayName: trusted(search) }];
     return paginate(this.users, query, args);
   }
 
