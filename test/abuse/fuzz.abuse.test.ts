@@ -224,6 +224,7 @@ describe(`abuse: fuzzing the graph (seed ${SEED})`, () => {
       projects: true,
       tasks: true,
       documents: true,
+      time: true,
     });
   });
 
