@@ -13,6 +13,7 @@ import { runFederatedBench } from './federated.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runScalingBench } from './scaling.bench';
 import { runTimeBench } from './time.bench';
+import { runTopologiesBench } from './topologies.bench';
 import { runWritesBench } from './writes.bench';
 import { formatTable, type ScenarioResult } from './lib/measure';
 
@@ -24,6 +25,7 @@ const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   federated: runFederatedBench,
   scaling: runScalingBench,
   time: runTimeBench,
+  topologies: runTopologiesBench,
   writes: runWritesBench,
 };
 

@@ -93,7 +93,7 @@ export async function createTasks(
 /** A load request for `url` as `person`, after checking one such request answers data. */
 export async function checkedRequest(
   url: string,
-  person: Person,
+  person: Pick<Person, 'headers'>,
   bodies: string[],
 ): Promise<LoadRequest> {
   const response = await fetch(url, {

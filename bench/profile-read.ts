@@ -1,0 +1,149 @@
+/**
+ * Where the federated read's CPU goes (issue 22): starts `npm start` (or, with `deployed`, the
+ * deployed topology) with `--cpu-prof` in every child, seeds a project of 25 tasks, sends
+ * BENCH_PROFILE_REQUESTS reads (default 3,000) over 10 connections from the load client's process,
+ * stops, and prints each child's CPU per request and its self time by package / source folder.
+ *
+ *   tsx --conditions=source bench/profile-read.ts [deployed]
+ *
+ * The profiles stay in BENCH_PROF_DIR (default a temporary folder) for Chrome DevTools.
+ */
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { processUsage } from '@psa/shared/testing';
+import { FEDERATED } from './federated.bench';
+import { checkedRequest, graphqlBody } from './lib/bench-graph';
+import { LoadClient } from './lib/load';
+import { signUpRemote, startDeployed, startNpmStart } from './lib/topologies';
+
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string };
+  children?: number[];
+}
+interface CpuProfile {
+  startTime: number;
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** A frame's bucket: a package under node_modules, a folder of ours, or a Node/V8 category. */
+function bucketOf(frame: ProfileNode['callFrame']): string {
+  const { url, functionName } = frame;
+  if (!url) {
+    if (functionName === '(garbage collector)') return '(gc)';
+    if (functionName === '(idle)' || functionName === '(program)') return functionName;
+    return `(native) ${functionName || 'anonymous'}`;
+  }
+  const modules = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(url);
+  if (modules) return modules[1] ?? url;
+  if (url.startsWith('node:')) return url.replace(/^node:internal\//, 'node:');
+  const ours =
+    /\/perf\/(.+?\/src\/[^/]+|[^/]+\/[^/]+)/.exec(url) ??
+    /\/(shared|services|gateway)\/(.+)/.exec(url);
+  return ours ? `ours: ${ours[1]}` : url;
+}
+
+/** Self time by bucket of the samples taken in `window` (monotonic µs, as the profile's clock). */
+function summarise(file: string, requests: number, window: [number, number]): string {
+  const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
+  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
+  const self = new Map<string, number>();
+  let total = 0;
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const us = profile.timeDeltas[i] ?? 0;
+    at += us;
+    if (!node || at < window[0] || at > window[1]) return;
+    const bucket = bucketOf(node.callFrame);
+    if (bucket === '(idle)') return;
+    total += us;
+    self.set(bucket, (self.get(bucket) ?? 0) + us);
+  });
+  const rows = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 30);
+  return [
+    `${path.basename(file)}: ${(total / 1000).toFixed(0)} ms busy, ${(total / 1000 / requests).toFixed(3)} ms per request`,
+    ...rows.map(
+      ([bucket, us]) =>
+        `  ${((us / total) * 100).toFixed(1).padStart(5)}%  ${(us / 1000 / requests).toFixed(3)} ms/req  ${bucket}`,
+    ),
+  ].join('\n');
+}
+
+/** The clock V8's profiles use (uv_hrtime, monotonic and shared by every process), in µs. */
+const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
+
+async function main(): Promise<void> {
+  const deployed = process.argv.includes('deployed');
+  const dir = process.env.BENCH_PROF_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'psa-prof-'));
+  process.env.BENCH_PROF_DIR = dir;
+  const requests = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
+  const query = process.env.BENCH_PROFILE_QUERY ?? FEDERATED;
+  const topology = await (deployed ? startDeployed() : startNpmStart());
+  const client = new LoadClient();
+  let sent = 0;
+  let cpuMs: Record<string, number> = {};
+  let window: [number, number] = [0, 0];
+  try {
+    const manager = await signUpRemote(topology, topology.admin, 'MANAGER');
+    const { createProject } = await topology.query<{ createProject: { id: string } }>(
+      'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+      { input: { name: 'Profiled', status: 'ACTIVE' } },
+      manager.headers,
+    );
+    for (let i = 0; i < 25; i++) {
+      await topology.query(
+        'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
+        { input: { projectId: createProject.id, title: `Task ${i}`, assigneeId: manager.id } },
+        manager.headers,
+      );
+    }
+    const request = await checkedRequest(topology.gatewayUrl, manager, [
+      graphqlBody(query, { id: createProject.id, first: 20 }),
+    ]);
+    await client.run(request, 10, 2);
+    const before = Object.fromEntries(
+      Object.entries(topology.pids).map(([name, pid]) => [name, processUsage(pid)?.cpuMs ?? 0]),
+    );
+    // Duration-bound runs until `requests` were answered; only their samples are summed.
+    const started = monotonicUs();
+    while (sent < requests) sent += (await client.run(request, 10, 2)).requests;
+    window = [started, monotonicUs()];
+    cpuMs = Object.fromEntries(
+      Object.entries(topology.pids).map(([name, pid]) => [
+        name,
+        (processUsage(pid)?.cpuMs ?? 0) - (before[name] ?? 0),
+      ]),
+    );
+  } finally {
+    await client.stop();
+    await topology.stop();
+  }
+  process.stdout.write(
+    `${sent} requests; load ${os
+      .loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ')}\n`,
+  );
+  for (const [name, ms] of Object.entries(cpuMs)) {
+    process.stdout.write(`${name}: ${(ms / sent).toFixed(3)} ms CPU per request (/proc)\n`);
+  }
+  // Main threads only (thread id 0): tsx's loader thread writes a profile of its own.
+  const names = new Map(Object.entries(topology.pids).map(([name, pid]) => [String(pid), name]));
+  for (const file of readdirSync(dir)) {
+    const match = /^CPU\.\d+\.\d+\.(\d+)\.0\.\d+\.cpuprofile$/.exec(file);
+    const name = match && names.get(match[1] ?? '');
+    if (name) process.stdout.write(`\n${name}: ${summarise(path.join(dir, file), sent, window)}\n`);
+  }
+  process.stdout.write(`\nprofiles in ${dir}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});
