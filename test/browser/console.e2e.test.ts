@@ -130,8 +130,14 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   const projectUrl = manager.url();
 
   // Adds the member and a task assigned to them.
+  // The picker searches the directory as the manager types; the keyboard picks the match.
   const addMember = manager.getByRole('form', { name: 'Add a member' });
-  await addMember.getByLabel('User id').fill(memberId ?? '');
+  const person = addMember.getByRole('combobox', { name: 'Person' });
+  await person.fill(`member-${suffix}`);
+  await addMember.getByRole('option', { name: new RegExp(memberName) }).waitFor();
+  await person.press('ArrowDown');
+  await person.press('Enter');
+  expect(await person.inputValue()).toBe(memberName);
   await addMember.getByRole('button', { name: 'Add member' }).click();
   await manager.getByRole('region', { name: 'Members' }).getByText(memberName).waitFor();
   await manager.getByText('New task').click();
@@ -200,6 +206,12 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await doc.getByRole('button', { name: 'Add document' }).click();
   const docs = manager.getByRole('region', { name: 'Documents' });
   await docs.getByRole('link', { name: 'Statement of work' }).waitFor();
+  // Shared with the member through the same picker (the owner and those it is shared with are left out).
+  const share = docs.getByRole('form', { name: 'Share “Statement of work”' });
+  await share.getByRole('combobox', { name: 'Share with' }).fill(memberName.slice(0, 10));
+  await share.getByRole('option', { name: new RegExp(memberName) }).click();
+  await share.getByRole('button', { name: 'Share' }).click();
+  await docs.getByText(`shared with ${memberName}`).waitFor();
   await docs.getByRole('button', { name: 'Access log' }).click();
   await docs.getByRole('table').getByText('view').first().waitFor();
   // A second task, then the forms folded away, for the screenshots.

@@ -1,5 +1,5 @@
 import type DataLoader from 'dataloader';
-import type { SubgraphContextBase, TokenStanding } from '@psa/shared';
+import type { ProjectAccess, SubgraphContextBase, TokenStanding } from '@psa/shared';
 import type { UserRecord } from './models/user.model';
 import type { SessionsDomain } from './sessions-domain';
 import type { UsersDomain } from './users-domain';
@@ -8,6 +8,8 @@ import type { UsersDomain } from './users-domain';
 export interface UsersContext extends SubgraphContextBase {
   loaders: { user: DataLoader<string, UserRecord | null> };
   domain: UsersDomain;
+  /** Who manages or belongs to which project (ADR 0004): whom a CLIENT may see. */
+  access: ProjectAccess;
   sessions: SessionsDomain;
   /**
    * The user a signUp/login/refreshSession in this request just authenticated: the payload's

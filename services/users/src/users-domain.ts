@@ -15,7 +15,7 @@ import {
   type Outbox,
   type ProjectAccess,
 } from '@psa/shared';
-import { trusted, type Types } from 'mongoose';
+import { trusted, type QueryFilter, type Types } from 'mongoose';
 import type { UserModel, UserRecord } from './models/user.model';
 import { hashPassword, verifyPassword } from './password';
 import type { AuthResult, SessionsDomain } from './sessions-domain';
@@ -224,11 +224,13 @@ export class UsersDomain {
     return updated;
   }
 
+  /** A page of users matching `filter` among those `visible` lets the caller see (the policy's). */
   async listUsers(
     filter: UserFilter | null | undefined,
     args: ConnectionArgs,
+    visible: QueryFilter<UserRecord> = {},
   ): Promise<Connection<UserRecord>> {
-    const query: Record<string, unknown> = {};
+    const query: QueryFilter<UserRecord> = { ...visible };
     if (filter?.role) query.role = filter.role;
     const search = literalSearch(filter?.search, { prefix: true });
     if (search) query.$or = [{ username: trusted(search) }, { displayName: trusted(search) }];

@@ -178,6 +178,7 @@ export async function startUsersService(
             ...base,
             loaders: { user: createByIdLoader(users) },
             domain,
+            access,
             sessions,
             signedInUserId: null,
             sessionStanding: async (accessToken: string) =>

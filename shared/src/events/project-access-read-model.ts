@@ -96,6 +96,27 @@ export class ProjectAccess {
     return records.map((record) => record._id);
   }
 
+  /**
+   * Ids of the people who share a live project with `userId` (its managers and members), `userId`
+   * included when they belong to any.
+   */
+  async peopleSharingProjectsWith(userId: Types.ObjectId): Promise<Types.ObjectId[]> {
+    const records = await this.model
+      .find({ deleted: false, $or: [{ managerId: userId }, { memberIds: userId }] })
+      .select({ managerId: 1, memberIds: 1 })
+      .lean<Pick<ProjectAccessRecord, 'managerId' | 'memberIds'>[]>()
+      .exec();
+    const people = new Map<string, Types.ObjectId>();
+    for (const record of records) {
+      for (const id of record.managerId
+        ? [record.managerId, ...record.memberIds]
+        : record.memberIds) {
+        people.set(id.toHexString(), id);
+      }
+    }
+    return [...people.values()];
+  }
+
   /** How many live projects `userId` manages. */
   managedCount(userId: Types.ObjectId): Promise<number> {
     return this.model.countDocuments({ deleted: false, managerId: userId }).exec();

@@ -10,6 +10,7 @@ import {
 } from '../api/operations';
 import type { Role } from '../domain/workflow';
 import { ErrorMessage } from './ErrorMessage';
+import { UserPicker, type PickedUser } from './UserPicker';
 
 export interface DocumentsPanelProps {
   projectId: string;
@@ -67,16 +68,20 @@ function DocumentRow(props: {
   onChanged: () => void;
 }) {
   const { document: d, mayAdminister } = props;
-  const [userId, setUserId] = useState('');
+  const [picked, setPicked] = useState<PickedUser | null>(null);
+  // A new key empties the picker once the document is shared.
+  const [pickerKey, setPickerKey] = useState(0);
   const [showLog, setShowLog] = useState(false);
   const [shared, share] = useMutation(ShareDocumentMutation);
   const [unshared, unshare] = useMutation(UnshareDocumentMutation);
 
   async function onShare(event: FormEvent) {
     event.preventDefault();
-    const res = await share({ input: { documentId: d.id, userId: userId.trim() } });
+    if (!picked) return;
+    const res = await share({ input: { documentId: d.id, userId: picked.id } });
     if (!res.error) {
-      setUserId('');
+      setPicked(null);
+      setPickerKey((key) => key + 1);
       props.onChanged();
     }
   }
@@ -114,11 +119,14 @@ function DocumentRow(props: {
       {mayAdminister ? (
         <>
           <form onSubmit={onShare} className="inline" aria-label={`Share “${d.title}”`}>
-            <label>
-              Share with (user id)
-              <input required value={userId} onChange={(e) => setUserId(e.target.value)} />
-            </label>
-            <button type="submit" className="small" disabled={shared.fetching}>
+            <UserPicker
+              key={pickerKey}
+              label="Share with"
+              selected={picked}
+              onSelect={setPicked}
+              exclude={[d.owner.id, ...d.sharedWith.map((u) => u.id)]}
+            />
+            <button type="submit" className="small" disabled={!picked || shared.fetching}>
               Share
             </button>
           </form>

@@ -24,6 +24,7 @@ import { ErrorMessage } from '../components/ErrorMessage';
 import { DocumentsPanel } from '../components/DocumentsPanel';
 import { TaskBoard } from '../components/TaskBoard';
 import { TaskTools } from '../components/TaskTools';
+import { UserPicker, type PickedUser } from '../components/UserPicker';
 import type { Role, TaskStatus } from '../domain/workflow';
 import { statusText } from './ProjectsPage';
 
@@ -285,15 +286,19 @@ function PostUpdateForm({ projectId }: { projectId: string }) {
 
 function Members(props: { project: ProjectDetail; canManage: boolean; onChanged: () => void }) {
   const { project, canManage } = props;
-  const [userId, setUserId] = useState('');
+  const [picked, setPicked] = useState<PickedUser | null>(null);
+  // A new key empties the picker once the person is added.
+  const [pickerKey, setPickerKey] = useState(0);
   const [added, add] = useMutation(AddMemberMutation);
   const [removed, remove] = useMutation(RemoveMemberMutation);
 
   async function onAdd(event: FormEvent) {
     event.preventDefault();
-    const res = await add({ input: { projectId: project.id, userId: userId.trim() } });
+    if (!picked) return;
+    const res = await add({ input: { projectId: project.id, userId: picked.id } });
     if (res.data) {
-      setUserId('');
+      setPicked(null);
+      setPickerKey((key) => key + 1);
       props.onChanged();
     }
   }
@@ -325,11 +330,14 @@ function Members(props: { project: ProjectDetail; canManage: boolean; onChanged:
       <ErrorMessage error={removed.error} context="Could not remove the member" />
       {canManage ? (
         <form onSubmit={onAdd} aria-label="Add a member" className="inline">
-          <label>
-            User id
-            <input required value={userId} onChange={(e) => setUserId(e.target.value)} />
-          </label>
-          <button type="submit" disabled={added.fetching}>
+          <UserPicker
+            key={pickerKey}
+            label="Person"
+            selected={picked}
+            onSelect={setPicked}
+            exclude={[project.manager.id, ...project.members.map((m) => m.id)]}
+          />
+          <button type="submit" disabled={!picked || added.fetching}>
             Add member
           </button>
           <ErrorMessage error={added.error} context="Could not add the member" />

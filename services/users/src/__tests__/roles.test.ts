@@ -225,7 +225,8 @@ describe('role matrix (each users operation, called on the subgraph directly)', 
 
   it.each([
     ['anonymous', null, signInFirst],
-    ['CLIENT', 'CLIENT', { ...allowed, setUserRole: 'FORBIDDEN' }],
+    // A CLIENT sees only the people they share a project with: the target shares none.
+    ['CLIENT', 'CLIENT', { ...allowed, user: 'NOT_FOUND', setUserRole: 'FORBIDDEN' }],
     ['MEMBER', 'MEMBER', { ...allowed, setUserRole: 'FORBIDDEN' }],
     ['MANAGER', 'MANAGER', { ...allowed, setUserRole: 'FORBIDDEN' }],
     ['ADMIN', 'ADMIN', allowed],

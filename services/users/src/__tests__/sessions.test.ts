@@ -291,7 +291,8 @@ describe('deleteAccount', () => {
       { id: session.user.id },
       bearer(witness.accessToken),
     );
-    expect(lookup.body).toEqual({ data: { user: null } });
+    expect(lookup.body.data).toEqual({ user: null });
+    expect(codeOf(lookup.body)).toBe('NOT_FOUND');
   });
 
   it('is refused for the last admin, with CONFLICT', async () => {

@@ -114,7 +114,12 @@ export type Query = {
    * UNAUTHENTICATED for a token that does not verify. Internal: clients cannot select it.
    */
   sessionStanding: SessionStanding;
+  /** A user the caller may see (NOT_FOUND otherwise, as for one that does not exist). */
   user: Maybe<User>;
+  /**
+   * The users the caller may see: everyone for ADMIN, MANAGER and MEMBER; for a CLIENT the people
+   * who share a project with them (its manager and members) and themselves.
+   */
   users: UserConnection;
 };
 

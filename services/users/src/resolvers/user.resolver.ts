@@ -8,7 +8,7 @@ import {
 } from '@psa/shared';
 import type { Types } from 'mongoose';
 import type { Resolvers } from '../generated/resolvers-types';
-import { assertMayChangeRoles, maySeeEmail } from '../users.policy';
+import { assertMayChangeRoles, maySeeEmail, readableUser, visibleUsers } from '../users.policy';
 
 /** The caller's session id as stored; a token whose `sid` is no session id is not one of ours. */
 function callerSessionId(caller: Identity): Types.ObjectId {
@@ -24,15 +24,15 @@ export const userResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     me: (_parent, _args, ctx) => ctx.loaders.user.load(requireIdentity(ctx.caller).userId),
-    user: (_parent, { id }, ctx) => {
-      requireIdentity(ctx.caller);
-      return ctx.loaders.user.load(id);
+    user: async (_parent, { id }, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      return readableUser(caller, await ctx.loaders.user.load(id), ctx.access);
     },
     sessionStanding: async (_parent, { accessToken }, ctx) =>
       STANDINGS[await ctx.sessionStanding(accessToken)],
-    users: (_parent, { first, after, filter }, ctx) => {
-      requireIdentity(ctx.caller);
-      return ctx.domain.listUsers(filter, { first, after });
+    users: async (_parent, { first, after, filter }, ctx) => {
+      const caller = requireIdentity(ctx.caller);
+      return ctx.domain.listUsers(filter, { first, after }, await visibleUsers(caller, ctx.access));
     },
   },
   Mutation: {
