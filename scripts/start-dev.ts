@@ -22,6 +22,7 @@ import {
   type Stoppable,
 } from '@psa/shared';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
+import { loadNotificationsConfig, startNotificationsService } from '@psa/notifications-service';
 import { loadTimeConfig, startTimeService } from '@psa/time-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
 import { ensureConsoleBuilt, WEB_DIST } from './console-build';
@@ -111,6 +112,11 @@ async function startStack(): Promise<Stoppable> {
         events,
       }),
       startTimeService(loadTimeConfig(env), logger.child({ service: 'time' }), { events }),
+      startNotificationsService(
+        loadNotificationsConfig(env),
+        logger.child({ service: 'notifications' }),
+        { events, pubsub },
+      ),
     ]);
     stoppables.push(...services);
     const gateway = await startGateway(
@@ -120,6 +126,7 @@ async function startStack(): Promise<Stoppable> {
         TASKS_URL: services[1].url,
         DOCUMENTS_URL: services[2].url,
         TIME_URL: services[3].url,
+        NOTIFICATIONS_URL: services[4].url,
         ...env,
       }),
       logger.child({ service: 'gateway' }),
@@ -133,7 +140,7 @@ async function startStack(): Promise<Stoppable> {
         'PSA Graph is up.',
         `  GraphQL API     ${gateway.url}`,
         ...(consoleReady ? [`  Web console     ${gateway.url.replace(/\/graphql$/, '/')}`] : []),
-        `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}, time ${services[3].url}`,
+        `  Subgraphs       users ${users.url}, projects ${services[0].url}, tasks ${services[1].url}, documents ${services[2].url}, time ${services[3].url}, notifications ${services[4].url}`,
         `  MongoDB         ${env.MONGO_URL}${mongo ? `  (embedded engine, data in ${path.relative(ROOT, DATA_DIR) || '.'}/mongo)` : ''}`,
         `  Admin login     ${env.ADMIN_USERNAME} / ${env.ADMIN_PASSWORD === DEV_DEFAULTS.ADMIN_PASSWORD ? `"${env.ADMIN_PASSWORD}"` : '(ADMIN_PASSWORD)'}`,
         '  Stop with Ctrl-C. `npm run reset` wipes .data/.',

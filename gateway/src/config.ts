@@ -66,6 +66,7 @@ const schema = z.object({
   TASKS_URL: envVar.httpUrl().default('http://127.0.0.1:4003/graphql'),
   DOCUMENTS_URL: envVar.httpUrl().default('http://127.0.0.1:4004/graphql'),
   TIME_URL: envVar.httpUrl().default('http://127.0.0.1:4005/graphql'),
+  NOTIFICATIONS_URL: envVar.httpUrl().default('http://127.0.0.1:4006/graphql'),
   /** Browser origins allowed to call the API, comma-separated. */
   CORS_ORIGINS: envVar.list().default([]),
   /** Schema introspection; default on outside production. */

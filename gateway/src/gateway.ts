@@ -87,6 +87,7 @@ export async function startGateway(
     tasks: config.TASKS_URL,
     documents: config.DOCUMENTS_URL,
     time: config.TIME_URL,
+    notifications: config.NOTIFICATIONS_URL,
   };
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
   const agent = subgraphAgent(config.SUBGRAPH_TIMEOUT_MS);

@@ -10,6 +10,7 @@ export const SUBGRAPHS = [
   { name: 'tasks', port: 4003 },
   { name: 'documents', port: 4004 },
   { name: 'time', port: 4005 },
+  { name: 'notifications', port: 4006 },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]['name'];

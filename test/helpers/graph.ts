@@ -11,8 +11,9 @@ import {
   silentLogger,
   type SigningKey,
 } from '@psa/shared';
-import { graphqlRequest, type GraphQLResponse } from '@psa/shared/testing';
+import { graphqlRequest, type GraphQLResponse, type SubgraphName } from '@psa/shared/testing';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
+import { loadNotificationsConfig, startNotificationsService } from '@psa/notifications-service';
 import { loadTimeConfig, startTimeService } from '@psa/time-service';
 import { loadUsersConfig, startUsersService } from '@psa/users-service';
 
@@ -27,9 +28,9 @@ export const ADMIN = {
 
 export interface Graph {
   gatewayUrl: string;
-  subgraphUrls: { users: string; projects: string; tasks: string; documents: string; time: string };
+  subgraphUrls: Record<SubgraphName, string>;
   /** The database each subgraph uses in MONGO_URL. */
-  databases: { users: string; projects: string; tasks: string; documents: string; time: string };
+  databases: Record<SubgraphName, string>;
   signingKey: SigningKey;
   /** The environment the gateway was configured from (subgraph URLs included). */
   gatewayEnv: NodeJS.ProcessEnv;
@@ -86,7 +87,7 @@ async function gatewayConnected(gateway: Gateway): Promise<void> {
 }
 
 /**
- * Boots the real graph for a test file: the four subgraphs and the gateway on free ports, each
+ * Boots the real graph for a test file: the six subgraphs and the gateway on free ports, each
  * subgraph on its own fresh databases in the test MongoDB (MONGO_URL from global setup), with a
  * throwaway signing key and the admin seeded.
  */
@@ -105,12 +106,16 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     TASKS_PORT: '0',
     DOCUMENTS_PORT: '0',
     TIME_PORT: '0',
+    NOTIFICATIONS_PORT: '0',
     GATEWAY_PORT: '0',
     USERS_DB: `psa_users_${suffix}`,
     PROJECTS_DB: `psa_projects_${suffix}`,
     TASKS_DB: `psa_tasks_${suffix}`,
     DOCUMENTS_DB: `psa_documents_${suffix}`,
     TIME_DB: `psa_time_${suffix}`,
+    NOTIFICATIONS_DB: `psa_notifications_${suffix}`,
+    // Reminders are looked for every second: a test waits for one without idling.
+    REMINDER_POLL_MS: '1000',
     ADMIN_USERNAME: ADMIN.username,
     ADMIN_EMAIL: ADMIN.email,
     ADMIN_PASSWORD: ADMIN.password,
@@ -136,6 +141,8 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     started.push(documents);
     const time = await startTimeService(loadTimeConfig(env), logger);
     started.push(time);
+    const notifications = await startNotificationsService(loadNotificationsConfig(env), logger);
+    started.push(notifications);
     const gatewayEnv: NodeJS.ProcessEnv = {
       ...env,
       ...gatewayTestEnv(),
@@ -144,6 +151,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       TASKS_URL: tasks.url,
       DOCUMENTS_URL: documents.url,
       TIME_URL: time.url,
+      NOTIFICATIONS_URL: notifications.url,
       ...options.gatewayEnv,
     };
     const gateway = await startGateway(loadGatewayConfig(gatewayEnv), logger);
@@ -155,6 +163,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
       tasks.whenReady(),
       documents.whenReady(),
       time.whenReady(),
+      notifications.whenReady(),
     ]);
     return {
       gatewayUrl: gateway.url,
@@ -164,6 +173,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         tasks: tasks.url,
         documents: documents.url,
         time: time.url,
+        notifications: notifications.url,
       },
       databases: {
         users: env.USERS_DB ?? '',
@@ -171,6 +181,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         tasks: env.TASKS_DB ?? '',
         documents: env.DOCUMENTS_DB ?? '',
         time: env.TIME_DB ?? '',
+        notifications: env.NOTIFICATIONS_DB ?? '',
       },
       signingKey: env.JWT_PRIVATE_KEY
         ? signingKeyFromPem(env.JWT_PRIVATE_KEY)

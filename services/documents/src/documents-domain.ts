@@ -1,4 +1,6 @@
 import {
+  announce,
+  documentShared,
   BadUserInputError,
   callerObjectId,
   createOnce,
@@ -12,6 +14,7 @@ import {
   type Connection,
   type ConnectionArgs,
   type Identity,
+  type Outbox,
   allOf,
   emptyConnection,
   literalSearch,
@@ -96,6 +99,8 @@ export class DocumentsDomain {
     private readonly accessLogs: AccessLogModel,
     private readonly access: ProjectAccess,
     private readonly rules: DocumentsRules,
+    /** Announces shares to other services (`document.shared`). */
+    private readonly outbox: Outbox,
   ) {}
 
   /**
@@ -227,6 +232,13 @@ export class DocumentsDomain {
     }
     const updated = await this.updated(id, { $addToSet: { sharedWithIds: userId } });
     await this.record(caller, [id], 'SHARE');
+    await announce(this.outbox, documentShared, {
+      documentId: id.toHexString(),
+      projectId: updated.projectId?.toHexString() ?? null,
+      title: updated.title,
+      userId: userId.toHexString(),
+      actorId: callerObjectId(caller).toHexString(),
+    });
     return updated;
   }
 

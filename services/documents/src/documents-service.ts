@@ -2,8 +2,12 @@ import path from 'node:path';
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
 import {
+  announceRelay,
+  ANNOUNCE_TOPIC,
   createByIdLoader,
   createEventBus,
+  Outbox,
+  outboxModel,
   createVerifierKeySet,
   payloadOf,
   projectAccessChanged,
@@ -42,6 +46,7 @@ export function startDocumentsService(
   logger: Logger,
   deps: DocumentsServiceDeps = {},
 ): Promise<SubgraphService> {
+  const events = createEventBus(config, logger, 'documents', deps.events);
   return startSubgraphService<DocumentsContext>({
     name: 'documents',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -50,18 +55,30 @@ export function startDocumentsService(
     port: config.DOCUMENTS_PORT,
     dbName: config.DOCUMENTS_DB,
     keySet: createVerifierKeySet(config, logger),
-    events: createEventBus(config, logger, 'documents', deps.events),
+    events,
     logger,
-    setup: (connection) => {
+    setup: (connection, metrics) => {
       const documents = documentModel(connection);
       const accessLogs = accessLogModel(connection);
       const accessRecords = projectAccessModel(connection);
       const access = new ProjectAccess(accessRecords);
-      const domain = new DocumentsDomain(documents, accessLogs, access, {
-        allowHttpUrls: config.NODE_ENV !== 'production',
-      });
+      const outboxEntries = outboxModel(connection);
+      const outbox = new Outbox(
+        outboxEntries,
+        events,
+        { [ANNOUNCE_TOPIC]: announceRelay },
+        { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS, published: metrics.eventsPublished },
+      );
+      const domain = new DocumentsDomain(
+        documents,
+        accessLogs,
+        access,
+        { allowHttpUrls: config.NODE_ENV !== 'production' },
+        outbox,
+      );
       return {
-        models: [documents, accessLogs, accessRecords],
+        models: [documents, accessLogs, accessRecords, outboxEntries],
+        outbox,
         consumers: {
           [STREAMS.projects]: async (event) => {
             const snapshot = payloadOf(projectAccessChanged, event, logger);

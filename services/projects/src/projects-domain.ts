@@ -1,4 +1,7 @@
 import {
+  announce,
+  memberAdded,
+  statusUpdatePosted,
   BadUserInputError,
   callerObjectId,
   createOnce,
@@ -227,6 +230,19 @@ export class ProjectsDomain {
       throw error;
     }
     await this.realtime.publish(created);
+    await this.announcePosted(project, created);
+  }
+
+  /** Tells other services (`status-update.posted`) that `update` was posted on `project`. */
+  private announcePosted(project: ProjectRecord, update: StatusUpdateRecord): Promise<void> {
+    return announce(this.outbox, statusUpdatePosted, {
+      statusUpdateId: update._id.toHexString(),
+      projectId: project._id.toHexString(),
+      projectName: project.name,
+      message: update.message,
+      automatic: update.automatic,
+      actorId: update.authorId.toHexString(),
+    });
   }
 
   /**
@@ -384,9 +400,16 @@ export class ProjectsDomain {
     const userId = requiredId(input.userId, 'input.userId');
     const project = await this.manageableProject(caller, id);
     if (isOnProject(project, userId)) return project;
-    return this.changingAccess(id, () =>
+    const updated = await this.changingAccess(id, () =>
       this.updated(id, { $addToSet: { memberIds: userId }, $inc: { accessVersion: 1 } }),
     );
+    await announce(this.outbox, memberAdded, {
+      projectId: id.toHexString(),
+      projectName: updated.name,
+      userId: userId.toHexString(),
+      actorId: callerObjectId(caller).toHexString(),
+    });
+    return updated;
   }
 
   /** Removes a member (manager or admin). Removing a non-member changes nothing. */
@@ -419,7 +442,7 @@ export class ProjectsDomain {
         ? null
         : oneOf(input.status, PROJECT_STATUSES, 'input.status');
     const authorId = callerObjectId(caller);
-    await this.manageableProject(caller, projectId);
+    const project = await this.manageableProject(caller, projectId);
     // No transactions (a standalone MongoDB has none): record the update first, then change the
     // project, and take the update back if that fails, so neither is left without the other.
     const key = creationKey(caller, idempotencyKey);
@@ -446,6 +469,7 @@ export class ProjectsDomain {
     }
     // Only now is the update there for good (and the project's status with it).
     await this.realtime.publish(update);
+    await this.announcePosted(project, update);
     return update;
   }
 

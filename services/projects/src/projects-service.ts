@@ -1,5 +1,7 @@
 import path from 'node:path';
 import {
+  announceRelay,
+  ANNOUNCE_TOPIC,
   allTasksDone,
   budgetThreshold,
   projectTimeApproved,
@@ -69,6 +71,7 @@ export function startProjectsService(
       // The domain and the outbox need each other: the relay reads the project's current state.
       const relays: Record<string, OutboxRelay> = {
         [ACCESS_TOPIC]: (data) => domain.announceAccess(data),
+        [ANNOUNCE_TOPIC]: announceRelay,
       };
       const outbox = new Outbox(outboxEntries, events, relays, {
         logger,

@@ -1,6 +1,8 @@
 import type DataLoader from 'dataloader';
 import {
   allOf,
+  announce,
+  taskChanged,
   updatedOrNotFound,
   BadUserInputError,
   callerObjectId,
@@ -23,6 +25,7 @@ import {
   type Outbox,
   type ProjectAccess,
   type ProjectAccessRecord,
+  type TaskChanged,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import { PROJECT_COMPLETION } from './project-completion';
@@ -195,6 +198,7 @@ export class TasksDomain {
     await this.reopened(projectId);
     const task = await this.withCurrentAssignee(record);
     await this.stores.changes.record('CREATED', task);
+    await this.announce(caller, 'created', task, null);
     return task;
   }
 
@@ -248,6 +252,7 @@ export class TasksDomain {
     if (Object.keys(changes).length === 0) return task;
     const updated = await this.updated({ _id: id }, { $set: changes });
     await this.stores.changes.record('UPDATED', updated);
+    await this.announce(caller, 'updated', updated, updated.assigneeId);
     return updated;
   }
 
@@ -267,6 +272,7 @@ export class TasksDomain {
       await this.updated({ _id: id }, { $set: { assigneeId } }),
     );
     await this.stores.changes.record('UPDATED', updated);
+    await this.announce(caller, 'assigned', updated, task.assigneeId);
     return updated;
   }
 
@@ -336,6 +342,7 @@ export class TasksDomain {
       }
       if (from === 'DONE') await this.reopened(task.projectId);
       await this.stores.changes.record('UPDATED', updated);
+      await this.announce(caller, 'status_changed', updated, updated.assigneeId);
       return updated;
     } finally {
       // The relay computes from the current state: delivering after a failed write announces nothing.
@@ -351,7 +358,30 @@ export class TasksDomain {
     const deleted = await this.stores.tasks.findOneAndDelete({ _id: id }).lean<TaskRecord>().exec();
     if (!deleted) throw new NotFoundError('Task not found');
     await this.stores.changes.record('DELETED', deleted);
+    await this.announce(caller, 'deleted', deleted, deleted.assigneeId);
     return true;
+  }
+
+  /** Tells other services (`task.changed`) how `task` stands after `caller`'s `change`. */
+  private announce(
+    caller: Identity,
+    change: TaskChanged['change'],
+    task: TaskRecord,
+    previousAssigneeId: Types.ObjectId | null,
+  ): Promise<void> {
+    return announce(this.stores.outbox, taskChanged, {
+      taskId: task._id.toHexString(),
+      projectId: task.projectId.toHexString(),
+      title: task.title,
+      status: task.status,
+      assigneeId: task.assigneeId?.toHexString() ?? null,
+      previousAssigneeId: previousAssigneeId?.toHexString() ?? null,
+      dueDate: task.dueDate?.toISOString() ?? null,
+      change,
+      // A deleted task's last update is older than its deletion: the deletion must win.
+      version: change === 'deleted' ? Date.now() : task.updatedAt.getTime(),
+      actorId: callerObjectId(caller).toHexString(),
+    });
   }
 
   /**

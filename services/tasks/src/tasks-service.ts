@@ -4,6 +4,8 @@ import {
   createEventBus,
   createPubSub,
   createVerifierKeySet,
+  announceRelay,
+  ANNOUNCE_TOPIC,
   Outbox,
   outboxModel,
   ProjectAccess,
@@ -72,7 +74,10 @@ export function startTasksService(
       const outbox = new Outbox(
         outboxEntries,
         events,
-        { [PROJECT_COMPLETION]: projectCompletionRelay(tasks, progress) },
+        {
+          [PROJECT_COMPLETION]: projectCompletionRelay(tasks, progress),
+          [ANNOUNCE_TOPIC]: announceRelay,
+        },
         { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS, published: metrics.eventsPublished },
       );
       const taskEvents = taskEventModel(connection);

@@ -1,5 +1,9 @@
 import type DataLoader from 'dataloader';
 import {
+  announce,
+  timesheetApproved,
+  timesheetRejected,
+  timesheetSubmitted,
   allOf,
   BadUserInputError,
   callerObjectId,
@@ -589,6 +593,7 @@ export class TimeDomain {
       .lean<TimesheetRecord>()
       .exec();
     if (!submitted) throw new ConflictError('The week is submitted or approved already');
+    await this.announceSheet(timesheetSubmitted, submitted, caller);
     return submitted;
   }
 
@@ -1188,7 +1193,28 @@ export class TimeDomain {
         `Only a SUBMITTED timesheet can be decided (this one is ${sheet.status})`,
       );
     }
+    await this.announceSheet(
+      status === 'APPROVED' ? timesheetApproved : timesheetRejected,
+      decided,
+      caller,
+    );
     return decided;
+  }
+
+  /** Tells other services that `caller` submitted or decided `sheet`. */
+  private announceSheet(
+    kind: typeof timesheetSubmitted | typeof timesheetApproved | typeof timesheetRejected,
+    sheet: TimesheetRecord,
+    caller: Identity,
+  ): Promise<void> {
+    return announce(this.stores.outbox, kind, {
+      timesheetId: sheet._id.toHexString(),
+      projectId: sheet.projectId.toHexString(),
+      userId: sheet.userId.toHexString(),
+      weekStart: sheet.weekStart,
+      reason: sheet.rejectionReason ?? '',
+      actorId: callerObjectId(caller).toHexString(),
+    });
   }
 
   /** The filter's conditions on the entries themselves (validated; BAD_USER_INPUT naming them). */

@@ -1,5 +1,7 @@
 import path from 'node:path';
 import {
+  announceRelay,
+  ANNOUNCE_TOPIC,
   createEventBus,
   createVerifierKeySet,
   Outbox,
@@ -91,7 +93,11 @@ export function startTimeService(
       const outbox = new Outbox(
         outboxEntries,
         events,
-        { [BUDGET_CHECK]: budgetCheckRelay(ledgers, rates), [TIME_APPROVED]: timeApprovedRelay },
+        {
+          [BUDGET_CHECK]: budgetCheckRelay(ledgers, rates),
+          [TIME_APPROVED]: timeApprovedRelay,
+          [ANNOUNCE_TOPIC]: announceRelay,
+        },
         { logger, ackTimeoutMs: config.EVENT_ACK_TIMEOUT_MS, published: metrics.eventsPublished },
       );
       const stores: TimeStores = {

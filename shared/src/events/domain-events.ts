@@ -21,6 +21,7 @@ export const STREAMS = {
   tasks: 'tasks',
   users: 'users',
   time: 'time',
+  documents: 'documents',
 } as const;
 
 /** Consumer groups: the services, each processing every event of a stream once. */
@@ -30,6 +31,7 @@ export const GROUPS = {
   tasks: 'tasks',
   documents: 'documents',
   time: 'time',
+  notifications: 'notifications',
 } as const;
 
 const objectIdHex = z.string().regex(/^[0-9a-f]{24}$/);
@@ -108,6 +110,107 @@ export const userDeleted = {
   schema: z.object({ userId: objectIdHex }),
 } as const;
 export type UserDeleted = z.infer<typeof userDeleted.schema>;
+
+/**
+ * `task.changed` (stream `tasks`): a task as it is after a change (`change` says which), or its
+ * last state when deleted. `version` is its `updatedAt` in ms, so a consumer keeps the newest
+ * state whatever the delivery order; `previousAssigneeId` tells an assignment from an update.
+ */
+export const taskChanged = {
+  type: 'task.changed',
+  stream: STREAMS.tasks,
+  schema: z.object({
+    taskId: objectIdHex,
+    projectId: objectIdHex,
+    title: z.string(),
+    status: z.enum(['TODO', 'IN_PROGRESS', 'BLOCKED', 'DONE']),
+    assigneeId: objectIdHex.nullable(),
+    previousAssigneeId: objectIdHex.nullable(),
+    /** ISO-8601, or null when the task has no due date. */
+    dueDate: z.string().datetime().nullable(),
+    change: z.enum(['created', 'updated', 'assigned', 'status_changed', 'deleted']),
+    version: z.number().int().nonnegative(),
+    /** The user whose change this is. */
+    actorId: objectIdHex,
+  }),
+} as const;
+export type TaskChanged = z.infer<typeof taskChanged.schema>;
+
+/** `project.member-added` (stream `projects`): `userId` joined the project (after its access event). */
+export const memberAdded = {
+  type: 'project.member-added',
+  stream: STREAMS.projects,
+  schema: z.object({
+    projectId: objectIdHex,
+    projectName: z.string(),
+    userId: objectIdHex,
+    actorId: objectIdHex,
+  }),
+} as const;
+export type MemberAdded = z.infer<typeof memberAdded.schema>;
+
+/** `status-update.posted` (stream `projects`): a status update was posted, by hand or automatically. */
+export const statusUpdatePosted = {
+  type: 'status-update.posted',
+  stream: STREAMS.projects,
+  schema: z.object({
+    statusUpdateId: objectIdHex,
+    projectId: objectIdHex,
+    projectName: z.string(),
+    message: z.string(),
+    automatic: z.boolean(),
+    /** The author (for an automatic update, the user whose action triggered it). */
+    actorId: objectIdHex,
+  }),
+} as const;
+export type StatusUpdatePosted = z.infer<typeof statusUpdatePosted.schema>;
+
+const timesheetDecision = z.object({
+  timesheetId: objectIdHex,
+  projectId: objectIdHex,
+  /** Whose week it is. */
+  userId: objectIdHex,
+  /** The Monday of the week, YYYY-MM-DD. */
+  weekStart: z.string(),
+  /** Empty but for a rejection. */
+  reason: z.string(),
+  actorId: objectIdHex,
+});
+
+/** `timesheet.submitted` (stream `time`): a week was submitted for approval. */
+export const timesheetSubmitted = {
+  type: 'timesheet.submitted',
+  stream: STREAMS.time,
+  schema: timesheetDecision,
+} as const;
+/** `timesheet.approved` (stream `time`). */
+export const timesheetApproved = {
+  type: 'timesheet.approved',
+  stream: STREAMS.time,
+  schema: timesheetDecision,
+} as const;
+/** `timesheet.rejected` (stream `time`), with the reason. */
+export const timesheetRejected = {
+  type: 'timesheet.rejected',
+  stream: STREAMS.time,
+  schema: timesheetDecision,
+} as const;
+export type TimesheetEvent = z.infer<typeof timesheetDecision>;
+
+/** `document.shared` (stream `documents`): a document was shared with `userId`. */
+export const documentShared = {
+  type: 'document.shared',
+  stream: STREAMS.documents,
+  schema: z.object({
+    documentId: objectIdHex,
+    /** The document's project, when it belongs to one. */
+    projectId: objectIdHex.nullable(),
+    title: z.string(),
+    userId: objectIdHex,
+    actorId: objectIdHex,
+  }),
+} as const;
+export type DocumentShared = z.infer<typeof documentShared.schema>;
 
 interface EventKind<T> {
   type: string;

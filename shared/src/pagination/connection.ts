@@ -70,8 +70,8 @@ export function pageSize(first: number | null | undefined): number {
 }
 
 /**
- * One page of `model` matching `filter`, in the stable order (createdAt, then _id), starting
- * after the `after` cursor. Stable under concurrent inserts: a page boundary is a position in that
+ * One page of `model` matching `filter`, in the stable order (createdAt, then _id; reversed when
+ * `newestFirst`), starting after the `after` cursor. Stable under concurrent inserts: a page boundary is a position in that
  * order, not an offset. Serve it with an index on the filter's fields followed by
  * `{createdAt: 1, _id: 1}`.
  */
@@ -79,8 +79,10 @@ export async function paginate<T extends Paged>(
   model: Model<T>,
   filter: QueryFilter<T>,
   args: ConnectionArgs,
+  newestFirst = false,
 ): Promise<Connection<T>> {
   const first = pageSize(args.first);
+  const beyond = newestFirst ? '$lt' : '$gt';
   let pageFilter = filter;
   if (args.after) {
     const { createdAt, id } = decodeCursor(args.after);
@@ -90,8 +92,8 @@ export async function paginate<T extends Paged>(
         filter,
         {
           $or: [
-            { createdAt: trusted({ $gt: createdAt }) },
-            { createdAt, _id: trusted({ $gt: id }) },
+            { createdAt: trusted({ [beyond]: createdAt }) },
+            { createdAt, _id: trusted({ [beyond]: id }) },
           ],
         },
       ],
@@ -102,7 +104,7 @@ export async function paginate<T extends Paged>(
       ? []
       : ((await model
           .find(pageFilter)
-          .sort({ createdAt: 1, _id: 1 })
+          .sort(newestFirst ? { createdAt: -1, _id: -1 } : { createdAt: 1, _id: 1 })
           .limit(first + 1)
           .lean({ virtuals: false })
           .exec()) as unknown as T[]);

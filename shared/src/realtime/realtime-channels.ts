@@ -7,11 +7,23 @@ import { InProcessPubSub, RedisPubSub, type PubSub } from '../redis/pubsub';
  * subscriber. Delivery is at most once (Redis pub/sub): what is published while Redis is away is
  * not delivered.
  */
-export type RealtimeKind = 'status' | 'tasks';
+export type RealtimeKind = 'status' | 'tasks' | 'notifications';
 
 /** The channel of a project's status updates or task changes (`<prefix>project:<id>:<kind>`). */
 export const realtimeChannel = (prefix: string, projectId: string, kind: RealtimeKind): string =>
   `${prefix}project:${projectId.toLowerCase()}:${kind}`;
+
+/**
+ * The channel of one user's notifications (`<prefix>user:<id>:notifications`): what is published
+ * there is for that user alone, so the gateway subscribes a caller to their own channel only.
+ */
+export const userRealtimeChannel = (prefix: string, userId: string): string =>
+  `${prefix}user:${userId.toLowerCase()}:notifications`;
+
+/** On a user's channel: a notification for them; `notification(id)` reads it. */
+export interface NotificationReceivedMessage {
+  eventId: string;
+}
 
 /** On `status` channels: a status update was posted. */
 export interface StatusUpdatedMessage {
@@ -32,7 +44,7 @@ export async function publishRealtime(
   pubsub: PubSub,
   logger: Logger,
   channel: string,
-  message: StatusUpdatedMessage | TaskChangedMessage,
+  message: StatusUpdatedMessage | TaskChangedMessage | NotificationReceivedMessage,
   context: Record<string, unknown>,
 ): Promise<void> {
   try {

@@ -10,7 +10,7 @@ import { silentLogger, type Logger } from '../logging/logger';
 import { bearer, mintAccessToken, randomId, type Cleanup } from './test-kit';
 
 /** The subgraphs {@link startServiceUnderTest} knows the variable names of. */
-export type SubgraphName = 'users' | 'projects' | 'tasks' | 'documents' | 'time';
+export type SubgraphName = 'users' | 'projects' | 'tasks' | 'documents' | 'time' | 'notifications';
 
 /** What a service's configuration must carry for tests to mint tokens it accepts. */
 export interface TokenConfig {

@@ -1,0 +1,7 @@
+import type { SubgraphContextBase } from '@psa/shared';
+import type { NotificationsDomain } from './notifications-domain';
+
+/** Per-request context of the notifications subgraph. */
+export interface NotificationsContext extends SubgraphContextBase {
+  domain: NotificationsDomain;
+}
