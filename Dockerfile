@@ -1,5 +1,5 @@
 # One image per process: docker build --build-arg SERVICE=users -t psa-users .
-# SERVICE is one of users, projects, tasks, documents, time, gateway (the default).
+# SERVICE is one of users, projects, tasks, documents, time, notifications, gateway (the default).
 # Classic builder and BuildKit alike (docker-compose 1.29 uses the classic one).
 ARG SERVICE=gateway
 
@@ -15,6 +15,7 @@ COPY services/projects/package.json services/projects/
 COPY services/tasks/package.json services/tasks/
 COPY services/documents/package.json services/documents/
 COPY services/time/package.json services/time/
+COPY services/notifications/package.json services/notifications/
 COPY gateway/package.json gateway/
 COPY test/package.json test/
 COPY web/package.json web/
@@ -32,9 +33,9 @@ RUN npm run build
 ARG SERVICE
 RUN set -eu; \
     case "$SERVICE" in \
-      users|projects|tasks|documents|time) dir="services/$SERVICE"; data="src/schema.graphql" ;; \
+      users|projects|tasks|documents|time|notifications) dir="services/$SERVICE"; data="src/schema.graphql" ;; \
       gateway) dir="gateway"; data="supergraph.graphql" ;; \
-      *) echo "SERVICE must be users, projects, tasks, documents, time or gateway (got '$SERVICE')" >&2; exit 1 ;; \
+      *) echo "SERVICE must be users, projects, tasks, documents, time, notifications or gateway (got '$SERVICE')" >&2; exit 1 ;; \
     esac; \
     mkdir -p "/out/shared" "/out/$dir/$(dirname "$data")"; \
     cp package.json package-lock.json .npmrc /out/; \
@@ -77,6 +78,11 @@ FROM node:22.23.5-bookworm-slim AS service-time
 WORKDIR /app/services/time
 ENV TIME_PORT=4005
 EXPOSE 4005
+
+FROM node:22.23.5-bookworm-slim AS service-notifications
+WORKDIR /app/services/notifications
+ENV NOTIFICATIONS_PORT=4006
+EXPOSE 4006
 
 FROM node:22.23.5-bookworm-slim AS service-gateway
 WORKDIR /app/gateway

@@ -8,6 +8,7 @@ import { loadDocumentsConfig } from '@psa/documents-service';
 import { loadGatewayConfig } from '@psa/gateway';
 import { loadProjectsConfig } from '@psa/projects-service';
 import { loadTasksConfig } from '@psa/tasks-service';
+import { loadNotificationsConfig } from '@psa/notifications-service';
 import { loadTimeConfig } from '@psa/time-service';
 import { loadUsersConfig } from '@psa/users-service';
 
@@ -46,9 +47,10 @@ const APPS: Record<string, { load: Loader; portVar: string }> = {
   tasks: { load: loadTasksConfig, portVar: 'TASKS_PORT' },
   documents: { load: loadDocumentsConfig, portVar: 'DOCUMENTS_PORT' },
   time: { load: loadTimeConfig, portVar: 'TIME_PORT' },
+  notifications: { load: loadNotificationsConfig, portVar: 'NOTIFICATIONS_PORT' },
   gateway: { load: loadGatewayConfig, portVar: 'GATEWAY_PORT' },
 };
-const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time'];
+const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time', 'notifications'];
 
 const composeText = readFileSync(COMPOSE_FILE, 'utf8');
 const compose = parse(composeText, { merge: true }) as ComposeFile;
@@ -172,6 +174,7 @@ describe('docker-compose.yml', () => {
       tasks: ['mongo', 'redis'],
       documents: ['mongo', 'redis'],
       time: ['mongo', 'redis'],
+      notifications: ['mongo', 'redis'],
       gateway: ['redis', ...SUBGRAPHS],
     };
     for (const [name, expected] of Object.entries(dependencies)) {
@@ -197,6 +200,7 @@ describe('docker-compose.yml', () => {
       tasks: 4003,
       documents: 4004,
       time: 4005,
+      notifications: 4006,
       gateway: 4000,
     });
     for (const [name, { portVar }] of Object.entries(APPS)) {
@@ -208,7 +212,7 @@ describe('docker-compose.yml', () => {
         `http://${subgraph}:${ports[subgraph]}/graphql`,
       );
     }
-    for (const name of ['projects', 'tasks', 'documents', 'time', 'gateway']) {
+    for (const name of ['projects', 'tasks', 'documents', 'time', 'notifications', 'gateway']) {
       expect(serviceOf(name).environment?.JWKS_URL).toBe(
         `http://users:${ports.users}/.well-known/jwks.json`,
       );

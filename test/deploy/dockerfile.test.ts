@@ -7,7 +7,15 @@ import path from 'node:path';
  */
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const SERVICES = ['users', 'projects', 'tasks', 'documents', 'time', 'gateway'] as const;
+const SERVICES = [
+  'users',
+  'projects',
+  'tasks',
+  'documents',
+  'time',
+  'notifications',
+  'gateway',
+] as const;
 
 interface Instruction {
   keyword: string;

@@ -15,6 +15,7 @@ import { loadDocumentsConfig } from '@psa/documents-service';
 import { loadGatewayConfig } from '@psa/gateway';
 import { loadProjectsConfig } from '@psa/projects-service';
 import { loadTasksConfig } from '@psa/tasks-service';
+import { loadNotificationsConfig } from '@psa/notifications-service';
 import { loadTimeConfig } from '@psa/time-service';
 import { loadUsersConfig } from '@psa/users-service';
 import {
@@ -104,6 +105,10 @@ const SERVICES = {
   tasks: { load: loadTasksConfig, port: loadTasksConfig({}).TASKS_PORT },
   documents: { load: loadDocumentsConfig, port: loadDocumentsConfig({}).DOCUMENTS_PORT },
   time: { load: loadTimeConfig, port: loadTimeConfig({}).TIME_PORT },
+  notifications: {
+    load: loadNotificationsConfig,
+    port: loadNotificationsConfig({}).NOTIFICATIONS_PORT,
+  },
   gateway: { load: loadGatewayConfig, port: loadGatewayConfig({}).GATEWAY_PORT },
 } satisfies Record<string, { load: (env: Env) => object; port: number }>;
 type ServiceName = keyof typeof SERVICES;

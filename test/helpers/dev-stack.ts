@@ -25,6 +25,8 @@ export function startDevStack(
       PROJECTS_PORT: '0',
       TASKS_PORT: '0',
       DOCUMENTS_PORT: '0',
+      TIME_PORT: '0',
+      NOTIFICATIONS_PORT: '0',
       LOG_LEVEL: 'silent',
       ...env,
     },
