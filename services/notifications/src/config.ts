@@ -14,6 +14,28 @@ const schema = z.object({
   REMINDER_POLL_MS: envVar.positiveInt(10_000),
   /** How long before its due date an open task's assignee is told it is due soon, hours. */
   TASK_DUE_SOON_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  /**
+   * Hosts (names or addresses, comma-separated) webhooks may reach although they are private,
+   * loopback or link-local: in production nothing else of the kind is reached.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((hosts) =>
+      hosts
+        .split(',')
+        .map((host) =>
+          host
+            .trim()
+            .toLowerCase()
+            .replace(/^\[|\]$/g, ''),
+        )
+        .filter(Boolean),
+    ),
+  /** The first retry of a failed webhook delivery waits this long (then 2x, 4x...), ms. */
+  WEBHOOK_RETRY_DELAY_MS: envVar.positiveInt(5_000),
+  /** How often due webhook deliveries and retries are looked for, ms. */
+  WEBHOOK_POLL_MS: envVar.positiveInt(1_000),
 });
 
 export type NotificationsConfig = z.infer<typeof schema>;

@@ -19,8 +19,12 @@ import { notificationModel } from './models/notification.model';
 import { taskScheduleModel } from './models/task-schedule.model';
 import { notificationEventHandlers } from './notification-events';
 import { NotificationsDomain } from './notifications-domain';
-import { Reminders } from './reminders';
+import { databaseUrl, Reminders } from './reminders';
 import { notificationResolvers } from './resolvers/notification.resolver';
+import { webhookResolvers } from './resolvers/webhook.resolver';
+import { webhookDeliveryModel, webhookModel } from './models/webhook.model';
+import { WebhooksDomain } from './webhooks.domain';
+import { bothHandlers, webhookEventHandlers } from './webhooks.events';
 
 export { loadNotificationsConfig, type NotificationsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
@@ -47,10 +51,16 @@ export function startNotificationsService(
   const events = createEventBus(config, logger, 'notifications', deps.events);
   const pubsub = createPubSub(config, logger, 'notifications', deps.pubsub);
   let reminders: Reminders | null = null;
+  let deliveries: WebhooksDomain | null = null;
   return startSubgraphService<NotificationsContext>({
     name: 'notifications',
     serviceRoot: path.resolve(__dirname, '..'),
-    resolvers: notificationResolvers,
+    resolvers: {
+      ...notificationResolvers,
+      ...webhookResolvers,
+      Query: { ...notificationResolvers.Query, ...webhookResolvers.Query },
+      Mutation: { ...notificationResolvers.Mutation, ...webhookResolvers.Mutation },
+    },
     config,
     port: config.NOTIFICATIONS_PORT,
     dbName: config.NOTIFICATIONS_DB,
@@ -85,18 +95,40 @@ export function startNotificationsService(
         domain,
         logger,
       });
+      const hooks = webhookModel(connection);
+      const hookDeliveries = webhookDeliveryModel(connection);
+      const webhooks = new WebhooksDomain({
+        webhooks: hooks,
+        deliveries: hookDeliveries,
+        policy: {
+          production: config.NODE_ENV === 'production',
+          allowedHosts: new Set(config.WEBHOOK_ALLOWED_HOSTS),
+        },
+        jobsDatabaseUrl: databaseUrl(config.MONGO_URL, config.NOTIFICATIONS_DB),
+        pollMs: config.WEBHOOK_POLL_MS,
+        retryDelayMs: config.WEBHOOK_RETRY_DELAY_MS,
+        logger,
+      });
       return {
-        models: [notifications, schedule, accessRecords],
-        consumers: notificationEventHandlers({
-          domain,
-          access,
-          schedule,
-          reminders: scheduler,
-          logger,
-        }),
+        models: [notifications, schedule, accessRecords, hooks, hookDeliveries],
+        consumers: bothHandlers(
+          notificationEventHandlers({
+            domain,
+            access,
+            schedule,
+            reminders: scheduler,
+            logger,
+          }),
+          webhookEventHandlers(
+            (eventId, outgoing, occurredAt) => webhooks.enqueue(eventId, outgoing, occurredAt),
+            logger,
+          ),
+        ),
         initialize: async () => {
           await scheduler.start();
           reminders = scheduler;
+          await webhooks.start();
+          deliveries = webhooks;
         },
         readiness: (): Record<string, boolean> =>
           config.REDIS_URL ? { realtime: pubsub.isReady() } : {},
@@ -104,9 +136,10 @@ export function startNotificationsService(
         degradedWithout: ['realtime'],
         dispose: async () => {
           await reminders?.stop();
+          await deliveries?.stop();
           if (pubsub !== deps.pubsub) await pubsub.close();
         },
-        context: (base) => ({ ...base, domain }),
+        context: (base) => ({ ...base, domain, webhooks }),
       };
     },
   });

@@ -23,12 +23,16 @@
  * | read User.notifications, unreadNotificationCount| the user and admins                   |
  * | read notification(id), receive it live          | its recipient and admins              |
  * | markNotificationsRead                           | the caller, on their own              |
+ * | webhooks, createWebhook, deleteWebhook           | admins                                |
  *
  * A notification about a project is shown only while its recipient is on the project (its
  * manager or a member) and the project exists: removed from it, they no longer see it.
  */
 import {
   ForbiddenError,
+  hasRole,
+  requireIdentity,
+  type Caller,
   isOnProject,
   toObjectId,
   type Identity,
@@ -89,3 +93,10 @@ export const callerId = (caller: Identity): Types.ObjectId => {
   if (!id) throw new ForbiddenError('The token names no user');
   return id;
 };
+
+/** The caller when they may manage webhooks (admins); FORBIDDEN otherwise, UNAUTHENTICATED unsigned. */
+export function mayManageWebhooks(caller: Caller): Identity {
+  const identity = requireIdentity(caller);
+  if (!hasRole(identity.role, 'ADMIN')) throw new ForbiddenError('Only admins manage webhooks');
+  return identity;
+}

@@ -4,6 +4,7 @@ import { useMutation, useQuery } from 'urql';
 import type { AdminUser } from '../api/operations';
 import { SetUserRoleMutation, UsersQuery } from '../api/operations';
 import { ErrorMessage } from '../components/ErrorMessage';
+import { WebhooksPanel } from '../components/WebhooksPanel';
 import type { Role } from '../domain/workflow';
 import { ROLES } from '../domain/workflow';
 
@@ -65,6 +66,7 @@ export function AdminPage() {
           </button>
         ) : null}
       </div>
+      <WebhooksPanel />
     </main>
   );
 }
