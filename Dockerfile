@@ -73,6 +73,10 @@ FROM node:22.23.5-bookworm-slim AS service-documents
 WORKDIR /app/services/documents
 ENV DOCUMENTS_PORT=4004
 EXPOSE 4004
+# The local file store (uploads) when no S3 store is configured: a volume is mounted here, and
+# a named volume takes the directory's owner, so the process (user node) can write to it.
+ENV FILES_DIR=/data/files
+RUN mkdir -p /data/files && chown node:node /data/files
 
 FROM node:22.23.5-bookworm-slim AS service-time
 WORKDIR /app/services/time

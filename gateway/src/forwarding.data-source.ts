@@ -27,6 +27,12 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
     headers.set('x-request-id', context.requestId);
     // Subgraphs store it with what they create, scoped to the caller, so a retry writes once.
     if (context.idempotencyKey) headers.set(IDEMPOTENCY_KEY_HEADER, context.idempotencyKey);
+    // The documents service makes its file links absolute on the origin the client used.
+    if (context.origin) {
+      const origin = new URL(context.origin);
+      headers.set('x-forwarded-proto', origin.protocol.slice(0, -1));
+      headers.set('x-forwarded-host', origin.host);
+    }
   }
 
   /**

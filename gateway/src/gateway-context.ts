@@ -13,4 +13,6 @@ export interface GatewayContext extends RequestContextBase {
   identity: Identity | null;
   /** The request's `Idempotency-Key` once the idempotency plugin let it run (forwarded). */
   idempotencyKey?: string;
+  /** Where the client reached the gateway (e.g. `https://psa.example.com`), for absolute file links. */
+  origin?: string;
 }

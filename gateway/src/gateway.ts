@@ -26,6 +26,7 @@ import { clientAddress } from './client-address';
 import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
 import { CredentialRateLimits } from './credential-rate-limits';
+import { FILES_PREFIX, filesProxy, publicOrigin } from './files/files-proxy';
 import { ForwardingDataSource } from './forwarding.data-source';
 import type { GatewayContext } from './gateway-context';
 import { idempotencyPlugin } from './idempotency/idempotency.plugin';
@@ -228,7 +229,15 @@ export async function startGateway(
       routes: {
         '/metrics': metrics.route(),
       },
-      prefixRoutes: { [REST_PREFIX]: restApi() },
+      prefixRoutes: {
+        [REST_PREFIX]: restApi(),
+        [FILES_PREFIX]: filesProxy({
+          documentsUrl: urls.documents,
+          apollo,
+          trustProxyHops: config.TRUST_PROXY_HOPS,
+          logger,
+        }),
+      },
       readiness: () => ({
         supergraph: loaded,
         revocations: revocations.isReady(),
@@ -244,6 +253,7 @@ export async function startGateway(
           typeof headers.authorization === 'string' ? headers.authorization : undefined,
         clientAddress: clientAddress(ip, headers['x-forwarded-for'], config.TRUST_PROXY_HOPS),
         identity: null,
+        origin: publicOrigin(headers, config.TRUST_PROXY_HOPS) ?? undefined,
       }),
     });
     subscriptions = startSubscriptionServer({

@@ -230,8 +230,13 @@ describe('docker-compose.yml', () => {
   it('gives the signing key to the users service only, as a secret file', () => {
     expect(compose.secrets?.jwt_private_key?.file).toBe('./secrets/jwt-private.pem');
     const holders = Object.entries(compose.services).filter(([, s]) => s.secrets?.length);
-    expect(holders.map(([name]) => name)).toEqual(['users']);
+    expect(holders.map(([name]) => name)).toEqual(['users', 'documents']);
     expect(serviceOf('users').secrets).toEqual(['jwt_private_key']);
+    // The documents service signs file links with a key of its own, also a secret file.
+    expect(serviceOf('documents').secrets).toEqual(['files_signing_secret']);
+    expect(serviceOf('documents').environment?.FILES_SIGNING_SECRET_FILE).toBe(
+      '/run/secrets/files_signing_secret',
+    );
     expect(serviceOf('users').environment?.JWT_PRIVATE_KEY_FILE).toBe(
       '/run/secrets/jwt_private_key',
     );

@@ -138,6 +138,7 @@ const SECRET_VALUES: Env = {
   ADMIN_USERNAME: 'admin',
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'a-long-enough-test-password',
+  FILES_SIGNING_SECRET: 'a stand-in file signing secret of 32+ characters',
 };
 
 const rendered = Object.fromEntries(

@@ -93,6 +93,7 @@ async function gatewayConnected(gateway: Gateway): Promise<void> {
  */
 export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
   const keysDir = mkdtempSync(path.join(os.tmpdir(), 'psa-keys-'));
+  const filesDir = mkdtempSync(path.join(os.tmpdir(), 'psa-files-'));
   const suffix = randomBytes(4).toString('hex');
   const env: NodeJS.ProcessEnv = {
     NODE_ENV: 'test',
@@ -122,6 +123,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     CORS_ORIGINS: CONSOLE_ORIGIN,
     // Test files share one Redis: each graph's services exchange events on streams of their own.
     EVENT_STREAM_PREFIX: `psa:test:${suffix}:events:`,
+    FILES_DIR: filesDir,
     ...options.env,
   };
   const logger = silentLogger();
@@ -129,6 +131,7 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
   const stop = async (): Promise<void> => {
     for (const service of started.reverse()) await service.stop();
     rmSync(keysDir, { recursive: true, force: true });
+    rmSync(filesDir, { recursive: true, force: true });
   };
   try {
     const users = await startUsersService(loadUsersConfig(env), logger);

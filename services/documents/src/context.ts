@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import type { ProjectAccessRecord, SubgraphContextBase } from '@psa/shared';
 import type { DocumentRecord } from './models/document.model';
 import type { DocumentsDomain } from './documents-domain';
+import type { DocumentFiles } from './files/document-files';
 
 /** Per-request context of the documents subgraph. */
 export interface DocumentsContext extends SubgraphContextBase {
@@ -16,4 +17,7 @@ export interface DocumentsContext extends SubgraphContextBase {
     view: DataLoader<string, true>;
   };
   domain: DocumentsDomain;
+  files: DocumentFiles;
+  /** The origin absolute file links are made on: FILES_PUBLIC_URL, else the request's. */
+  origin: string;
 }

@@ -26,11 +26,13 @@ import {
 import { trusted, type QueryFilter, type Types } from 'mongoose';
 import type { AccessAction, AccessLogModel, AccessLogRecord } from './models/access-log.model';
 import type { DocumentModel, DocumentRecord } from './models/document.model';
+import type { FileStore } from './files/file-store';
 import {
   assertMayAddDocument,
   assertMayChangeDocument,
   assertMayReadAccessLog,
   listableDocuments,
+  listedDocuments,
   ownedOrSharedWith,
   projectDocumentsVisibleTo,
   readableDocument,
@@ -101,6 +103,7 @@ export class DocumentsDomain {
     private readonly rules: DocumentsRules,
     /** Announces shares to other services (`document.shared`). */
     private readonly outbox: Outbox,
+    private readonly store: FileStore,
   ) {}
 
   /**
@@ -139,12 +142,19 @@ export class DocumentsDomain {
 
   /**
    * Keeps a `project.access-changed` snapshot in the read model (an older or redelivered one
-   * changes nothing) and, when the project as it now stands is deleted, deletes its documents.
-   * Their access logs stay, as {@link deleteDocument} leaves them. Safe to run again.
+   * changes nothing) and, when the project as it now stands is deleted, deletes its documents
+   * and then their files. Their access logs stay, as {@link deleteDocument} leaves them. Safe to
+   * run again.
    */
   async applyProjectAccess(snapshot: ProjectAccessSnapshot): Promise<void> {
     const current = await this.access.apply(snapshot);
-    if (current.deleted) await this.documents.deleteMany({ projectId: current._id }).exec();
+    if (!current.deleted) return;
+    const doomed = await this.documents
+      .find({ projectId: current._id }, { files: 1, upload: 1 })
+      .lean<DocumentRecord[]>()
+      .exec();
+    await this.documents.deleteMany({ projectId: current._id }).exec();
+    await this.store.delete(doomed.flatMap(fileKeysOf));
   }
 
   /**
@@ -162,7 +172,7 @@ export class DocumentsDomain {
     }
     const search = literalSearch(filter?.search);
     if (search) conditions.push({ title: trusted(search) });
-    conditions.unshift(await this.visibleTo(caller));
+    conditions.unshift(await this.visibleTo(caller), listedDocuments);
     return paginate(this.documents, allOf(conditions), args);
   }
 
@@ -179,7 +189,7 @@ export class DocumentsDomain {
     if (!user) return emptyConnection(args);
     return paginate(
       this.documents,
-      allOf([ownedOrSharedWith(user), await this.visibleTo(caller)]),
+      allOf([ownedOrSharedWith(user), await this.visibleTo(caller), listedDocuments]),
       args,
     );
   }
@@ -198,7 +208,11 @@ export class DocumentsDomain {
     const project = toObjectId(projectId);
     if (!project) return emptyConnection(args);
     const visible = projectDocumentsVisibleTo(caller, project, access);
-    return paginate(this.documents, allOf([{ projectId: project }, visible]), args);
+    return paginate(
+      this.documents,
+      allOf([{ projectId: project }, visible, listedDocuments]),
+      args,
+    );
   }
 
   /** Changes a document's title or file URL (owner or admin); records an UPDATE when it changed. */
@@ -216,6 +230,12 @@ export class DocumentsDomain {
       changes.fileUrl = checkFileUrl(input.fileUrl, this.rules.allowHttpUrls);
     }
     const document = await this.changeableDocument(caller, id);
+    if (changes.fileUrl !== undefined && document.fileUrl === undefined) {
+      throw new BadUserInputError(
+        "An uploaded document's file changes with a new upload (createDocumentUpload)",
+        'input.fileUrl',
+      );
+    }
     if (Object.keys(changes).length === 0) return document;
     const updated = await this.updated(id, { $set: changes });
     await this.record(caller, [id], 'UPDATE');
@@ -253,13 +273,20 @@ export class DocumentsDomain {
     return updated;
   }
 
-  /** Deletes a document (owner or admin). Its access log stays, ending with the DELETE entry. */
+  /**
+   * Deletes a document (owner or admin), then its files. Its access log stays, ending with the
+   * DELETE entry.
+   */
   async deleteDocument(caller: Identity, rawId: string): Promise<boolean> {
     const id = requiredId(rawId, 'id');
     await this.changeableDocument(caller, id);
-    const { deletedCount } = await this.documents.deleteOne({ _id: id }).exec();
-    if (deletedCount === 0) throw new NotFoundError('Document not found');
+    const deleted = await this.documents
+      .findOneAndDelete({ _id: id })
+      .lean<DocumentRecord>()
+      .exec();
+    if (!deleted) throw new NotFoundError('Document not found');
     await this.record(caller, [id], 'DELETE');
+    await this.store.delete(fileKeysOf(deleted));
     return true;
   }
 
@@ -274,9 +301,13 @@ export class DocumentsDomain {
   }
 
   /** Appends one `action` entry by `caller` per document, in one insert. */
-  async record(caller: Identity, documentIds: Types.ObjectId[], action: AccessAction) {
+  record(caller: Identity, documentIds: Types.ObjectId[], action: AccessAction): Promise<void> {
+    return this.recordFor(callerObjectId(caller), documentIds, action);
+  }
+
+  /** Appends one `action` entry by user `userId` per document (a signed link's holder). */
+  async recordFor(userId: Types.ObjectId, documentIds: Types.ObjectId[], action: AccessAction) {
     if (documentIds.length === 0) return;
-    const userId = callerObjectId(caller);
     await this.accessLogs.insertMany(
       documentIds.map((documentId) => ({ documentId, userId, action })),
     );
@@ -293,12 +324,12 @@ export class DocumentsDomain {
   }
 
   /** The policy's {@link assertMayAddDocument}, with the project's access record. */
-  private async checkCanAddTo(caller: Identity, projectId: Types.ObjectId): Promise<void> {
+  async checkCanAddTo(caller: Identity, projectId: Types.ObjectId): Promise<void> {
     assertMayAddDocument(caller, await this.access.find(projectId));
   }
 
   /** The document, when `caller` may change it: NOT_FOUND when they may not read it, else FORBIDDEN. */
-  private async changeableDocument(caller: Identity, id: Types.ObjectId): Promise<DocumentRecord> {
+  async changeableDocument(caller: Identity, id: Types.ObjectId): Promise<DocumentRecord> {
     const stored = await this.documents.findById(id).lean<DocumentRecord>().exec();
     const access = stored?.projectId ? await this.access.find(stored.projectId) : null;
     const document = readableDocument(caller, stored, access);
@@ -310,4 +341,12 @@ export class DocumentsDomain {
   private updated(id: Types.ObjectId, update: Record<string, unknown>): Promise<DocumentRecord> {
     return updatedOrNotFound(this.documents, { _id: id }, update, 'Document not found');
   }
+}
+
+/** Every key in the file store that holds bytes of `document` (its versions and a pending upload). */
+export function fileKeysOf(document: Pick<DocumentRecord, 'files' | 'upload'>): string[] {
+  return [
+    ...(document.files ?? []).map((file) => file.key),
+    ...(document.upload ? [document.upload.key] : []),
+  ];
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import DataLoader from 'dataloader';
 import { Types } from 'mongoose';
@@ -26,14 +27,23 @@ import { accessLogModel } from './models/access-log.model';
 import { documentModel } from './models/document.model';
 import { DocumentsDomain } from './documents-domain';
 import { documentResolvers } from './resolvers/document.resolver';
+import { DocumentFiles } from './files/document-files';
+import type { FileStore } from './files/file-store';
+import { fileRoutes } from './files/file-routes';
+import { FILES_PREFIX, LocalFileStore } from './files/local-file-store';
+import { UrlSigner } from './files/url-signer';
 
 export { loadDocumentsConfig, type DocumentsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
+export { UrlSigner, type FileClaims } from './files/url-signer';
+export type { FileStore } from './files/file-store';
 
 /** What the documents service can be given instead of building it from configuration. */
 export interface DocumentsServiceDeps {
   /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
   events?: EventBus;
+  /** Where uploaded files' bytes go. Default: the local disk at FILES_DIR. */
+  fileStore?: FileStore;
 }
 
 /**
@@ -47,6 +57,14 @@ export function startDocumentsService(
   deps: DocumentsServiceDeps = {},
 ): Promise<SubgraphService> {
   const events = createEventBus(config, logger, 'documents', deps.events);
+  // Development and tests sign with a key of their own: links live minutes, one process serves them.
+  const signer = new UrlSigner(
+    config.FILES_SIGNING_SECRET
+      ? Buffer.from(config.FILES_SIGNING_SECRET, 'utf8')
+      : randomBytes(32),
+  );
+  const store = deps.fileStore ?? new LocalFileStore(path.resolve(config.FILES_DIR), signer);
+  let purge: NodeJS.Timeout | undefined;
   return startSubgraphService<DocumentsContext>({
     name: 'documents',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -75,10 +93,34 @@ export function startDocumentsService(
         access,
         { allowHttpUrls: config.NODE_ENV !== 'production' },
         outbox,
+        store,
       );
+      const files = new DocumentFiles(
+        documents,
+        store,
+        domain,
+        access,
+        { maxUploadBytes: config.MAX_UPLOAD_BYTES },
+        logger,
+      );
+      const sweep = () =>
+        files
+          .purgeStaleUploads()
+          .catch((error: unknown) => logger.warn({ err: error }, 'purging stale uploads failed'));
       return {
         models: [documents, accessLogs, accessRecords, outboxEntries],
         outbox,
+        // Every replica sweeps: purging is idempotent, and a sweep is one indexed query.
+        initialize: async () => {
+          await sweep();
+          purge = setInterval(() => void sweep(), config.UPLOAD_PURGE_INTERVAL_MS).unref();
+        },
+        dispose: async () => clearInterval(purge),
+        ...(store.servesOwnUrls
+          ? {
+              prefixRoutes: { [FILES_PREFIX]: fileRoutes({ store, signer, hooks: files, logger }) },
+            }
+          : {}),
         consumers: {
           [STREAMS.projects]: async (event) => {
             const snapshot = payloadOf(projectAccessChanged, event, logger);
@@ -101,6 +143,8 @@ export function startDocumentsService(
             }),
           },
           domain,
+          files,
+          origin: config.FILES_PUBLIC_URL ?? base.origin ?? '',
         }),
       };
     },

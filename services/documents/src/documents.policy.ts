@@ -10,7 +10,10 @@
  * |                                                         | shared with, and for a project's    |
  * |                                                         | document whoever reads the project  |
  * | add a document to a project                             | the project's readers but CLIENTs   |
- * | change, share, unshare, delete it; read its access log  | its owner and admins                |
+ * | change, share, unshare, delete it; read its access log; | its owner and admins                |
+ * | upload a new version of its file                        |                                     |
+ * | read a document whose first upload is not completed     | its owner only (no list shows it)   |
+ * | download its file (a signed link, 5 minutes)            | whoever reads it                    |
  *
  * A document the caller may not read is NOT_FOUND (never revealing that it exists); one they read
  * but may not change is FORBIDDEN.
@@ -37,6 +40,7 @@ export function canReadDocument(
   access: ProjectAccessRecord | null,
 ): boolean {
   const userId = caller.userId.toLowerCase();
+  if (document.pending) return document.ownerId.toHexString() === userId;
   return (
     readsEveryDocument(caller) ||
     document.ownerId.toHexString() === userId ||
@@ -94,6 +98,9 @@ export function assertMayAddDocument(caller: Identity, access: ProjectAccessReco
     throw new ForbiddenError('Clients are read-only: they cannot add documents to a project');
   }
 }
+
+/** What lists show: not documents whose first upload is not completed. */
+export const listedDocuments: QueryFilter<DocumentRecord> = { pending: trusted({ $ne: true }) };
 
 /** Documents `userId` owns or that are shared with them. */
 export const ownedOrSharedWith = (userId: Types.ObjectId): QueryFilter<DocumentRecord> => ({

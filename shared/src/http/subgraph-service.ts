@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import type { Connection } from 'mongoose';
 import { consumerName } from '../events/domain-events';
 import type { EventBus, EventHandler } from '../events/event-bus';
@@ -24,6 +25,18 @@ function idempotencyKeyFrom(header: string | string[] | undefined): string | nul
   return /^[\x21-\x7e]+$/.test(header) ? header : null;
 }
 
+/**
+ * The origin the client reached the graph at: as the gateway forwards it (`x-forwarded-proto`,
+ * `x-forwarded-host`; subgraphs are private, so only the gateway sends them), else the request's
+ * own `Host` (a client calling the subgraph directly, in its tests).
+ */
+function originFrom(headers: IncomingHttpHeaders): string | null {
+  const proto = headers['x-forwarded-proto'];
+  const host = headers['x-forwarded-host'] ?? headers.host;
+  if (typeof host !== 'string' || !/^[A-Za-z0-9.:[\]-]+$/.test(host)) return null;
+  return `${proto === 'https' ? 'https' : 'http'}://${host}`;
+}
+
 /** A running subgraph service. */
 export interface SubgraphService {
   readonly url: string;
@@ -41,6 +54,8 @@ export interface SubgraphContextBase extends RequestContextBase {
    * it scoped to the caller ({@link creationKey}) so a retried request writes once.
    */
   idempotencyKey: string | null;
+  /** Where the client reached the graph (e.g. `https://psa.example.com`), for absolute links; null when unknown. */
+  origin: string | null;
 }
 
 /** What a service builds on its database connection. */
@@ -61,6 +76,8 @@ export interface ServiceParts<TContext extends SubgraphContextBase> {
   consumers?: Record<string, EventHandler>;
   /** Delivers what writes left undelivered, in the background, once ready. */
   outbox?: Outbox;
+  /** Plain HTTP routes for every path under a prefix (e.g. `/files/`), served beside `/graphql`. */
+  prefixRoutes?: Record<string, Route>;
 }
 
 export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
@@ -162,6 +179,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       // Without Redis, events wait in the outbox and are published when it is back.
       degradedWithout: ['events', ...(parts.degradedWithout ?? [])],
       routes: { ...options.routes, '/metrics': metrics.route() },
+      prefixRoutes: parts.prefixRoutes,
       userIdOf: (context) => context.caller.identity?.userId ?? null,
       plugins: [
         tokenGuardPlugin<TContext>(options.publicRootFields ?? []),
@@ -173,6 +191,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
           logger: requestLogger,
           caller: await callerFrom(headers, options.keySet, tokenSettings),
           idempotencyKey: idempotencyKeyFrom(headers[IDEMPOTENCY_KEY_HEADER]),
+          origin: originFrom(headers),
         }),
     });
     return {

@@ -94,6 +94,15 @@ describe('configuration', () => {
     expect(() => loadDocumentsConfig({ NODE_ENV: 'production' })).toThrow(ConfigError);
     expect(() => loadDocumentsConfig({ NODE_ENV: 'production' })).toThrow(/JWT_PUBLIC_KEYS/);
   });
+
+  it('requires a file signing secret of 32 characters or more in production', () => {
+    expect(() => loadDocumentsConfig({ NODE_ENV: 'production' })).toThrow(
+      /FILES_SIGNING_SECRET: required in production/,
+    );
+    expect(() => loadDocumentsConfig({ FILES_SIGNING_SECRET: 'short' })).toThrow(
+      /FILES_SIGNING_SECRET: must be at least 32 characters/,
+    );
+  });
 });
 
 describe('createDocument', () => {
@@ -199,6 +208,7 @@ describe('in production', () => {
     const { service: production } = await startDocuments({
       NODE_ENV: 'production',
       JWT_PUBLIC_KEYS: publicKeyPem(signingKey),
+      FILES_SIGNING_SECRET: 'a production file signing secret, 32+ chars',
     });
     productionUrl = production.url;
   });

@@ -1,10 +1,11 @@
-import { createRequire } from 'node:module';
 import type * as FileType from 'file-type' with { 'resolution-mode': 'import' };
 
 // file-type is ESM-only and this package is CommonJS. Node 20.19+ and 22.12+ (the engines every
-// package declares) load an ES module with require(); a require made by createRequire is Node's
-// own, also under jest, whose module registry cannot load ES modules.
-const { fileTypeFromBuffer } = createRequire(__filename)('file-type') as typeof FileType;
+// package declares) load an ES module with require(). The require is Node's own, from
+// process.getBuiltinModule: jest hands code its own `require` and `module`, whose registry cannot
+// load ES modules.
+const nodeModule = process.getBuiltinModule('node:module');
+const { fileTypeFromBuffer } = nodeModule.createRequire(__filename)('file-type') as typeof FileType;
 
 /** How many first bytes of an upload are sniffed (enough for file-type to tell the OOXML formats apart). */
 export const SNIFF_BYTES = 64 * 1024;

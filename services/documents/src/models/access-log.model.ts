@@ -1,7 +1,7 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import type { Connection as Page, Edge } from '@psa/shared';
 
-export const ACCESS_ACTIONS = ['VIEW', 'UPDATE', 'SHARE', 'DELETE'] as const;
+export const ACCESS_ACTIONS = ['VIEW', 'UPDATE', 'SHARE', 'DELETE', 'DOWNLOAD'] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
 
 /**

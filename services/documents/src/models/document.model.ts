@@ -1,6 +1,35 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
 import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
+/** One stored version of an uploaded file (the bytes are in the file store under `key`). */
+export interface FileVersionRecord {
+  version: number;
+  key: string;
+  name: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  uploadedById: Types.ObjectId;
+  uploadedAt: Date;
+}
+
+/** An upload handed out and not completed yet: what completion will check. */
+export interface PendingUploadRecord {
+  key: string;
+  name: string;
+  contentType: string;
+  size: number;
+  /**
+   * Declared by the client (lower-case hex); '' when it was not (nested optional fields confuse
+   * mongoose's filter types).
+   */
+  sha256: string;
+  /** The title to give the document on completion (a new version's rename); '' for none. */
+  title: string;
+  uploadedById: Types.ObjectId;
+  createdAt: Date;
+}
+
 /**
  * A document as stored (lean). Users and projects are referenced by id only: they live in the
  * users and projects services.
@@ -8,7 +37,17 @@ import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared
 export interface DocumentRecord {
   _id: Types.ObjectId;
   title: string;
-  fileUrl: string;
+  /** A linked document's URL; absent for an uploaded one. */
+  fileUrl?: string;
+  /**
+   * True while a first upload is not completed: no list shows it and only its owner reads it.
+   * Absent on documents from before uploads existed.
+   */
+  pending?: boolean;
+  /** The uploaded file's versions, oldest first (absent or empty: a linked document). */
+  files?: FileVersionRecord[];
+  /** The upload in progress, if any. */
+  upload?: PendingUploadRecord;
   ownerId: Types.ObjectId;
   projectId: Types.ObjectId | null;
   /** Users besides the owner who may read the document. */
@@ -19,10 +58,41 @@ export interface DocumentRecord {
   updatedAt: Date;
 }
 
+const fileVersionSchema = new Schema<FileVersionRecord>(
+  {
+    version: { type: Number, required: true },
+    key: { type: String, required: true },
+    name: { type: String, required: true },
+    contentType: { type: String, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, required: true },
+    uploadedById: { type: Schema.Types.ObjectId, required: true },
+    uploadedAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
+const pendingUploadSchema = new Schema<PendingUploadRecord>(
+  {
+    key: { type: String, required: true },
+    name: { type: String, required: true },
+    contentType: { type: String, required: true },
+    size: { type: Number, required: true },
+    sha256: { type: String, default: '' },
+    title: { type: String, default: '' },
+    uploadedById: { type: Schema.Types.ObjectId, required: true },
+    createdAt: { type: Date, required: true },
+  },
+  { _id: false },
+);
+
 const documentSchema = new Schema<DocumentRecord>(
   {
     title: { type: String, required: true },
-    fileUrl: { type: String, required: true },
+    fileUrl: { type: String },
+    pending: { type: Boolean },
+    files: { type: [fileVersionSchema], default: undefined },
+    upload: { type: pendingUploadSchema },
     ownerId: { type: Schema.Types.ObjectId, required: true },
     projectId: { type: Schema.Types.ObjectId, default: null },
     sharedWithIds: { type: [Schema.Types.ObjectId], default: [] },
@@ -45,6 +115,10 @@ documentSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
 documentSchema.index({ ownerId: 1, createdAt: 1, _id: 1 });
 // The "shared with them" branch of both (multikey: one entry per user).
 documentSchema.index({ sharedWithIds: 1, createdAt: 1, _id: 1 });
+// The upload routes find the document expecting an upload by its key; the purge finds uploads
+// left uncompleted (sparse: most documents have none).
+documentSchema.index({ 'upload.key': 1 }, { sparse: true });
+documentSchema.index({ 'upload.createdAt': 1 }, { sparse: true });
 // filter.search is a case-insensitive substring, which no index serves: it narrows what one of the
 // indexes above selects.
 
@@ -57,3 +131,12 @@ export const documentModel = (connection: Connection): DocumentModel =>
 /** Shapes the GraphQL layer resolves from (GraphQL Code Generator mappers). */
 export type DocumentConnectionRecord = Page<DocumentRecord>;
 export type DocumentEdgeRecord = Edge<DocumentRecord>;
+
+/** What createDocumentUpload answers before GraphQL shapes it. */
+export interface DocumentUploadRecord {
+  document: DocumentRecord;
+  uploadUrl: string;
+  uploadMethod: string;
+  uploadHeaders: { name: string; value: string }[];
+  expiresAt: Date;
+}

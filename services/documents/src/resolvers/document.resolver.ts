@@ -60,17 +60,31 @@ export const documentResolvers: Resolvers = {
       ctx.domain.unshareDocument(requireIdentity(ctx.caller), input),
     deleteDocument: (_parent, { id }, ctx) =>
       ctx.domain.deleteDocument(requireIdentity(ctx.caller), id),
+    createDocumentUpload: (_parent, { input }, ctx) =>
+      ctx.files.createUpload(requireIdentity(ctx.caller), input, ctx.origin),
+    completeDocumentUpload: (_parent, { input }, ctx) =>
+      ctx.files.completeUpload(requireIdentity(ctx.caller), input.documentId),
   },
   Document: {
     // The same visibility holds when another subgraph's entity points here, and it is a read.
     __resolveReference: async (reference, ctx) =>
       viewed(await loadReadableDocument(reference.id, ctx), ctx),
     id: (document) => document._id.toHexString(),
+    // An uploaded document's link stays the same across versions; the gateway redirects it.
+    fileUrl: (document, _args, ctx) =>
+      document.fileUrl ?? `${ctx.origin}/files/documents/${document._id.toHexString()}`,
+    file: (document) => document.files?.at(-1) ?? null,
+    versions: (document) => [...(document.files ?? [])].reverse(),
+    downloadUrl: (document, _args, ctx) =>
+      ctx.files.downloadUrl(requireIdentity(ctx.caller), document, ctx.origin),
     owner: (document) => userReference(document.ownerId),
     project: (document) => (document.projectId ? projectReference(document.projectId) : null),
     sharedWith: (document) => document.sharedWithIds.map(userReference),
     accessLog: (document, { first, after }, ctx) =>
       ctx.domain.accessLog(requireIdentity(ctx.caller), document, { first, after }),
+  },
+  DocumentFile: {
+    uploadedBy: (file) => userReference(file.uploadedById),
   },
   AccessLog: {
     id: (entry) => entry._id.toHexString(),
