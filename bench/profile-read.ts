@@ -4,7 +4,7 @@
  * BENCH_PROFILE_REQUESTS reads (default 3,000) over 10 connections from the load client's process,
  * stops, and prints each child's CPU per request and its self time by package / source folder.
  *
- *   tsx --conditions=source bench/profile-read.ts [deployed]
+ *   tsx --conditions=source bench/profile-read.ts [deployed] [--no-prof]
  *
  * The profiles stay in BENCH_PROF_DIR (default a temporary folder) for Chrome DevTools.
  */
@@ -78,8 +78,11 @@ const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
 async function main(): Promise<void> {
   const deployed = process.argv.includes('deployed');
+  // --no-prof: only the CPU per request, without the profiler's own cost.
+  const profiled = !process.argv.includes('--no-prof');
   const dir = process.env.BENCH_PROF_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'psa-prof-'));
-  process.env.BENCH_PROF_DIR = dir;
+  if (profiled) process.env.BENCH_PROF_DIR = dir;
+  else delete process.env.BENCH_PROF_DIR;
   const requests = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
   const query = process.env.BENCH_PROFILE_QUERY ?? FEDERATED;
   const topology = await (deployed ? startDeployed() : startNpmStart());
