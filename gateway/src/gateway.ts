@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import type { GraphQLSchema } from 'graphql';
 import {
   createErrorFormatter,
@@ -182,6 +185,8 @@ export async function startGateway(
       }),
       forgetEndedSessionsPlugin(usersStanding),
       ApolloServerPluginInlineTraceDisabled(),
+      // No @cacheControl hints anywhere: the default plugin only cost a hook per request.
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   const pubsub = createPubSub(config, logger, 'gateway', deps.pubsub);

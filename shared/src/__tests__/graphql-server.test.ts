@@ -104,7 +104,7 @@ describe('the GraphQL HTTP server', () => {
     await expect(fetch(server.url.replace('/graphql', '/healthz'))).rejects.toThrow();
   });
 
-  it('masks unexpected errors outside development, uses the caller’s request id, and limits bodies', async () => {
+  it('masks unexpected errors outside development, uses the caller’s request id, answers no-store, and limits bodies', async () => {
     const server = await start();
     try {
       const failed = await graphqlRequest(server.url, '{ fail }');
@@ -122,6 +122,8 @@ describe('the GraphQL HTTP server', () => {
       );
       expect(traced.body.data).toEqual({ requestId: 'abc-123' });
       expect(traced.headers.get('x-request-id')).toBe('abc-123');
+      // Per-caller answers: never kept by a browser or a proxy.
+      expect(traced.headers.get('cache-control')).toBe('no-store');
       const generated = await graphqlRequest(
         server.url,
         '{ requestId }',

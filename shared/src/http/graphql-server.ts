@@ -271,6 +271,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
           ip: req.socket.remoteAddress ?? '',
         }),
     });
+    // Answers carry who asked's data: no cache may keep them (what Apollo's cache-control plugin
+    // sent before it was disabled for its per-field cost; no schema declares cache hints).
+    res.setHeader('cache-control', 'no-store');
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -1,5 +1,8 @@
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginInlineTraceDisabled,
+} from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { GraphQLError, type DocumentNode } from 'graphql';
 import { ErrorCode, HTTP_STATUS } from '../errors/error-code';
@@ -67,11 +70,14 @@ export async function startSubgraph<TContext extends RequestContextBase>(
     stopOnTerminationSignals: false,
     includeStacktraceInErrorResponses: options.development,
     introspection: true,
-    // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per request.
+    // Traces are for Apollo's hosted studio, which this stack does not use; they cost time per
+    // request. Cache control (on by default) wraps every field's resolver in a hook to add up cache
+    // hints, and no schema declares one (@cacheControl): its per-field cost bought nothing.
     plugins: [
       requestLoggingPlugin<TContext>(options.userIdOf),
       refuseMissingRootTypes<TContext>(),
       ApolloServerPluginInlineTraceDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
       ...(options.plugins ?? []),
     ],
     logger: options.logger,
