@@ -1,3 +1,4 @@
+import { dirname, join } from 'node:path';
 import { DBRef } from 'bson';
 import { Context } from 'mingo/core';
 import { Query } from 'mingo/query';
@@ -96,6 +97,39 @@ export const QUERY_OPTIONS: Partial<Options> = {
     window: windowOperators,
   }),
 };
+
+/** mingo's ComputeOptions: not exported by the package, present in its CommonJS build. */
+interface ComputeOptionsClass {
+  init(options: Partial<Options>): Partial<Options>;
+}
+
+/**
+ * {@link QUERY_OPTIONS} made into mingo's own options object once. Every `new Query` and
+ * `new Aggregator` given plain options copies every operator table of their context into a new
+ * one (`Context.init`: 12% of the engine's CPU in a profile of the federated read, one copy per
+ * find); given this, they share the tables, which nothing here changes after start, and each
+ * still gets locals of its own. mingo does not export the class, so it is read from its build,
+ * with the plain options as the fallback if a mingo upgrade moves it. Never spread it into other
+ * options (only its own fields would be copied, not the context): {@link mingoOptions} does that.
+ */
+export const PREPARED_QUERY_OPTIONS: Partial<Options> = ((): Partial<Options> => {
+  try {
+    // The build `mingo/query` above resolves to (the class is checked with instanceof).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- not in mingo's exports map
+    const internal = require(join(dirname(require.resolve('mingo/core')), '_internal.js')) as {
+      ComputeOptions?: ComputeOptionsClass;
+    };
+    const prepared = internal.ComputeOptions?.init(QUERY_OPTIONS);
+    // Taken only when mingo treats it as its own (a class from another build would not be).
+    const works =
+      prepared !== undefined &&
+      new Query({ a: { $in: [1] } }, prepared).test({ a: 1 }) &&
+      !new Query({ a: { $in: [1] } }, prepared).test({ a: 2 });
+    return works ? prepared : QUERY_OPTIONS;
+  } catch {
+    return QUERY_OPTIONS;
+  }
+})();
 
 function assertSupported(filter: unknown): void {
   if (Array.isArray(filter)) {
@@ -200,7 +234,10 @@ export function compileFilter(filter: Document | undefined, options: FilterOptio
   if (Object.keys(rest).length === 0) {
     return { filter: criteria, ...collation, ...search, test: () => true };
   }
-  const query = translateQueryErrors(() => new Query(filterView(rest), mingoOptions(options)));
+  // Plain options (which mingo copies) only when this filter compares under options of its own.
+  const mingo =
+    options.collation || options.variables ? mingoOptions(options) : PREPARED_QUERY_OPTIONS;
+  const query = translateQueryErrors(() => new Query(filterView(rest), mingo));
   return {
     filter: criteria,
     ...collation,
@@ -248,11 +285,11 @@ function elementMatches(element: unknown, rest: string, condition: unknown): boo
     const inner = condition.$elemMatch as Document;
     const probe = isPlainObject(element) && !Object.keys(inner).some((k) => k.startsWith('$'));
     return probe
-      ? new Query(inner, QUERY_OPTIONS).test(element)
-      : new Query({ v: inner }, QUERY_OPTIONS).test({ v: element });
+      ? new Query(inner, PREPARED_QUERY_OPTIONS).test(element)
+      : new Query({ v: inner }, PREPARED_QUERY_OPTIONS).test({ v: element });
   }
   const path = rest === '' ? 'v' : `v.${rest}`;
   return translateQueryErrors(() =>
-    new Query({ [path]: condition }, QUERY_OPTIONS).test({ v: element }),
+    new Query({ [path]: condition }, PREPARED_QUERY_OPTIONS).test({ v: element }),
   );
 }
