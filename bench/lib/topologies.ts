@@ -1,7 +1,7 @@
 /**
  * The graph as users run it, each in processes of its own, loaded from another process:
- * - `npm start`: scripts/start-dev.ts in one child process (the embedded engine, the five
- *   subgraphs and the gateway on one event loop, no Redis: in-process bus and pub/sub), as a
+ * - `npm start`: scripts/start-dev.ts in one child process (the embedded engine, every
+ *   subgraph and the gateway on one event loop, no Redis: in-process bus and pub/sub), as a
  *   fresh clone runs it;
  * - deployed: the embedded engine, each subgraph and the gateway in a process of its own (the
  *   containers' entrypoints from source), exchanging events through Redis.
@@ -180,6 +180,7 @@ export async function startNpmStart(): Promise<Topology> {
     TASKS_PORT: await freePort(),
     DOCUMENTS_PORT: await freePort(),
     TIME_PORT: await freePort(),
+    NOTIFICATIONS_PORT: await freePort(),
     EMBEDDED_MONGO_PORT: await freePort(),
   };
   const env: NodeJS.ProcessEnv = {
@@ -209,6 +210,7 @@ export async function startNpmStart(): Promise<Topology> {
         tasks: sub(ports.TASKS_PORT),
         documents: sub(ports.DOCUMENTS_PORT),
         time: sub(ports.TIME_PORT),
+        notifications: sub(ports.NOTIFICATIONS_PORT),
       },
       pids: { 'npm start': child.pid ?? 0 },
       admin,
@@ -220,7 +222,7 @@ export async function startNpmStart(): Promise<Topology> {
   }
 }
 
-const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time'] as const;
+const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time', 'notifications'] as const;
 
 /**
  * The deployed topology: the engine, each subgraph and the gateway in processes of their own,
