@@ -37,6 +37,7 @@ const DEV_DEFAULTS: Record<string, string> = {
   HOST: '127.0.0.1',
   LOG_LEVEL: 'warn',
   JWT_KEYS_DIR: path.join(DATA_DIR, 'keys'),
+  FILES_DIR: path.join(DATA_DIR, 'files'),
   ADMIN_USERNAME: 'admin',
   ADMIN_EMAIL: 'admin@psa.local',
   ADMIN_PASSWORD: 'change me in production please',
