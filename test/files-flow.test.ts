@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { MongoClient, ObjectId } from 'mongodb';
 import { UrlSigner, type FileClaims } from '@psa/documents-service';
-import { startGraph, type Graph } from './helpers/graph';
+import { CONSOLE_ORIGIN, startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 
 const SECRET = 'a signing secret for the files tests, 32+ chars';
@@ -425,6 +425,24 @@ describe('refusals when the bytes arrive', () => {
     const chunked = await put(upload, chunks);
     expect(chunked.status).toBe(413);
     expect(keyFilesOf(upload.document.id)).toEqual([]);
+  });
+
+  it('lets the console origin upload and download across origins (CORS)', async () => {
+    const upload = await startUpload(member, { projectId, size: PDF.length });
+    const preflight = await fetch(upload.uploadUrl, {
+      method: 'OPTIONS',
+      headers: {
+        origin: CONSOLE_ORIGIN,
+        'access-control-request-method': 'PUT',
+        'access-control-request-headers': 'content-type',
+      },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get('access-control-allow-origin')).toBe(CONSOLE_ORIGIN);
+    expect(preflight.headers.get('access-control-allow-methods')).toContain('PUT');
+    const sent = await put(upload, PDF, { origin: CONSOLE_ORIGIN });
+    expect(sent.status).toBe(204);
+    expect(sent.headers.get('access-control-allow-origin')).toBe(CONSOLE_ORIGIN);
   });
 
   it('refuses a body shorter than declared and another content type', async () => {

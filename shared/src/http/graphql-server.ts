@@ -192,10 +192,14 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       res.setHeader('vary', 'Origin');
       res.setHeader(
         'access-control-allow-headers',
-        'authorization, content-type, x-request-id, apollo-require-preflight, idempotency-key',
+        'authorization, content-type, x-request-id, apollo-require-preflight, idempotency-key, range',
       );
-      res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
-      res.setHeader('access-control-expose-headers', 'x-request-id');
+      // PUT and HEAD, ranges and the download headers: the console's uploads and downloads (/files/).
+      res.setHeader('access-control-allow-methods', 'GET, HEAD, POST, PUT, OPTIONS');
+      res.setHeader(
+        'access-control-expose-headers',
+        'x-request-id, etag, content-disposition, content-range',
+      );
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
     if (req.method === 'OPTIONS') {
