@@ -2,6 +2,7 @@ import type DataLoader from 'dataloader';
 import {
   allOf,
   announce,
+  GROUPS,
   taskChanged,
   updatedOrNotFound,
   BadUserInputError,
@@ -369,19 +370,25 @@ export class TasksDomain {
     task: TaskRecord,
     previousAssigneeId: Types.ObjectId | null,
   ): Promise<void> {
-    return announce(this.stores.outbox, taskChanged, {
-      taskId: task._id.toHexString(),
-      projectId: task.projectId.toHexString(),
-      title: task.title,
-      status: task.status,
-      assigneeId: task.assigneeId?.toHexString() ?? null,
-      previousAssigneeId: previousAssigneeId?.toHexString() ?? null,
-      dueDate: task.dueDate?.toISOString() ?? null,
-      change,
-      // A deleted task's last update is older than its deletion: the deletion must win.
-      version: change === 'deleted' ? Date.now() : task.updatedAt.getTime(),
-      actorId: callerObjectId(caller).toHexString(),
-    });
+    return announce(
+      this.stores.outbox,
+      taskChanged,
+      {
+        taskId: task._id.toHexString(),
+        projectId: task.projectId.toHexString(),
+        title: task.title,
+        status: task.status,
+        assigneeId: task.assigneeId?.toHexString() ?? null,
+        previousAssigneeId: previousAssigneeId?.toHexString() ?? null,
+        dueDate: task.dueDate?.toISOString() ?? null,
+        change,
+        // A deleted task's last update is older than its deletion: the deletion must win.
+        version: change === 'deleted' ? Date.now() : task.updatedAt.getTime(),
+        actorId: callerObjectId(caller).toHexString(),
+      },
+      // Time can be logged on a task the moment it is created (the time service's read model).
+      change === 'created' ? [GROUPS.time] : [],
+    );
   }
 
   /**

@@ -1,18 +1,22 @@
 import {
   payloadOf,
+  isDuplicateKeyError,
   projectAccessChanged,
   STREAMS,
+  taskChanged,
   userDeleted,
   type EventHandler,
   type Logger,
   type ProjectAccess,
   type ProjectAccessRecord,
+  type TaskChanged,
 } from '@psa/shared';
 import { trusted, Types } from 'mongoose';
 import type { BillingRateModel } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
 import type { ProjectDayModel } from './models/project-day.model';
 import type { ProjectLedgerModel } from './models/project-ledger.model';
+import type { ProjectTaskModel } from './models/project-task.model';
 import type { TimeEntryModel } from './models/time-entry.model';
 import type { TimerModel } from './models/timer.model';
 import type { TimesheetModel, TimesheetRecord } from './models/timesheet.model';
@@ -25,6 +29,7 @@ export interface ProjectAccessHandlerDeps {
   ledgers: ProjectLedgerModel;
   dayTotals: DayTotalModel;
   projectDays: ProjectDayModel;
+  projectTasks: ProjectTaskModel;
   access: ProjectAccess;
   logger: Logger;
 }
@@ -103,8 +108,35 @@ export async function reconcileProjectTime(
 }
 
 /**
+ * Records which project a task is of, keeping the newest state whatever the delivery order. A
+ * deletion is final: no later-delivered older state brings the task back.
+ */
+async function recordTask(projectTasks: ProjectTaskModel, task: TaskChanged): Promise<void> {
+  const _id = new Types.ObjectId(task.taskId);
+  const fields = { projectId: new Types.ObjectId(task.projectId), version: task.version };
+  if (task.change === 'deleted') {
+    await projectTasks
+      .updateOne({ _id }, { $set: { ...fields, deleted: true } }, { upsert: true })
+      .exec();
+    return;
+  }
+  try {
+    await projectTasks
+      .updateOne(
+        { _id, deleted: false, version: trusted({ $lt: task.version }) },
+        { $set: { ...fields, deleted: false } },
+        { upsert: true },
+      )
+      .exec();
+  } catch (error) {
+    // A newer state (or the deletion) is recorded: the filter missed it and the upsert collided.
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
+/**
  * The time service's event consumers, by stream: project access snapshots feed the read model
- * (then the project's time is reconciled with it); a deleted user's running timer is discarded
+ * (then the project's time is reconciled with it); task changes tell which project a task is of; a deleted user's running timer is discarded
  * while their entries and timesheets stay, as billing records (ADR 0011). A handler that throws
  * leaves its event to be delivered again.
  */
@@ -115,6 +147,11 @@ export function timeEventHandlers(deps: ProjectAccessHandlerDeps): Record<string
       const snapshot = payloadOf(projectAccessChanged, event, logger);
       if (!snapshot) return;
       await reconcileProjectTime(deps, await access.apply(snapshot));
+    },
+    [STREAMS.tasks]: async (event) => {
+      const task = payloadOf(taskChanged, event, logger);
+      if (!task) return;
+      await recordTask(deps.projectTasks, task);
     },
     [STREAMS.users]: async (event) => {
       const payload = payloadOf(userDeleted, event, logger);

@@ -42,6 +42,7 @@ import {
 import type { BillingRateModel, BillingRateRecord } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
 import type { ProjectDayModel } from './models/project-day.model';
+import type { ProjectTaskModel } from './models/project-task.model';
 import type { ProjectLedgerModel, ProjectLedgerRecord } from './models/project-ledger.model';
 import type { TimeEntryModel, TimeEntryRecord } from './models/time-entry.model';
 import type { TimerModel, TimerRecord } from './models/timer.model';
@@ -181,6 +182,8 @@ export interface TimeStores {
   dayTotals: DayTotalModel;
   /** Minutes per project, user and day (the reports). */
   projectDays: ProjectDayModel;
+  /** Which project each task is of (from the tasks service's events). */
+  projectTasks: ProjectTaskModel;
   access: ProjectAccess;
   accessRecords: ProjectAccessModel;
   outbox: Outbox;
@@ -257,6 +260,7 @@ export class TimeDomain {
     const billable = input.billable ?? true;
     const note = optionalText(input.note, 'input.note', NOTE_MAX);
     await this.loggableProject(caller, projectId);
+    await this.checkTaskOf(projectId, taskId, 'input.taskId');
     checkLoggableDay(date, projectId, 'input.date');
     return this.writeEntry({
       userId: callerObjectId(caller),
@@ -285,6 +289,9 @@ export class TimeDomain {
       note:
         input.note === undefined ? entry.note : optionalText(input.note, 'input.note', NOTE_MAX),
     };
+    if (next.taskId && !next.taskId.equals(entry.taskId ?? undefined)) {
+      await this.checkTaskOf(entry.projectId, next.taskId, 'input.taskId');
+    }
     if (input.date !== undefined) {
       if (input.date === null) throw new BadUserInputError('date cannot be null', 'input.date');
       next.date = checkLoggableDay(input.date, entry.projectId, 'input.date');
@@ -449,6 +456,7 @@ export class TimeDomain {
     const note = optionalText(input.note, 'input.note', NOTE_MAX);
     const billable = input.billable ?? true;
     await this.loggableProject(caller, projectId);
+    await this.checkTaskOf(projectId, taskId, 'input.taskId');
     const userId = callerObjectId(caller);
     await this.stopExpiredTimerOf(userId);
     try {
@@ -924,6 +932,23 @@ export class TimeDomain {
     projectId: Types.ObjectId,
   ): Promise<ProjectAccessRecord> {
     return projectToLogOn(caller, await this.accessOf.load(projectId.toHexString()));
+  }
+
+  /**
+   * BAD_USER_INPUT on `field` unless `taskId` (when given) is a task of the project that has not
+   * been deleted, as the tasks service's events told. A task created a moment ago is known once
+   * its `task.changed` event arrived (milliseconds on the same machine).
+   */
+  private async checkTaskOf(
+    projectId: Types.ObjectId,
+    taskId: Types.ObjectId | null,
+    field: string,
+  ): Promise<void> {
+    if (!taskId) return;
+    const task = await this.stores.projectTasks.findById(taskId).lean().exec();
+    if (!task || task.deleted || !task.projectId.equals(projectId)) {
+      throw new BadUserInputError('taskId is not a task of this project', field);
+    }
   }
 
   /** The entry when `caller` may change it: NOT_FOUND when they may not see it, else FORBIDDEN. */

@@ -26,6 +26,7 @@ import type { TimeContext } from './context';
 import { billingRateModel } from './models/billing-rate.model';
 import { dayTotalModel } from './models/day-total.model';
 import { projectDayModel } from './models/project-day.model';
+import { projectTaskModel } from './models/project-task.model';
 import { projectLedgerModel } from './models/project-ledger.model';
 import { timeEntryModel } from './models/time-entry.model';
 import { timerModel, type TimerRecord } from './models/timer.model';
@@ -87,6 +88,7 @@ export function startTimeService(
       const ledgers = projectLedgerModel(connection);
       const dayTotals = dayTotalModel(connection);
       const projectDays = projectDayModel(connection);
+      const projectTasks = projectTaskModel(connection);
       const accessRecords = projectAccessModel(connection);
       const outboxEntries = outboxModel(connection);
       const access = new ProjectAccess(accessRecords);
@@ -108,6 +110,7 @@ export function startTimeService(
         ledgers,
         dayTotals,
         projectDays,
+        projectTasks,
         access,
         accessRecords,
         outbox,
@@ -142,6 +145,7 @@ export function startTimeService(
           ledgers,
           dayTotals,
           projectDays,
+          projectTasks,
           accessRecords,
           outboxEntries,
         ],
@@ -153,6 +157,7 @@ export function startTimeService(
           ledgers,
           dayTotals,
           projectDays,
+          projectTasks,
           access,
           logger,
         }),

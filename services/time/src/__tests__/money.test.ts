@@ -358,7 +358,7 @@ describe('utilization and Task.timeSpentMinutes', () => {
 
   it('sum the minutes of a task for those who may read its project', async () => {
     const project = await harness.newProject();
-    const taskId = randomId();
+    const taskId = await harness.publishTask(project);
     await harness.log(project, { taskId, minutes: 20 }, harness.as(project, 0));
     await harness.log(project, { taskId, minutes: 25 }, harness.as(project, 1));
     const read = (headers: Record<string, string>) =>

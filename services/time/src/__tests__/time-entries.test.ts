@@ -61,9 +61,57 @@ describe('logTime', () => {
 
   it('records a task and a non-billable entry', async () => {
     const project = await harness.newProject();
-    const taskId = randomId();
+    const taskId = await harness.publishTask(project);
     const entry = await harness.log(project, { taskId, billable: false });
     expect(entry).toMatchObject({ task: { id: taskId }, billable: false });
+  });
+
+  it('refuses a task of another project, a deleted task and one never heard of, writing nothing', async () => {
+    const project = await harness.newProject();
+    const other = await harness.newProject();
+    const tasks = {
+      ofAnotherProject: await harness.publishTask(other),
+      deleted: await harness.publishTask(project),
+      unknown: randomId(),
+    };
+    await harness.publishTask(project, { taskId: tasks.deleted, deleted: true });
+    for (const taskId of Object.values(tasks)) {
+      const body = await harness.gql(
+        LOG,
+        { input: { projectId: project.id, date: mondayOf(1), minutes: 60, taskId } },
+        harness.as(project, 0),
+      );
+      expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.taskId' });
+    }
+    expect(await entryCount(project)).toBe(0);
+    // An entry cannot be moved onto such a task either, nor a timer started on one.
+    const entry = await harness.log(project);
+    const moved = await harness.gql(
+      UPDATE,
+      { input: { id: entry.id, taskId: tasks.ofAnotherProject } },
+      harness.as(project, 0),
+    );
+    expect(errorOf(moved)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.taskId' });
+    const timer = await harness.gql(
+      `mutation ($input: StartTimerInput!) { startTimer(input: $input) { id } }`,
+      { input: { projectId: project.id, taskId: tasks.deleted } },
+      harness.as(project, 0),
+    );
+    expect(errorOf(timer)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.taskId' });
+  });
+
+  it('keeps a deleted task deleted when an older change of it arrives late', async () => {
+    const project = await harness.newProject();
+    const taskId = await harness.publishTask(project, { deleted: true });
+    // The same task's creation, delivered after its deletion (its version is not older here,
+    // which is the worse case: a deletion is final whatever the order).
+    await harness.publishTask(project, { taskId });
+    const body = await harness.gql(
+      LOG,
+      { input: { projectId: project.id, date: mondayOf(1), minutes: 60, taskId } },
+      harness.as(project, 0),
+    );
+    expect(errorOf(body)).toMatchObject({ code: 'BAD_USER_INPUT', field: 'input.taskId' });
   });
 
   it.each([
@@ -163,7 +211,10 @@ describe('logTime', () => {
 describe('updateTimeEntry and deleteTimeEntry', () => {
   it("change the owner's entry; absent fields stay, null clears the task and note", async () => {
     const project = await harness.newProject();
-    const entry = await harness.log(project, { taskId: randomId(), note: 'Draft' });
+    const entry = await harness.log(project, {
+      taskId: await harness.publishTask(project),
+      note: 'Draft',
+    });
     const { updateTimeEntry } = await harness.ok<{ updateTimeEntry: EntryView }>(
       UPDATE,
       { input: { id: entry.id, minutes: 45, taskId: null, note: null } },

@@ -1,6 +1,7 @@
 /** What the time service's test files share: a service to start, operations, helpers. */
 import {
   projectAccessChanged,
+  taskChanged,
   STREAMS,
   userDeleted,
   type DomainEvent,
@@ -149,6 +150,14 @@ export interface TimeHarness extends GraphQLClient {
   ): Promise<ProjectFixture>;
   /** A new project (id made now, as the projects service does) with a manager and two members. */
   newProject(options?: { memberIds?: string[] }): Promise<ProjectFixture>;
+  /**
+   * Announces a task of `project` as the tasks service does (`task.changed`; `deleted` for its
+   * deletion) and waits until the service handled it; the task's id.
+   */
+  publishTask(
+    project: ProjectFixture,
+    options?: { taskId?: string; deleted?: boolean },
+  ): Promise<string>;
   /** Publishes `user.deleted` and waits until the service handled it. */
   deleteUser(userId: string): Promise<void>;
   /** Headers of the project's manager (role MANAGER), or of one of its members with `role`. */
@@ -226,6 +235,24 @@ export async function startTime(
         memberIds: projectOptions.memberIds ?? [randomId(), randomId()],
         version: 0,
       }),
+    publishTask: async (project, { taskId = new Types.ObjectId().toHexString(), deleted } = {}) => {
+      const event = await events.publish(STREAMS.tasks, taskChanged.type, {
+        taskId,
+        projectId: project.id,
+        title: 'A task',
+        status: 'TODO',
+        assigneeId: null,
+        previousAssigneeId: null,
+        dueDate: null,
+        change: deleted ? 'deleted' : 'created',
+        version: Date.now(),
+        actorId: project.managerId,
+      });
+      if (!(await events.handledBy(event, ['time'], 5_000))) {
+        throw new Error('the time service did not handle a task change in time');
+      }
+      return taskId;
+    },
     deleteUser: async (userId) => {
       const event = await events.publish(STREAMS.users, userDeleted.type, { userId });
       if (!(await events.handledBy(event, ['time'], 5_000))) {
