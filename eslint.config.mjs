@@ -11,6 +11,7 @@ export default tseslint.config(
       '.data/**',
       '.scratch/**',
       'services/*/src/generated/**',
+      'test/generated/**',
     ],
   },
   js.configs.recommended,

@@ -17,6 +17,7 @@ import {
   RedisRevocationStore,
   requestLoggingPlugin,
   startGraphQLServer,
+  type IncomingRequest,
   type KeySet,
   ServiceMetrics,
   type Logger,
@@ -39,6 +40,7 @@ import { operationGuardPlugin } from './operation-guard.plugin';
 import { patchDateTimeScalar } from './patch-date-time-scalar';
 import { refuseHttpSubscriptionsPlugin } from './refuse-http-subscriptions.plugin';
 import { REST_PREFIX, restApi } from './rest/rest-api';
+import { restExecutor } from './rest/rest-executor';
 import { resultSharingFromSupergraph } from './result-sharing';
 import { forgetEndedSessionsPlugin, UsersSessionStanding } from './session-standing';
 import { inProcessExecutor } from './subscriptions/in-process-executor';
@@ -51,6 +53,7 @@ import { timedFetcher } from './timed-fetcher';
 export { loadGatewayConfig, parseRate, type GatewayConfig, type Rate } from './config';
 export { accessRulesFromSupergraph, AccessRules } from './access-rules';
 export type { GatewayContext } from './gateway-context';
+export { openApiDocumentFor } from './rest/rest-api';
 export { WebSocketCloseCode } from './subscriptions/close-code';
 
 /** What the gateway can be given instead of building it from the configuration. */
@@ -217,6 +220,19 @@ export async function startGateway(
       this.set(hub.size);
     },
   });
+  const contextFor = async ({
+    headers,
+    requestId,
+    logger: requestLogger,
+    ip,
+  }: IncomingRequest): Promise<GatewayContext> => ({
+    requestId,
+    logger: requestLogger,
+    authorization: typeof headers.authorization === 'string' ? headers.authorization : undefined,
+    clientAddress: clientAddress(ip, headers['x-forwarded-for'], config.TRUST_PROXY_HOPS),
+    identity: null,
+    origin: publicOrigin(headers, config.TRUST_PROXY_HOPS) ?? undefined,
+  });
   let server: RunningServer;
   let subscriptions: { close(): Promise<void>; connections(): number };
   try {
@@ -235,7 +251,13 @@ export async function startGateway(
         '/metrics': metrics.route(),
       },
       prefixRoutes: {
-        [REST_PREFIX]: restApi(),
+        [REST_PREFIX]: restApi({
+          schema: () => apiSchema,
+          rules: () => rules,
+          // Each REST call is a GraphQL request to this gateway, with the caller's headers.
+          execute: restExecutor(apollo, contextFor, logger),
+          bodyLimitBytes: config.BODY_LIMIT_BYTES,
+        }),
         [FILES_PREFIX]: filesProxy({
           documentsUrl: urls.documents,
           apollo,
@@ -251,15 +273,7 @@ export async function startGateway(
       // Without Redis the gateway still serves (sessions checked with the users service, rate
       // limits and idempotency keys per gateway, realtime paused): degraded, not out of rotation.
       degradedWithout: ['revocations', 'redis', 'realtime'],
-      context: async ({ headers, requestId, logger: requestLogger, ip }) => ({
-        requestId,
-        logger: requestLogger,
-        authorization:
-          typeof headers.authorization === 'string' ? headers.authorization : undefined,
-        clientAddress: clientAddress(ip, headers['x-forwarded-for'], config.TRUST_PROXY_HOPS),
-        identity: null,
-        origin: publicOrigin(headers, config.TRUST_PROXY_HOPS) ?? undefined,
-      }),
+      context: contextFor,
     });
     subscriptions = startSubscriptionServer({
       httpServer: server.httpServer,

@@ -24,6 +24,8 @@ export { connectMongo, type MongoHandle, type MongoOptions } from './mongo/mongo
 export { createRedisClient, isRedisReady } from './redis/redis-client';
 export { InProcessPubSub, RedisPubSub, type MessageHandler, type PubSub } from './redis/pubsub';
 export {
+  BodyTooLargeError,
+  readBody,
   requestIdFrom,
   requestLoggingPlugin,
   startGraphQLServer,

@@ -93,9 +93,11 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
 }
 
-class BodyTooLargeError extends Error {}
+/** Thrown by {@link readBody} for a body over the limit (answer 413 and close the connection). */
+export class BodyTooLargeError extends Error {}
 
-async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+/** The request body as text; rejects with {@link BodyTooLargeError} past `limit` bytes. */
+export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw new BodyTooLargeError();
   const chunks: Buffer[] = [];
