@@ -5,6 +5,7 @@
  */
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
+import { subscribe } from './helpers/subscriptions';
 
 let graph: Graph;
 let admin: Person;
@@ -20,6 +21,20 @@ const REMOVE_MEMBER =
   'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
 const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const ASSIGN = 'mutation ($input: AssignTaskInput!) { assignTask(input: $input) { id } }';
+const POST_UPDATE =
+  'mutation ($input: PostStatusUpdateInput!) { postStatusUpdate(input: $input) { id } }';
+const CREATE_DOCUMENT =
+  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
+const SHARE = 'mutation ($input: ShareDocumentInput!) { shareDocument(input: $input) { id } }';
+const LOG = 'mutation ($input: LogTimeInput!) { logTime(input: $input) { id } }';
+const SUBMIT = 'mutation ($input: SubmitTimesheetInput!) { submitTimesheet(input: $input) { id } }';
+const APPROVE = 'mutation ($id: ID!) { approveTimesheet(input: { timesheetId: $id }) { id } }';
+const REJECT = `mutation ($id: ID!, $reason: String!) {
+  rejectTimesheet(input: { timesheetId: $id, reason: $reason }) { id } }`;
+const SET_BUDGET =
+  'mutation ($input: SetProjectBudgetInput!) { setProjectBudget(input: $input) { minutes } }';
+const RECEIVED = `subscription { notificationReceived { id kind message task { id title }
+  actor { id } } }`;
 const MARK_READ =
   'mutation ($input: MarkNotificationsReadInput!) { markNotificationsRead(input: $input) }';
 
@@ -73,7 +88,8 @@ beforeAll(async () => {
   manager = await signUp(graph, admin, 'MANAGER');
   member = await signUp(graph, admin, 'MEMBER');
   other = await signUp(graph, admin, 'MEMBER');
-});
+  // Six services and a gateway: on a loaded machine they take longer than the default 30 s.
+}, 120_000);
 
 afterAll(() => graph?.stop());
 
@@ -207,4 +223,141 @@ it("hides a project's notifications from someone removed from it", async () => {
   await eventually(async () => (await about()).length === 1);
   await ok(graph, manager, REMOVE_MEMBER, { input: { projectId, userId: other.id } });
   await eventually(async () => (await about()).length === 0);
+});
+
+/** The Monday of last week, `YYYY-MM-DD` (UTC). */
+function lastMonday(): string {
+  const day = new Date();
+  day.setUTCDate(day.getUTCDate() - ((day.getUTCDay() + 6) % 7) - 7);
+  return day.toISOString().slice(0, 10);
+}
+
+/** `person`'s notifications of `kind` about project `projectId`, once there are `count`. */
+async function awaitKind(person: Person, kind: string, projectId: string | null, count = 1) {
+  const matching = async () =>
+    (await inbox(person)).notifications.edges
+      .map((edge) => edge.node)
+      .filter(
+        (node) => node.kind === kind && (projectId === null || node.project?.id === projectId),
+      );
+  await eventually(async () => (await matching()).length >= count);
+  return matching();
+}
+
+it("tells a project's manager and members of a status update, never its author", async () => {
+  const projectId = await newProject([member, other]);
+  await ok(graph, admin, POST_UPDATE, { input: { projectId, message: 'Phase one is signed off' } });
+  for (const person of [manager, member, other]) {
+    const [update] = await awaitKind(person, 'STATUS_UPDATE_POSTED', projectId);
+    expect(update).toMatchObject({ actor: { id: admin.id }, project: { id: projectId } });
+    expect(update?.message).toContain('Phase one is signed off');
+  }
+  await ok(graph, manager, POST_UPDATE, { input: { projectId, message: 'Phase two starts' } });
+  await awaitKind(member, 'STATUS_UPDATE_POSTED', projectId, 2);
+  await awaitKind(other, 'STATUS_UPDATE_POSTED', projectId, 2);
+  expect(await awaitKind(manager, 'STATUS_UPDATE_POSTED', projectId)).toHaveLength(1);
+});
+
+it('tells the user a document was shared with, linking the document', async () => {
+  const { createDocument } = await ok<{ createDocument: { id: string } }>(
+    graph,
+    member,
+    CREATE_DOCUMENT,
+    { input: { title: 'Statement of work', fileUrl: 'https://files.example.com/sow.pdf' } },
+  );
+  await ok(graph, member, SHARE, { input: { documentId: createDocument.id, userId: other.id } });
+  const shared = async (person: Person) =>
+    (await inbox(person)).notifications.edges
+      .map((edge) => edge.node)
+      .filter((node) => node.kind === 'DOCUMENT_SHARED' && node.document?.id === createDocument.id);
+  await eventually(async () => (await shared(other)).length === 1);
+  expect((await shared(other))[0]).toMatchObject({
+    document: { id: createDocument.id, title: 'Statement of work' },
+    actor: { id: member.id },
+  });
+  expect(await shared(member)).toEqual([]);
+});
+
+it('tells the manager of a submitted timesheet, and the submitter of its rejection (with the reason) and approval', async () => {
+  const projectId = await newProject([member]);
+  await ok(graph, member, LOG, { input: { projectId, date: lastMonday(), minutes: 90 } });
+  const submit = () =>
+    ok<{ submitTimesheet: { id: string } }>(graph, member, SUBMIT, {
+      input: { projectId, weekStart: lastMonday() },
+    });
+  const sheet = (await submit()).submitTimesheet.id;
+  const [submitted] = await awaitKind(manager, 'TIMESHEET_SUBMITTED', projectId);
+  expect(submitted).toMatchObject({ actor: { id: member.id } });
+  expect(submitted?.message).toContain(lastMonday());
+  await ok(graph, manager, REJECT, { id: sheet, reason: 'Split the workshop hours' });
+  const [rejected] = await awaitKind(member, 'TIMESHEET_REJECTED', projectId);
+  expect(rejected?.message).toContain('Split the workshop hours');
+  expect(rejected?.actor).toEqual({ id: manager.id });
+  await submit();
+  await awaitKind(manager, 'TIMESHEET_SUBMITTED', projectId, 2);
+  await ok(graph, manager, APPROVE, { id: sheet });
+  const [approved] = await awaitKind(member, 'TIMESHEET_APPROVED', projectId);
+  expect(approved?.actor).toEqual({ id: manager.id });
+  // Nobody hears of their own doing.
+  const kinds = (await inbox(member)).notifications.edges
+    .filter((edge) => edge.node.project?.id === projectId)
+    .map((edge) => edge.node.kind);
+  expect(kinds).not.toContain('TIMESHEET_SUBMITTED');
+});
+
+it("tells a project's manager when its logged time crosses a budget threshold", async () => {
+  const projectId = await newProject([member]);
+  await ok(graph, manager, SET_BUDGET, { input: { projectId, minutes: 100 } });
+  await ok(graph, member, LOG, { input: { projectId, date: lastMonday(), minutes: 85 } });
+  const [crossing] = await awaitKind(manager, 'BUDGET_THRESHOLD', projectId);
+  expect(crossing).toMatchObject({ actor: { id: member.id }, project: { id: projectId } });
+  expect(crossing?.message).toContain('80%');
+  expect((await inbox(member)).notifications.edges.map((edge) => edge.node.kind)).not.toContain(
+    'BUDGET_THRESHOLD',
+  );
+});
+
+it("delivers each caller's own notifications live, through the gateway, and no one else's", async () => {
+  const mine = subscribe<{ notificationReceived: NotificationView }>(
+    graph.gatewayUrl,
+    member.token,
+    RECEIVED,
+  );
+  const theirs = subscribe<{ notificationReceived: NotificationView }>(
+    graph.gatewayUrl,
+    other.token,
+    RECEIVED,
+  );
+  try {
+    const projectId = await newProject([other]);
+    // `other` hears of being added: the first thing on their subscription is theirs.
+    await theirs.received(1);
+    expect(theirs.results[0]?.data?.notificationReceived.kind).toBe('MEMBER_ADDED');
+    await ok(graph, manager, ADD_MEMBER, { input: { projectId, userId: member.id } });
+    const { createTask } = await ok<{ createTask: { id: string } }>(graph, manager, CREATE_TASK, {
+      input: { projectId, title: 'Live task', assigneeId: member.id },
+    });
+    await mine.received(2);
+    expect(mine.results.map((result) => result.data?.notificationReceived.kind)).toEqual([
+      'MEMBER_ADDED',
+      'TASK_ASSIGNED',
+    ]);
+    expect(mine.results[1]?.data?.notificationReceived).toMatchObject({
+      task: { id: createTask.id, title: 'Live task' },
+      actor: { id: manager.id },
+    });
+    // Nothing of member's reached other.
+    expect(theirs.results.map((result) => result.data?.notificationReceived.kind)).toEqual([
+      'MEMBER_ADDED',
+    ]);
+  } finally {
+    await mine.dispose();
+    await theirs.dispose();
+  }
+});
+
+it('refuses a subscription without a token', async () => {
+  const anonymous = subscribe(graph.gatewayUrl, null, RECEIVED);
+  const { code } = await anonymous.closed;
+  expect(code).toBe(4401);
 });

@@ -3,6 +3,7 @@ import {
   ErrorCode,
   isInAudience,
   realtimeChannel,
+  userRealtimeChannel,
   type Audience,
   type Identity,
   type Logger,
@@ -50,7 +51,8 @@ interface ProjectAccessData {
 
 interface Channel {
   name: string;
-  projectId: string;
+  /** Null for a user's channel: its one reader is that user. */
+  projectId: string | null;
   subscribers: Set<Subscriber>;
   /** Events of one channel are handled one after the other, so each subscriber gets them in order. */
   queue: Promise<void>;
@@ -77,7 +79,10 @@ export class RealtimeHub {
   /** Adds a subscriber; resolves once its channel is subscribed. Returns its removal. */
   async add(subscriber: Subscriber): Promise<() => void> {
     const { kind, projectId } = subscriber.operation;
-    const name = realtimeChannel(this.options.prefix, projectId, kind);
+    const name =
+      projectId === null
+        ? userRealtimeChannel(this.options.prefix, subscriber.identity.userId)
+        : realtimeChannel(this.options.prefix, projectId, kind);
     let channel = this.channels.get(name);
     if (!channel) {
       const created: Channel = {
@@ -136,6 +141,7 @@ export class RealtimeHub {
   private enqueue(channel: Channel, kind: RealtimeKind, message: string): void {
     let eventId: unknown;
     try {
+      // Status channels carry a statusUpdateId; task and user channels an eventId.
       const parsed = JSON.parse(message) as Record<string, unknown>;
       eventId = kind === 'status' ? parsed.statusUpdateId : parsed.eventId;
     } catch {
@@ -156,11 +162,14 @@ export class RealtimeHub {
   private async dispatch(channel: Channel, eventId: string): Promise<void> {
     const subscribers = [...channel.subscribers];
     if (subscribers.length === 0) return;
-    const readers = await this.readersOf(channel.projectId, subscribers);
+    // A user's channel has no project to check: only that user subscribes to it, and what is
+    // published there is read back as them (`notification(id)` answers its recipient only).
+    const readers =
+      channel.projectId === null ? null : await this.readersOf(channel.projectId, subscribers);
     const groups = new Map<string, Subscriber[]>();
     for (const subscriber of subscribers) {
       const { identity, operation } = subscriber;
-      if (!readers || !isInAudience(identity, readers)) {
+      if (channel.projectId !== null && (!readers || !isInAudience(identity, readers))) {
         subscriber.end({
           errors: [
             new GraphQLError('You can no longer read this project', {
@@ -185,8 +194,11 @@ export class RealtimeHub {
           { ...first.operation.variables, [EVENT_ID_VARIABLE]: eventId },
           first.authorization,
         );
-        // The thing that changed is gone already (e.g. deleted with its project): nothing to tell.
+        // The thing that changed is gone already (e.g. deleted with its project), or is not for
+        // this caller to see: nothing to tell.
         if (codeOf(result) === ErrorCode.NOT_FOUND) return;
+        const data = result.data as Record<string, unknown> | null | undefined;
+        if (!result.errors && data?.[first.operation.responseKey] === null) return;
         for (const subscriber of group) subscriber.deliver(result);
         this.options.delivered?.inc({ kind: first.operation.kind }, group.length);
       }),

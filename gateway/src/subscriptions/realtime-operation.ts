@@ -18,11 +18,17 @@ import type { ResultSharing } from '../result-sharing';
 
 /**
  * The subscription fields the gateway serves, and the query field that resolves one event of
- * each (by the id the owning subgraph published) with the subscriber's selection.
+ * each (by the id the owning subgraph published) with the subscriber's selection. A project's
+ * fields take its `projectId`; a user's (`scope: 'user'`) take nothing and always mean the
+ * caller's own channel, so no one can listen to another user's.
  */
-const REALTIME_FIELDS: Record<string, { kind: RealtimeKind; resolveWith: string }> = {
-  statusUpdated: { kind: 'status', resolveWith: 'statusUpdate' },
-  taskChanged: { kind: 'tasks', resolveWith: 'taskEvent' },
+const REALTIME_FIELDS: Record<
+  string,
+  { kind: RealtimeKind; resolveWith: string; scope: 'project' | 'user' }
+> = {
+  statusUpdated: { kind: 'status', resolveWith: 'statusUpdate', scope: 'project' },
+  taskChanged: { kind: 'tasks', resolveWith: 'taskEvent', scope: 'project' },
+  notificationReceived: { kind: 'notifications', resolveWith: 'notification', scope: 'user' },
 };
 
 /** The variable the event's id goes in; callers cannot declare `$__`-prefixed names themselves. */
@@ -31,7 +37,8 @@ const EVENT_ID_VARIABLE = '__psaEventId';
 /** A validated subscription, ready to be served. */
 export interface RealtimeOperation {
   kind: RealtimeKind;
-  projectId: string;
+  /** The project of a project's field; null for a user's (the subscriber's own channel). */
+  projectId: string | null;
   /** The key of the result in `data` (the field's alias, or its name). */
   responseKey: string;
   /** The query that resolves one event: `{ <responseKey>: <resolveWith>(id: $__psaEventId) <selection> }`. */
@@ -133,7 +140,8 @@ export function realtimeOperation(
   if (!served) refuse(`Subscription field ${field.name.value} is not served`);
   const projectArgument = field.arguments?.find((arg) => arg.name.value === 'projectId');
   const projectId = projectArgument ? valueOf(projectArgument.value, variables) : undefined;
-  if (typeof projectId !== 'string' || !/^[0-9a-fA-F]{24}$/.test(projectId)) {
+  const userScoped = (served as { scope: 'project' | 'user' }).scope === 'user';
+  if (!userScoped && (typeof projectId !== 'string' || !/^[0-9a-fA-F]{24}$/.test(projectId))) {
     throw new GraphQLError('projectId is not a valid id', {
       extensions: { code: ErrorCode.BAD_USER_INPUT, field: 'projectId' },
     });
@@ -194,7 +202,7 @@ export function realtimeOperation(
   );
   return {
     kind: (served as { kind: RealtimeKind }).kind,
-    projectId: projectId.toLowerCase(),
+    projectId: userScoped ? null : (projectId as string).toLowerCase(),
     responseKey,
     resolution,
     variables: usedValues,

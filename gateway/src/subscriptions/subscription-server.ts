@@ -354,8 +354,10 @@ export function startSubscriptionServer(options: SubscriptionServerOptions): {
       subscribe: async (args) => {
         // What onSubscribe checked and derived, handed over instead of worked out again.
         const { connection, id, realtime } = args.contextValue as SubscriptionContext;
-        // Only someone who may read the project subscribes to it.
-        const access = await options.hub.canRead(realtime.projectId, connection.authorization);
+        // Only someone who may read the project subscribes to it (a user's channel is their own).
+        const access =
+          realtime.projectId === null ||
+          (await options.hub.canRead(realtime.projectId, connection.authorization));
         if (!access) {
           connection.subscriptions.delete(id);
           return {
