@@ -47,6 +47,12 @@ export default function ExplorerPage({ session, wsClient, url = '/graphql' }: Ex
   );
   return (
     <main className="explorer" aria-label="API explorer">
+      {/* The same operations as REST routes, with their OpenAPI reference (served by the gateway). */}
+      <p className="explorer-rest">
+        <a href="/api/docs" target="_blank" rel="noopener noreferrer">
+          REST API reference (OpenAPI)
+        </a>
+      </p>
       <GraphiQL fetcher={fetcher} defaultQuery={DEFAULT_QUERY} />
     </main>
   );
