@@ -205,7 +205,9 @@ async function runTopology(
       connections,
       profile,
       (point) =>
-        `**gateway/direct ${(point.requestsPerSecond / direct.point.requestsPerSecond).toFixed(2)}**`,
+        direct.point.requestsPerSecond > 0
+          ? `**gateway/direct ${(point.requestsPerSecond / direct.point.requestsPerSecond).toFixed(2)}**`
+          : 'gateway/direct: none (the direct rows answered nothing in their runs)',
     );
     results.push(through.result);
   }
