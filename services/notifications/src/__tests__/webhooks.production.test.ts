@@ -49,7 +49,7 @@ async function productionWebhooks(allowedHosts: string[]): Promise<WebhooksDomai
     jobsDatabaseUrl: databaseUrl(process.env.MONGO_URL as string, dbName),
     pollMs: 100,
     retryDelayMs: 20,
-    logger: silentLogger,
+    logger: silentLogger(),
   });
   domains.push(domain);
   await domain.start();
