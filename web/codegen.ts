@@ -27,7 +27,7 @@ const config: CodegenConfig = {
       config: {
         useTypeImports: true,
         enumsAsTypes: true,
-        scalars: { DateTime: 'string', ID: 'string' },
+        scalars: { DateTime: 'string', ID: 'string', Date: 'string', Decimal: 'string' },
         avoidOptionals: false,
         maybeValue: 'T | null',
         inputMaybeValue: 'T | null | undefined',

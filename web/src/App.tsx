@@ -11,6 +11,8 @@ import { MyWorkPage } from './pages/MyWorkPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
+import { TimePage } from './pages/TimePage';
+import { TimerControl } from './components/TimerControl';
 import type { Route } from './router';
 import { href, navigate, useRoute } from './router';
 import { SessionContext, useSession, useSessionStore } from './session/session-context';
@@ -79,6 +81,15 @@ function Page({ route, user, api }: { route: Route; user: SessionUser; api: ApiC
       return <ProjectsPage viewer={user} />;
     case 'project':
       return <ProjectPage key={route.id} id={route.id} viewer={user} />;
+    case 'time':
+      return (
+        <TimePage
+          key={route.projectId ?? ''}
+          viewer={user}
+          {...(route.projectId ? { projectId: route.projectId } : {})}
+          {...(route.week ? { week: route.week } : {})}
+        />
+      );
     case 'profile':
       return <ProfilePage user={user} />;
     case 'admin':
@@ -151,10 +162,12 @@ function Nav({ user, route, api }: { user: SessionUser; route: Route; api: ApiCl
       </a>
       {link({ name: 'work' }, 'My work')}
       {link({ name: 'projects' }, 'Projects')}
+      {link({ name: 'time' }, 'Time')}
       {link({ name: 'profile' }, 'Profile')}
       {user.role === 'ADMIN' ? link({ name: 'admin' }, 'Admin') : null}
       {link({ name: 'explorer' }, 'API explorer')}
       <span className="spacer" />
+      {user.role === 'CLIENT' ? null : <TimerControl />}
       <span className="who">
         {user.displayName ?? user.username} ({user.role.toLowerCase()})
       </span>

@@ -7,6 +7,8 @@ export type Route =
   | { name: 'projects' }
   | { name: 'project'; id: string }
   | { name: 'profile' }
+  /** The Time screen: a project's week (a Monday), both optional. */
+  | { name: 'time'; projectId?: string; week?: string }
   | { name: 'admin' }
   | { name: 'explorer' }
   | { name: 'notFound'; path: string };
@@ -26,11 +28,17 @@ export function parseRoute(hash: string): Route {
       case 'admin':
       case 'explorer':
         return { name: first };
+      case 'time':
+        return { name: 'time' };
       default:
         break;
     }
   }
   if (parts.length === 2 && first === 'projects' && second) return { name: 'project', id: second };
+  if ((parts.length === 2 || parts.length === 3) && first === 'time' && second) {
+    const week = parts[2];
+    return week ? { name: 'time', projectId: second, week } : { name: 'time', projectId: second };
+  }
   return { name: 'notFound', path };
 }
 
@@ -39,6 +47,9 @@ export function href(route: Route): string {
   switch (route.name) {
     case 'project':
       return `#/projects/${encodeURIComponent(route.id)}`;
+    case 'time':
+      if (!route.projectId) return '#/time';
+      return `#/time/${encodeURIComponent(route.projectId)}${route.week ? `/${route.week}` : ''}`;
     case 'notFound':
       return `#${route.path}`;
     default:

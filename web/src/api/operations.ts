@@ -17,6 +17,13 @@ import type {
   UserRefFragment,
   UsersQuery as UsersResult,
   AuthFieldsFragment,
+  TimeEntryFieldsFragment,
+  TimesheetFieldsFragment,
+  TimerFieldsFragment,
+  TimesheetStatus,
+  TimesheetsToApproveQuery as TimesheetsToApproveResult,
+  ProjectTimeQuery as ProjectTimeResult,
+  WeekTotalsFragment,
 } from './generated';
 import {
   AddProjectMemberDocument,
@@ -46,9 +53,27 @@ import {
   UpdateProfileDocument,
   UpdateTaskDocument,
   UsersDocument,
+  MyTimeProjectsDocument,
+  TimeWeekDocument,
+  LogTimeDocument,
+  UpdateTimeEntryDocument,
+  DeleteTimeEntryDocument,
+  SubmitTimesheetDocument,
+  RunningTimerDocument,
+  StartTimerDocument,
+  StopTimerDocument,
+  TimesheetsToApproveDocument,
+  ApproveTimesheetDocument,
+  RejectTimesheetDocument,
+  ProjectTimeDocument,
+  ProjectTimeReportDocument,
+  ProjectBurnDocument,
+  UtilizationDocument,
+  SetProjectBudgetDocument,
+  SetBillingRateDocument,
 } from './generated';
 
-export type { ProjectStatus, TaskPriority } from './generated';
+export type { ProjectStatus, TaskPriority, TimesheetStatus } from './generated';
 
 export const PROJECT_STATUSES: readonly ProjectStatus[] = [
   'PLANNED',
@@ -72,6 +97,19 @@ export type DocumentItem = DocumentFieldsFragment;
 export type AccessLogEntry = NonNullable<
   DocumentAccessLogResult['document']
 >['accessLog']['edges'][number]['node'];
+export type TimeEntryItem = TimeEntryFieldsFragment;
+export type TimesheetItem = TimesheetFieldsFragment;
+export type TimerItem = TimerFieldsFragment;
+export type SheetToApprove =
+  TimesheetsToApproveResult['timesheetsToApprove']['edges'][number]['node'];
+export type ProjectTime = NonNullable<ProjectTimeResult['project']>;
+export type WeekTotals = WeekTotalsFragment;
+export const TIMESHEET_STATUSES: readonly TimesheetStatus[] = [
+  'OPEN',
+  'SUBMITTED',
+  'APPROVED',
+  'REJECTED',
+];
 export type AdminUser = UsersResult['users']['edges'][number]['node'];
 
 export const LoginMutation = LoginDocument;
@@ -105,3 +143,21 @@ export const UpdateProfileMutation = UpdateProfileDocument;
 export const ChangePasswordMutation = ChangePasswordDocument;
 export const UsersQuery = UsersDocument;
 export const SetUserRoleMutation = SetUserRoleDocument;
+export const MyTimeProjectsQuery = MyTimeProjectsDocument;
+export const TimeWeekQuery = TimeWeekDocument;
+export const LogTimeMutation = LogTimeDocument;
+export const UpdateTimeEntryMutation = UpdateTimeEntryDocument;
+export const DeleteTimeEntryMutation = DeleteTimeEntryDocument;
+export const SubmitTimesheetMutation = SubmitTimesheetDocument;
+export const RunningTimerQuery = RunningTimerDocument;
+export const StartTimerMutation = StartTimerDocument;
+export const StopTimerMutation = StopTimerDocument;
+export const TimesheetsToApproveQuery = TimesheetsToApproveDocument;
+export const ApproveTimesheetMutation = ApproveTimesheetDocument;
+export const RejectTimesheetMutation = RejectTimesheetDocument;
+export const ProjectTimeQuery = ProjectTimeDocument;
+export const ProjectTimeReportQuery = ProjectTimeReportDocument;
+export const ProjectBurnQuery = ProjectBurnDocument;
+export const UtilizationQuery = UtilizationDocument;
+export const SetProjectBudgetMutation = SetProjectBudgetDocument;
+export const SetBillingRateMutation = SetBillingRateDocument;

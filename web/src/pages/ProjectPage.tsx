@@ -22,6 +22,7 @@ import {
 import { AssigneeOptions } from '../components/AssigneeOptions';
 import { ErrorMessage } from '../components/ErrorMessage';
 import { DocumentsPanel } from '../components/DocumentsPanel';
+import { ProjectTimePanel } from '../components/ProjectTimePanel';
 import { TaskBoard } from '../components/TaskBoard';
 import { TaskTools } from '../components/TaskTools';
 import { UserPicker, type PickedUser } from '../components/UserPicker';
@@ -123,6 +124,10 @@ export function ProjectPage({ id, viewer }: { id: string; viewer: Viewer }) {
           )}
         />
       </section>
+
+      {canManage ? (
+        <ProjectTimePanel projectId={project.id} people={people} viewerId={viewer.id} />
+      ) : null}
 
       <div className="two-col">
         <StatusFeed project={project} canPost={canManage} />

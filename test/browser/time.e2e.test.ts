@@ -1,0 +1,250 @@
+/**
+ * The console's Time screen in a real Chromium (test/helpers/chromium.ts) against the whole graph
+ * serving the built console: a member types hours into this week's grid (a bad value and a refused
+ * one are explained), submits it; the manager finds it in the approval queue and rejects it with a
+ * reason; the member sees the reason, changes the week and submits again; the manager approves and
+ * the member's week shows it approved and locked. The header's timer survives a reload (its state is
+ * the server's) and stops into an entry. Screenshots go to test/browser/screenshots/ (git-ignored).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
+import { startGraph, type Graph } from '../helpers/graph';
+import { loginAdmin, ok, signUp, type Person } from '../helpers/people';
+import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
+
+const SCREENSHOTS = path.join(__dirname, 'screenshots');
+
+jest.setTimeout(240_000);
+
+let graph: Graph;
+let browser: Browser;
+let origin: string;
+const contexts: BrowserContext[] = [];
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  const failure = ensureConsoleBuilt();
+  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
+  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  for (const context of contexts) await context.close().catch(() => undefined);
+  await browser?.close();
+  await graph?.stop();
+});
+
+/** A fresh context (its own session) in UTC, so that "today" is the server's day too. */
+async function openPage(): Promise<Page> {
+  const context = await browser.newContext({
+    viewport: { width: 1280, height: 900 },
+    timezoneId: 'UTC',
+  });
+  contexts.push(context);
+  const page = await context.newPage();
+  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') pageErrors.push(message.text());
+  });
+  page.on('response', (response) => {
+    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
+  });
+  return page;
+}
+
+async function logIn(page: Page, person: Person): Promise<void> {
+  await page.goto(`${origin}/#/login`);
+  await page.getByLabel('Username or email').fill(person.username);
+  await page.getByLabel('Password').fill(person.password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('navigation', { name: 'Main' }).waitFor();
+}
+
+const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
+
+/** This ISO week's Monday (UTC) and a grid column label such as "Mon 30 Nov". */
+function thisWeek(): { monday: string; label: (offset: number) => string } {
+  const today = new Date();
+  const mondayMs = Date.UTC(
+    today.getUTCFullYear(),
+    today.getUTCMonth(),
+    today.getUTCDate() - ((today.getUTCDay() + 6) % 7),
+  );
+  const label = (offset: number) => {
+    const d = new Date(mondayMs + offset * 86_400_000);
+    const month = d.toLocaleString('en', { month: 'short', timeZone: 'UTC' });
+    return `${DAY_NAMES[offset]} ${d.getUTCDate()} ${month}`;
+  };
+  return { monday: new Date(mondayMs).toISOString().slice(0, 10), label };
+}
+
+/** Types `hours` into a cell and leaves it; waits until the console says it is saved. */
+async function typeHours(page: Page, cell: string, hours: string): Promise<void> {
+  const input = page.getByLabel(cell, { exact: true });
+  await input.fill(hours);
+  await input.press('Tab');
+  await page.getByRole('status').getByText(`Saved ${cell}.`).waitFor();
+}
+
+it('a member logs and submits a week; the manager rejects, then approves it', async () => {
+  const admin = await loginAdmin(graph);
+  const manager = await signUp(graph, admin, 'MANAGER', 'timemgr');
+  const member = await signUp(graph, admin, 'MEMBER', 'timemem');
+  const suffix = member.username.slice(-6);
+  const projectName = `Billing portal ${suffix}`;
+  const created = await ok<{ createProject: { id: string } }>(
+    graph,
+    manager,
+    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+    { input: { name: projectName, status: 'ACTIVE' } },
+  );
+  const projectId = created.createProject.id;
+  await ok(
+    graph,
+    manager,
+    'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
+    { input: { projectId, userId: member.id } },
+  );
+  await ok(
+    graph,
+    manager,
+    'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
+    { input: { projectId, title: 'Invoices API' } },
+  );
+  const { label } = thisWeek();
+  const monday = `Invoices API, ${label(0)}`;
+  const tuesday = `Invoices API, ${label(1)}`;
+
+  // The member opens Time: the week grid of their (only) project, this week.
+  const page = await openPage();
+  await logIn(page, member);
+  await page.getByRole('link', { name: 'Time', exact: true }).click();
+  await page.getByRole('heading', { name: new RegExp(`^${projectName}: week of`) }).waitFor();
+  await page.getByTestId('week-status').getByText('Open').waitFor();
+
+  // A value that is not hours is explained on the spot and sends nothing; one the API refuses
+  // (over 24 hours) shows the API's message naming the field.
+  await page.getByLabel(monday, { exact: true }).fill('abc');
+  await page.getByLabel(monday, { exact: true }).press('Tab');
+  await page.getByRole('alert').getByText('is not a number of hours', { exact: false }).waitFor();
+  await page.getByLabel(monday, { exact: true }).fill('25');
+  await page.getByLabel(monday, { exact: true }).press('Tab');
+  const refused = page.getByRole('alert').filter({ hasText: `Could not save ${monday}` });
+  await refused.getByText('(input.minutes)', { exact: false }).first().waitFor();
+  expect(await refused.locator('[data-code]').first().getAttribute('data-code')).toBe(
+    'BAD_USER_INPUT',
+  );
+
+  await typeHours(page, monday, '2.5');
+  await typeHours(page, tuesday, '1:30');
+  await page.getByTestId('week-total').getByText('4 h').waitFor();
+  expect(await page.getByRole('alert').count()).toBe(0);
+  await shoot(page, 'time-week');
+
+  await page.getByRole('button', { name: 'Submit week' }).click();
+  await page.getByTestId('week-status').getByText('Submitted').waitFor();
+  expect(await page.getByLabel(monday, { exact: true }).isDisabled()).toBe(true);
+
+  // The manager sees it waiting and rejects it with a reason.
+  const boss = await openPage();
+  await logIn(boss, manager);
+  await boss.getByRole('link', { name: 'Time', exact: true }).click();
+  const queue = boss.getByRole('region', { name: /^To approve/ });
+  const card = queue.getByRole('listitem').filter({ hasText: projectName });
+  await card.getByText('4 h (4 h billable)', { exact: false }).waitFor();
+  await card.getByRole('row').filter({ hasText: 'Invoices API' }).first().waitFor();
+  await shoot(boss, 'time-approvals');
+  await card.getByLabel('Reason').fill('Tuesday belongs to the support contract');
+  await card.getByRole('button', { name: 'Reject' }).click();
+  await queue.getByText('No timesheet waits for your decision.').waitFor();
+
+  // The member sees the rejection and its reason, changes Tuesday and submits again.
+  await page.reload();
+  await page.getByTestId('week-status').getByText('Rejected').waitFor();
+  await page.getByText('Tuesday belongs to the support contract', { exact: false }).waitFor();
+  await typeHours(page, tuesday, '');
+  await page.getByTestId('week-total').getByText('2.5 h').waitFor();
+  await page.getByRole('button', { name: 'Submit again' }).click();
+  await page.getByTestId('week-status').getByText('Submitted').waitFor();
+
+  // The manager approves; the member's week is approved and locked.
+  await boss.reload();
+  const again = boss
+    .getByRole('region', { name: /^To approve/ })
+    .getByRole('listitem')
+    .filter({ hasText: projectName });
+  await again.getByText('2.5 h (2.5 h billable)', { exact: false }).waitFor();
+  await again.getByRole('button', { name: 'Approve' }).click();
+  await boss.getByText('No timesheet waits for your decision.').waitFor();
+  await page.reload();
+  await page.getByTestId('week-status').getByText('Approved').waitFor();
+  await page.getByText('This week is approved', { exact: false }).waitFor();
+  expect(await page.getByLabel(tuesday, { exact: true }).isDisabled()).toBe(true);
+
+  // What the browser showed is what the API holds.
+  const sheets = await ok<{
+    me: { timesheets: { edges: { node: { status: string; totalMinutes: number } }[] } };
+  }>(
+    graph,
+    member,
+    'query ($p: ID) { me { timesheets(filter: { projectId: $p }) { edges { node { status totalMinutes } } } } }',
+    { p: projectId },
+  );
+  expect(sheets.me.timesheets.edges.map((e) => e.node)).toEqual([
+    { status: 'APPROVED', totalMinutes: 150 },
+  ]);
+  expect(pageErrors).toEqual([]);
+});
+
+it('runs the header timer from the server: it survives a reload and stops into an entry', async () => {
+  const admin = await loginAdmin(graph);
+  const member = await signUp(graph, admin, 'MEMBER', 'timer');
+  const project = await ok<{ createProject: { id: string } }>(
+    graph,
+    admin,
+    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+    { input: { name: `Internal ${member.username}`, status: 'ACTIVE' } },
+  );
+  await ok(
+    graph,
+    admin,
+    'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
+    { input: { projectId: project.createProject.id, userId: member.id } },
+  );
+
+  const page = await openPage();
+  await logIn(page, member);
+  const timer = page.getByRole('form', { name: 'Timer' });
+  await timer.getByLabel('Timer project').selectOption({ label: `Internal ${member.username}` });
+  await timer.getByRole('button', { name: 'Start timer' }).click();
+  const running = page.getByRole('group', { name: 'Timer' });
+  await running.getByText(`Internal ${member.username}`, { exact: false }).waitFor();
+
+  await page.reload();
+  await running.getByTestId('timer-elapsed').waitFor();
+  await running.getByRole('button', { name: 'Stop timer' }).click();
+  await page
+    .getByRole('status')
+    .getByText(new RegExp(`^Logged 0:0\\d on Internal ${member.username}\\.$`))
+    .waitFor();
+
+  const entries = await ok<{ me: { timeEntries: { edges: { node: { minutes: number } }[] } } }>(
+    graph,
+    member,
+    '{ me { timeEntries { edges { node { minutes } } } } }',
+  );
+  // Rounded up to whole minutes, at least 1 (more only if this machine was slow between the clicks).
+  const minutes = entries.me.timeEntries.edges.map((e) => e.node.minutes);
+  expect(minutes).toHaveLength(1);
+  expect(minutes[0]).toBeGreaterThanOrEqual(1);
+  expect(pageErrors).toEqual([]);
+});
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
