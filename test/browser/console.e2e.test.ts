@@ -230,7 +230,8 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await shoot(member, 'project-phone');
 
   await manager.getByRole('link', { name: 'Projects' }).click();
-  await manager.getByText(`Website relaunch ${suffix}`).waitFor();
+  // In the page, not in the header timer's project list.
+  await manager.getByRole('main').getByText(`Website relaunch ${suffix}`).waitFor();
   await shoot(manager, 'projects');
 
   // The explorer runs `{ me { username } }` with the manager's token.

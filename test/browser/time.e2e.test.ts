@@ -186,6 +186,35 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
   await page.getByText('This week is approved', { exact: false }).waitFor();
   expect(await page.getByLabel(tuesday, { exact: true }).isDisabled()).toBe(true);
 
+  // On the project page the manager sets a budget in hours and a default rate, and sees the burn
+  // chart with its 80% and 100% lines and the member in the utilization chart.
+  await boss.goto(`${origin}/#/projects/${projectId}`);
+  const panel = boss.getByRole('region', { name: 'Time and budget' });
+  await panel.getByText('No budget is set.').waitFor();
+  const budget = panel.getByRole('form', { name: 'Budget' });
+  await budget.getByLabel('Hours (empty: none)').fill('5');
+  await budget.getByRole('button', { name: 'Save budget' }).click();
+  await panel
+    .getByTestId('budget-summary')
+    .getByText('2.5 h of 5 h used (50%)', { exact: false })
+    .waitFor();
+  const rate = panel.getByRole('form', { name: 'Set an hourly rate' });
+  await rate.getByLabel('Per hour').fill('120');
+  await rate.getByLabel('Currency').fill('EUR');
+  await rate.getByRole('button', { name: 'Set rate' }).click();
+  await panel
+    .getByRole('table', { name: 'Hourly rates' })
+    .getByRole('row', { name: /Default \(everyone else\)/ })
+    .getByText('120.00 EUR/h')
+    .waitFor();
+  const burn = panel.getByTestId('burn-chart');
+  await burn.locator('text', { hasText: '100%' }).waitFor();
+  await burn.locator('text', { hasText: '80%' }).waitFor();
+  const utilization = panel.getByTestId('utilization-chart');
+  await utilization.locator('text', { hasText: member.username }).waitFor();
+  await utilization.locator('text', { hasText: 'Capacity' }).waitFor();
+  await shoot(boss, 'time-project');
+
   // What the browser showed is what the API holds.
   const sheets = await ok<{
     me: { timesheets: { edges: { node: { status: string; totalMinutes: number } }[] } };

@@ -163,9 +163,9 @@ function Burn({ projectId, project }: { projectId: string; project: ProjectTime 
 }
 
 function Utilization({ projectId, viewerId }: { projectId: string; viewerId: string }) {
-  const today = localToday();
-  const to = addDays(mondayOf(today), -1);
-  const from = addDays(mondayOf(today), -7 * UTILIZATION_WEEKS);
+  // This week so far and the three before it.
+  const to = localToday();
+  const from = addDays(mondayOf(to), -7 * (UTILIZATION_WEEKS - 1));
   const [{ data, error }] = useQuery({
     query: ProjectTimeReportQuery,
     variables: { id: projectId, from, to },
@@ -182,8 +182,8 @@ function Utilization({ projectId, viewerId }: { projectId: string; viewerId: str
   return (
     <figure>
       <figcaption>
-        Utilization on this project per member, {from} to {to} (the last {UTILIZATION_WEEKS} full
-        weeks)
+        Utilization on this project per member, {from} to {to} (this week so far and the{' '}
+        {UTILIZATION_WEEKS - 1} before)
         {capacityMinutes !== null ? `, against a capacity of ${hoursText(capacityMinutes)}` : ''}
       </figcaption>
       <ErrorMessage error={error ?? capacity.error} context="Could not load the utilization" />
