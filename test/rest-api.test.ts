@@ -9,6 +9,7 @@ import { Supergraph } from '@apollo/federation-internals';
 import createClient, { type Client } from 'openapi-fetch';
 import type { OpenAPIV3 } from 'openapi-types';
 import type { paths } from './generated/rest-api';
+import { launchChromium } from './helpers/chromium';
 import { ADMIN, startGraph, type Graph } from './helpers/graph';
 import { loginAdmin, signUp, type Person } from './helpers/people';
 
@@ -215,6 +216,24 @@ describe('the REST API', () => {
       expect(html).toContain('data-openapi-url="/api/v1/openapi.json"');
       expect((await fetch(`${origin}/api/docs/assets/../package.json`)).status).toBe(404);
     });
+  });
+
+  it('renders the reference in a browser under its CSP, with every operation listed', async () => {
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const refused: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') refused.push(message.text());
+      });
+      await page.goto(`${origin}/api/docs`);
+      await page.locator('.opblock').first().waitFor();
+      expect(await page.locator('.opblock').count()).toBeGreaterThan(40);
+      expect(await page.locator('text=PSA Graph REST API').count()).toBeGreaterThan(0);
+      expect(refused).toEqual([]);
+    } finally {
+      await browser.close();
+    }
   });
 
   describe('the contract routes through the typed client', () => {
