@@ -182,8 +182,8 @@ function Utilization({ projectId, viewerId }: { projectId: string; viewerId: str
   return (
     <figure>
       <figcaption>
-        Utilization on this project per member, {from} to {to} (this week so far and the{' '}
-        {UTILIZATION_WEEKS - 1} before)
+        Utilization on this project per member (share of capacity), {from} to {to} (this week so far
+        and the {UTILIZATION_WEEKS - 1} before)
         {capacityMinutes !== null ? `, against a capacity of ${hoursText(capacityMinutes)}` : ''}
       </figcaption>
       <ErrorMessage error={error ?? capacity.error} context="Could not load the utilization" />

@@ -31,21 +31,21 @@ export function BurnChart(props: { points: BurnPoint[]; budgetMinutes: number | 
   return (
     <div className="chart" data-testid="burn-chart">
       <ResponsiveContainer width="100%" height="100%">
-        <LineChart data={data} margin={{ top: 16, right: 48, bottom: 8, left: 0 }}>
+        <LineChart data={data} margin={{ top: 16, right: 56, bottom: 8, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="week" />
           <YAxis unit=" h" domain={[0, Math.ceil(top)]} />
           <Tooltip />
           <Legend />
           <Line
-            type="monotone"
+            type="linear"
             dataKey="logged"
             name="Logged (cumulative)"
             stroke="#1a56db"
             isAnimationActive={false}
           />
           <Line
-            type="monotone"
+            type="linear"
             dataKey="week_hours"
             name="Logged that week"
             stroke="#8a94a6"
@@ -85,26 +85,29 @@ export function UtilizationChart(props: {
   rows: UtilizationRow[];
   capacityMinutes: number | null;
 }) {
+  // Against a known capacity the bars are its percentage (the capacity line at 100%); else hours.
+  const capacity = props.capacityMinutes;
+  const scale = (minutes: number) =>
+    capacity ? Math.round((minutes / capacity) * 1000) / 10 : hours(minutes);
   const data = props.rows.map((r) => ({
     name: r.name,
-    billable: hours(r.billableMinutes),
-    other: hours(r.otherMinutes),
+    billable: scale(r.billableMinutes),
+    other: scale(r.otherMinutes),
   }));
-  const capacity = props.capacityMinutes !== null ? hours(props.capacityMinutes) : null;
   return (
     <div className="chart" data-testid="utilization-chart">
       <ResponsiveContainer width="100%" height="100%">
-        <BarChart data={data} margin={{ top: 16, right: 64, bottom: 8, left: 0 }}>
+        <BarChart data={data} margin={{ top: 16, right: 72, bottom: 8, left: 0 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="name" />
-          <YAxis unit=" h" />
+          <YAxis unit={capacity ? '%' : ' h'} />
           <Tooltip />
           <Legend />
           <Bar dataKey="billable" name="Billable" stackId="t" fill="#1a56db" />
           <Bar dataKey="other" name="Not billable" stackId="t" fill="#a3b3cc" />
-          {capacity !== null ? (
+          {capacity ? (
             <ReferenceLine
-              y={capacity}
+              y={100}
               stroke="#b91c1c"
               ifOverflow="extendDomain"
               label={{ value: 'Capacity', position: 'right' }}
