@@ -43,6 +43,7 @@ export {
   encodeCursor,
   pageSize,
   paginate,
+  paginateSearch,
   type Connection,
   type ConnectionArgs,
   type Edge,
@@ -191,7 +192,7 @@ export {
   type ProjectAccessModel,
   type ProjectAccessRecord,
 } from './events/project-access-read-model';
-export { allOf, escapeRegex, literalSearch, SEARCH_MAX } from './mongo/query-filters';
+export { allOf, SEARCH_MAX, textSearch } from './mongo/query-filters';
 export { updatedOrNotFound } from './mongo/updated-or-not-found';
 export {
   createOnce,

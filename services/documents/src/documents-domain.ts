@@ -8,6 +8,7 @@ import {
   NotFoundError,
   optionalId,
   paginate,
+  paginateSearch,
   requiredId,
   requiredText,
   toObjectId,
@@ -17,13 +18,13 @@ import {
   type Outbox,
   allOf,
   emptyConnection,
-  literalSearch,
+  textSearch,
   updatedOrNotFound,
   type ProjectAccess,
   type ProjectAccessRecord,
   type ProjectAccessSnapshot,
 } from '@psa/shared';
-import { trusted, type QueryFilter, type Types } from 'mongoose';
+import type { QueryFilter, Types } from 'mongoose';
 import type { AccessAction, AccessLogModel, AccessLogRecord } from './models/access-log.model';
 import type { DocumentModel, DocumentRecord } from './models/document.model';
 import type { FileStore } from './files/file-store';
@@ -170,9 +171,9 @@ export class DocumentsDomain {
     if (filter?.projectId !== null && filter?.projectId !== undefined) {
       conditions.push({ projectId: requiredId(filter.projectId, 'filter.projectId') });
     }
-    const search = literalSearch(filter?.search);
-    if (search) conditions.push({ title: trusted(search) });
+    const search = textSearch(filter?.search);
     conditions.unshift(await this.visibleTo(caller), listedDocuments);
+    if (search) return paginateSearch(this.documents, allOf(conditions), search, args);
     return paginate(this.documents, allOf(conditions), args);
   }
 

@@ -10,6 +10,7 @@ import {
   oneOf,
   optionalText,
   paginate,
+  paginateSearch,
   requiredId,
   requiredText,
   toObjectId,
@@ -18,7 +19,7 @@ import {
   type Identity,
   allOf,
   emptyConnection,
-  literalSearch,
+  textSearch,
   updatedOrNotFound,
   GROUPS,
   isOnProject,
@@ -301,8 +302,8 @@ export class ProjectsDomain {
     if (filter?.managerId !== null && filter?.managerId !== undefined) {
       conditions.push({ managerId: requiredId(filter.managerId, 'filter.managerId') });
     }
-    const search = literalSearch(filter?.search);
-    if (search) conditions.push({ name: trusted(search) });
+    const search = textSearch(filter?.search);
+    if (search) return paginateSearch(this.projects, allOf(conditions), search, args);
     return paginate(this.projects, allOf(conditions), args);
   }
 

@@ -17,8 +17,10 @@ import {
   optionalId,
   optionalText,
   paginate,
+  paginateSearch,
   requiredId,
   requiredText,
+  textSearch,
   toObjectId,
   type Connection,
   type ConnectionArgs,
@@ -89,6 +91,7 @@ export interface TaskFilter {
   assigneeId?: string | null;
   overdue?: boolean | null;
   dueBefore?: Date | null;
+  search?: string | null;
 }
 
 export interface TaskSummary {
@@ -415,8 +418,12 @@ export class TasksDomain {
       const dueBefore = checkDueDate(filter.dueBefore, 'filter.dueBefore');
       conditions.push({ dueDate: trusted({ $lt: dueBefore }) });
     }
+    const search = textSearch(filter?.search);
     const project = await this.readableProjectId(caller, projectId);
-    return paginate(this.stores.tasks, allOf([{ projectId: project }, ...conditions]), args);
+    // projectId stays a top-level equality: the text index leads with it.
+    const matching = { projectId: project, ...allOf(conditions) };
+    if (search) return paginateSearch(this.stores.tasks, matching, search, args);
+    return paginate(this.stores.tasks, matching, args);
   }
 
   /** A project's tasks counted by status, in one aggregation. NOT_FOUND as for the tasks. */

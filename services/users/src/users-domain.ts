@@ -11,12 +11,13 @@ import {
   type ConnectionArgs,
   type Logger,
   type Role,
-  literalSearch,
+  paginateSearch,
+  textSearch,
   type Outbox,
   type ProjectAccess,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
-import type { UserModel, UserRecord } from './models/user.model';
+import { nameTerms, type UserModel, type UserRecord } from './models/user.model';
 import { hashPassword, verifyPassword } from './password';
 import type { AuthResult, SessionsDomain } from './sessions-domain';
 import { USER_DELETED_TOPIC } from './user-deleted.relay';
@@ -116,9 +117,13 @@ export class UsersDomain {
 
   /** Changes the caller's display name and/or email; absent fields stay as they are. */
   async updateProfile(userId: Types.ObjectId, input: UpdateProfileInput): Promise<UserRecord> {
-    const changes: Partial<Pick<UserRecord, 'displayName' | 'email' | 'emailKey'>> = {};
+    const changes: Partial<Pick<UserRecord, 'displayName' | 'email' | 'emailKey' | 'nameTerms'>> =
+      {};
     if (input.displayName !== undefined) {
       changes.displayName = optionalText(input.displayName, 'input.displayName', DISPLAY_NAME_MAX);
+      // The username never changes, so the terms can be computed before the update.
+      const { username } = await this.existingUser(userId);
+      changes.nameTerms = nameTerms(username, changes.displayName);
     }
     if (input.email !== undefined) {
       if (input.email === null)
@@ -232,9 +237,29 @@ export class UsersDomain {
   ): Promise<Connection<UserRecord>> {
     const query: QueryFilter<UserRecord> = { ...visible };
     if (filter?.role) query.role = filter.role;
-    const search = literalSearch(filter?.search, { prefix: true });
-    if (search) query.$or = [{ username: trusted(search) }, { displayName: trusted(search) }];
+    const search = textSearch(filter?.search);
+    if (search) return paginateSearch(this.users, query, search, args);
     return paginate(this.users, query, args);
+  }
+
+  /**
+   * Gives every user stored before names were indexed for search-as-you-type (no `nameTerms`)
+   * their terms. Safe to run on every start and from several replicas: each write is the same.
+   */
+  async indexNames(): Promise<void> {
+    const cursor = this.users
+      .find({ nameTerms: trusted({ $exists: false }) })
+      .select({ username: 1, displayName: 1 })
+      .lean<Pick<UserRecord, '_id' | 'username' | 'displayName'>[]>()
+      .cursor();
+    for await (const user of cursor) {
+      await this.users
+        .updateOne(
+          { _id: user._id, displayName: user.displayName },
+          { $set: { nameTerms: nameTerms(user.username, user.displayName) } },
+        )
+        .exec();
+    }
   }
 
   /**
@@ -269,6 +294,7 @@ export class UsersDomain {
         displayName,
         role,
         passwordHash,
+        nameTerms: nameTerms(username, displayName),
       });
       return created.toObject<UserRecord>();
     } catch (error) {

@@ -161,6 +161,7 @@ export async function startUsersService(
           },
           outbox,
           initialize: async () => {
+            await domain.indexNames();
             if (ADMIN_USERNAME && ADMIN_EMAIL && ADMIN_PASSWORD) {
               await domain.ensureAdmin({
                 username: ADMIN_USERNAME,

@@ -1,16 +1,27 @@
-import { escapeRegex } from '../index';
+import { DomainError, ErrorCode, SEARCH_MAX, textSearch } from '../index';
 
-describe('escapeRegex', () => {
-  it('matches its text literally, regular-expression characters and NUL included', () => {
-    for (const text of ['.*', '(a+)+$', '$where', '[a-z]\\d{2}|^x', 'nul\u0000byte']) {
-      const pattern = escapeRegex(text);
-      expect(new RegExp(pattern).test(`before ${text} after`)).toBe(true);
-      expect(new RegExp(`^${pattern}$`).test(text)).toBe(true);
-    }
-    expect(new RegExp(escapeRegex('.*')).test('anything')).toBe(false);
+describe('textSearch', () => {
+  it('is the trimmed search, or null when there is none or it is blank', () => {
+    expect(textSearch('  design review ')).toBe('design review');
+    expect(textSearch('"a phrase" -not')).toBe('"a phrase" -not');
+    expect(textSearch('   ')).toBeNull();
+    expect(textSearch('')).toBeNull();
+    expect(textSearch(null)).toBeNull();
+    expect(textSearch(undefined)).toBeNull();
   });
 
-  it('leaves no null byte in the pattern (BSON cannot carry one)', () => {
-    expect(escapeRegex('a\u0000b')).toBe('a\\x00b');
+  it(`counts characters, not UTF-16 units, up to ${SEARCH_MAX}`, () => {
+    expect(textSearch('😀'.repeat(SEARCH_MAX))).toBe('😀'.repeat(SEARCH_MAX));
+    let refused: unknown;
+    try {
+      textSearch('x'.repeat(SEARCH_MAX + 1));
+    } catch (error) {
+      refused = error;
+    }
+    expect(refused).toBeInstanceOf(DomainError);
+    expect(refused).toMatchObject({
+      code: ErrorCode.BAD_USER_INPUT,
+      details: { field: 'filter.search' },
+    });
   });
 });

@@ -1,4 +1,4 @@
-import { trusted, Types, type Model, type QueryFilter } from 'mongoose';
+import { trusted, Types, type Model, type PipelineStage, type QueryFilter } from 'mongoose';
 import { BadUserInputError } from '../errors/domain-error';
 
 /** Relay connection arguments as every list field takes them. */
@@ -114,6 +114,79 @@ export async function paginate<T extends Paged>(
     edges,
     pageInfo: { hasNextPage: items.length > first, endCursor: edges.at(-1)?.cursor ?? null },
     totalCount: () => model.countDocuments(filter).exec(),
+  };
+}
+
+/** Where a ranked page keeps each document's text score while it is built. */
+const SCORE = '__textScore';
+
+/** An opaque cursor of a ranked list: the position (text score, _id) of an item. */
+function encodeSearchCursor(score: number, id: Types.ObjectId): string {
+  return Buffer.from(JSON.stringify(['text', score, id.toHexString()])).toString('base64url');
+}
+
+/** Decodes a ranked list's cursor or throws BAD_USER_INPUT naming the `after` argument. */
+function decodeSearchCursor(cursor: string): { score: number; id: Types.ObjectId } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 3 &&
+      value[0] === 'text' &&
+      typeof value[1] === 'number' &&
+      Number.isFinite(value[1]) &&
+      typeof value[2] === 'string' &&
+      /^[0-9a-f]{24}$/.test(value[2])
+    ) {
+      return { score: value[1], id: new Types.ObjectId(value[2]) };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('after is not a valid cursor for this search', 'after');
+}
+
+/**
+ * One page of `model` matching `filter` and the text search `search` (MongoDB `$search` syntax,
+ * served by the collection's text index), best match first: by text score, descending, then _id.
+ * A page boundary is a position in that order, so pages are stable while the matched documents do
+ * not change (a document's score depends on its own text only). Cursors of a ranked list are not
+ * valid for an unranked one and the other way round.
+ */
+export async function paginateSearch<T extends Paged>(
+  model: Model<T>,
+  filter: QueryFilter<T>,
+  search: string,
+  args: ConnectionArgs,
+): Promise<Connection<T>> {
+  const first = pageSize(args.first);
+  // $text must sit in the first $match of a pipeline, and not under $or/$nor: it is ANDed with the
+  // filter at the top level, where MongoDB and the engine both plan it through the text index.
+  // Marked trusted like the cursor's operators: the connection sanitizes filters, and refuses an
+  // untrusted $text.
+  const matched = { ...filter, $text: trusted({ $search: search }) } as QueryFilter<T>;
+  const after = args.after ? decodeSearchCursor(args.after) : null;
+  const pipeline: PipelineStage[] = [
+    { $match: matched as PipelineStage.Match['$match'] },
+    { $addFields: { [SCORE]: { $meta: 'textScore' } } },
+  ];
+  if (after) {
+    pipeline.push({
+      $match: {
+        $or: [{ [SCORE]: { $lt: after.score } }, { [SCORE]: after.score, _id: { $gt: after.id } }],
+      },
+    });
+  }
+  pipeline.push({ $sort: { [SCORE]: -1, _id: 1 } }, { $limit: first + 1 });
+  const items = first === 0 ? [] : await model.aggregate<T & { [SCORE]: number }>(pipeline).exec();
+  const edges = items.slice(0, first).map(({ [SCORE]: score, ...node }) => ({
+    cursor: encodeSearchCursor(score, node._id),
+    node: node as unknown as T,
+  }));
+  return {
+    edges,
+    pageInfo: { hasNextPage: items.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => model.countDocuments(matched).exec(),
   };
 }
 

@@ -94,7 +94,7 @@ describe('recording', () => {
     // The service runs in this process: count the inserts its models make.
     const inserts = jest.spyOn(mongoose.Model, 'insertMany');
     try {
-      await harness.ok(LIST, { filter: { search: title } }, owner);
+      await harness.ok(LIST, { filter: { search: `"${title}"` } }, owner);
       expect(inserts).toHaveBeenCalledTimes(1);
       await harness.ok(
         USER_DOCUMENTS,

@@ -66,7 +66,7 @@ describe('documents(first, after, filter)', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: Page = await list({ first: 2, after, filter: { search: title } }, owner);
+      const page: Page = await list({ first: 2, after, filter: { search: `"${title}"` } }, owner);
       expect(page.totalCount).toBe(5);
       expect(page.edges.length).toBeLessThanOrEqual(2);
       seen.push(...page.edges.map((edge) => edge.node.id));
@@ -77,17 +77,20 @@ describe('documents(first, after, filter)', () => {
   });
 
   it('lists for a user what is shared with them, for an admin everything', async () => {
-    const shared = await list({ filter: { search: title } }, harness.auth('CLIENT', readerId));
+    const shared = await list(
+      { filter: { search: `"${title}"` } },
+      harness.auth('CLIENT', readerId),
+    );
     expect(shared.edges.map((edge) => edge.node.id)).toEqual([ids[1], ids[4]]);
-    const all = await list({ filter: { search: title } }, harness.auth('ADMIN'));
+    const all = await list({ filter: { search: `"${title}"` } }, harness.auth('ADMIN'));
     expect(all.totalCount).toBe(6);
-    const none = await list({ filter: { search: title } }, harness.auth('MANAGER'));
+    const none = await list({ filter: { search: `"${title}"` } }, harness.auth('MANAGER'));
     expect(none).toMatchObject({ totalCount: 0, edges: [] });
   });
 
   it('filters by project', async () => {
     const page = await list(
-      { filter: { projectId, search: title } },
+      { filter: { projectId, search: `"${title}"` } },
       harness.auth('MEMBER', ownerId),
     );
     expect(page.edges.map((edge) => edge.node.id)).toEqual([ids[0], ids[2], ids[4]]);
@@ -147,22 +150,36 @@ describe('documents(first, after, filter)', () => {
 
   it('accepts first: 100 and first: 0', async () => {
     const owner = harness.auth('MEMBER', ownerId);
-    expect((await list({ first: 100, filter: { search: title } }, owner)).edges).toHaveLength(5);
-    const empty = await list({ first: 0, filter: { search: title } }, owner);
+    expect(
+      (await list({ first: 100, filter: { search: `"${title}"` } }, owner)).edges,
+    ).toHaveLength(5);
+    const empty = await list({ first: 0, filter: { search: `"${title}"` } }, owner);
     expect(empty).toMatchObject({ edges: [], totalCount: 5 });
   });
 });
 
 describe('search', () => {
-  it('matches regex characters literally, case-insensitively', async () => {
+  it('ranks whole-word title matches by text score, with stemming, phrases and exclusions', async () => {
     const owner = harness.auth('MEMBER');
     const marker = randomId().slice(0, 8);
-    const literal = await harness.createDocument({ title: `Q1 (v1.0)* [${marker}]` }, owner);
-    await harness.createDocument({ title: `Q1 xv1a0 ${marker}` }, owner);
-    const found = await list({ filter: { search: `(V1.0)* [${marker.toUpperCase()}` } }, owner);
-    expect(found.edges.map((edge) => edge.node.id)).toEqual([literal.id]);
-    const dot = await list({ filter: { search: `.*${marker}` } }, owner);
-    expect(dot.edges).toEqual([]);
+    const contract = await harness.createDocument({ title: `Contract ${marker}` }, owner);
+    const twice = await harness.createDocument({ title: `${marker} contracts ${marker}` }, owner);
+    const regex = await harness.createDocument({ title: `Q1 (v1.0)* [${marker}] Résumé` }, owner);
+    const ids = async (search: string) =>
+      (await list({ filter: { search } }, owner)).edges.map((edge) => edge.node.id);
+
+    // More occurrences in a shorter title rank higher; equal scores in creation order.
+    expect(await ids(marker.toUpperCase())).toEqual([twice.id, contract.id, regex.id]);
+    // "contracts" and "Contract" are one English word; the start of a word is not a match.
+    expect(await ids(`"${marker}" contracting`)).toEqual([twice.id, contract.id, regex.id]);
+    expect(await ids(`contract -q1 "${marker}"`)).toEqual([twice.id, contract.id]);
+    expect(await ids(`contr "${marker}"`)).toEqual([twice.id, contract.id, regex.id]);
+    expect(await ids('resume')).toEqual([regex.id]);
+    // Regular-expression characters separate words, never make a pattern: "v1" and "0" are words
+    // only the third title holds.
+    const pattern = `(V1.0)* [${marker.toUpperCase()}`;
+    expect(await ids(pattern)).toEqual([regex.id, twice.id, contract.id]);
+    expect(await ids('.*')).toEqual([]);
   });
 });
 

@@ -129,7 +129,7 @@ async function attempt(action: Action, fixture: Fixture, headers: Record<string,
       body = await harness.gql(READ, { id: documentId }, headers);
       break;
     case 'list it': {
-      body = await harness.gql(LIST, { first: 100, filter: { search: title } }, headers);
+      body = await harness.gql(LIST, { first: 100, filter: { search: `"${title}"` } }, headers);
       const page = body.data?.documents as PageView<{ id: string }> | undefined;
       if (page && page.edges.length === 0) return 'not listed' as const;
       if (page) expect(page.edges.map((e) => e.node.id)).toEqual([documentId]);
@@ -288,7 +288,7 @@ describe('adding a document to a project', () => {
     expect(errorOf(body).code).toBe(expected);
     const listed = await harness.ok<{ documents: PageView<{ id: string }> }>(
       LIST,
-      { filter: { search: title } },
+      { filter: { search: `"${title}"` } },
       harness.auth('ADMIN'),
     );
     expect(listed.documents.totalCount).toBe(0);

@@ -43,7 +43,7 @@ async function sees(
   if (read.errors) expect(errorOf(read).code).toBe('NOT_FOUND');
   const list = await target.ok<{ documents: PageView<{ id: string }> }>(
     LIST,
-    { filter: { search: title } },
+    { filter: { search: `"${title}"` } },
     headers,
   );
   return {

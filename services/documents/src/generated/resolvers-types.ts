@@ -167,7 +167,11 @@ export type DocumentFile = {
 
 export type DocumentFilter = {
   projectId?: InputMaybe<Scalars['ID']['input']>;
-  /** Part of the title, case-insensitively, taken literally; at most 100 characters. */
+  /**
+   * Words to look for in the title (a text-index search, at most 100 characters): the documents
+   * holding any of them, best match first. Whole words with English stemming, case- and
+   * diacritic-insensitive; `"a phrase"` for an exact phrase, `-word` to exclude.
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 

@@ -119,8 +119,9 @@ documentSchema.index({ sharedWithIds: 1, createdAt: 1, _id: 1 });
 // left uncompleted (sparse: most documents have none).
 documentSchema.index({ 'upload.key': 1 }, { sparse: true });
 documentSchema.index({ 'upload.createdAt': 1 }, { sparse: true });
-// filter.search is a case-insensitive substring, which no index serves: it narrows what one of the
-// indexes above selects.
+// documents(filter: {search}): the collection's one text index, over the title (English stemming
+// and stop words).
+documentSchema.index({ title: 'text' }, { name: 'search', default_language: 'english' });
 
 export type DocumentModel = Model<DocumentRecord>;
 

@@ -107,7 +107,7 @@ const ACTIONS: Record<
       { id: projectId },
       headers,
     ),
-  'list it': ({ name }, headers) => harness.gql(LIST, { filter: { search: name } }, headers),
+  'list it': ({ name }, headers) => harness.gql(LIST, { filter: { search: `"${name}"` } }, headers),
   'update it': ({ projectId }, headers) =>
     harness.gql(UPDATE, { input: { id: projectId, name: 'Renamed' } }, headers),
   'delete it': ({ projectId }, headers) => harness.gql(DELETE, { id: projectId }, headers),
@@ -190,7 +190,7 @@ describe('who may do what with a project', () => {
 describe('listing', () => {
   it('shows an admin every project and anyone else only their own', async () => {
     const fixture = await setUp();
-    const search = { filter: { search: fixture.name } };
+    const search = { filter: { search: `"${fixture.name}"` } };
     const count = async (headers: Record<string, string>) =>
       (
         await harness.gql<{ projects: { totalCount: number } }>(

@@ -124,23 +124,74 @@ describe('projects(filter)', () => {
     expect(await names(asBob, {})).toEqual([`${tag} b1`]);
   });
 
-  it('searches names case-insensitively anywhere in the name, regex characters taken literally', async () => {
+  it('ranks whole-word matches by text score, a word in the name above one in the description', async () => {
     const tag = randomId().slice(0, 8);
     const headers = harness.auth('MANAGER');
-    for (const name of [`Alpha (v1.0) [${tag}]*`, `alpha v100 ${tag}`, `Beta ${tag}`]) {
-      await harness.createProject({ name }, headers);
-    }
+    const kickoff = `${tag} Kickoff`;
+    const website = 'Website';
+    const plans = `Plans ${tag}`;
+    await harness.createProject({ name: kickoff }, headers);
+    await harness.createProject(
+      { name: website, description: `Kickoff at the café, ${tag} planned` },
+      headers,
+    );
+    await harness.createProject({ name: plans }, headers);
     const search = async (text: string) =>
       (await list(headers, { filter: { search: text } })).edges.map((e) => e.node.name);
-    expect(await search(`ALPHA`)).toEqual([`Alpha (v1.0) [${tag}]*`, `alpha v100 ${tag}`]);
-    expect(await search(`(v1.0)`)).toEqual([`Alpha (v1.0) [${tag}]*`]);
-    expect(await search(`v1.0`)).toEqual([`Alpha (v1.0) [${tag}]*`]);
-    expect(await search(`[${tag}]*`)).toEqual([`Alpha (v1.0) [${tag}]*`]);
+
+    // In the name (weight 10) before in the description; equal scores in creation order.
+    expect(await search(tag)).toEqual([kickoff, plans, website]);
+    expect(await search(tag.toUpperCase())).toEqual([kickoff, plans, website]);
+    // Any of the words; more of them in a field ranks higher.
+    expect(await search(`kickoff ${tag}`)).toEqual([kickoff, plans, website]);
+    // English stemming: "planning", "plans" and "planned" are one word.
+    expect(await search('planning')).toEqual([plans, website]);
+    // Diacritic-insensitive, phrases and exclusions as in MongoDB's $search.
+    expect(await search('CAFE')).toEqual([website]);
+    expect(await search('"kickoff at the café"')).toEqual([website]);
+    expect(await search(`${tag} -kickoff`)).toEqual([plans]);
+    // Whole words only: the start of a word is not a match.
+    expect(await search('kick')).toEqual([]);
+    // Regular-expression characters are word separators, never a pattern.
     expect(await search('.*')).toEqual([]);
-    expect(await search('^alpha')).toEqual([]);
-    expect(await search(`beta ${tag}`)).toEqual([`Beta ${tag}`]);
+    expect(await search(`^${tag}.*`)).toEqual([kickoff, plans, website]);
+    expect((await list(headers, { filter: { search: tag } })).totalCount).toBe(3);
     // Blank is no filter.
     expect((await list(headers, { filter: { search: '   ' } })).totalCount).toBe(3);
+  });
+
+  it('pages a search by rank without overlap; a ranked cursor is only valid for a search', async () => {
+    const tag = randomId().slice(0, 8);
+    const headers = harness.auth('MANAGER');
+    const names = [
+      `${tag}`,
+      `${tag} one`,
+      `${tag} two words`,
+      `${tag} ${tag}`,
+      `Other ${tag} three four`,
+      'Unrelated',
+    ];
+    for (const name of names) await harness.createProject({ name }, headers);
+    const filter = { search: tag };
+    const ranked = (await list(headers, { first: 100, filter })).edges.map((e) => e.node.id);
+    expect(ranked).toHaveLength(5);
+    const { ids, pages, totalCounts } = await allPages(2, async (after) =>
+      list(headers, { first: 2, after, filter }),
+    );
+    expect(ids).toEqual(ranked);
+    expect(pages).toBe(3);
+    expect(totalCounts).toEqual([5, 5, 5]);
+
+    const searched = await list(headers, { first: 1, filter });
+    const plain = await list(headers, { first: 1 });
+    for (const [after, variables] of [
+      [searched.pageInfo.endCursor, {}],
+      [plain.pageInfo.endCursor, { filter }],
+    ] as const) {
+      const body = await harness.gql(LIST, { first: 1, after, ...variables }, headers);
+      expect(body.data).toBeNull();
+      expect(errorOf(body)).toEqual({ code: 'BAD_USER_INPUT', field: 'after' });
+    }
   });
 
   it.each([

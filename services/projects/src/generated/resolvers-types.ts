@@ -131,7 +131,12 @@ export type ProjectEdge = {
 
 export type ProjectFilter = {
   managerId?: InputMaybe<Scalars['ID']['input']>;
-  /** Part of the name, case-insensitively, taken literally; at most 100 characters. */
+  /**
+   * Words to look for in the name and description (a text-index search, at most 100 characters):
+   * the projects holding any of them, best match first (a word in the name counts ten times one in
+   * the description). Whole words with English stemming ("design" finds "designs"), case- and
+   * diacritic-insensitive; `"a phrase"` for an exact phrase, `-word` to exclude.
+   */
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<ProjectStatus>;
 };

@@ -196,6 +196,74 @@ describe('Project.tasks', () => {
   });
 });
 
+describe('Project.tasks(filter: {search})', () => {
+  let project: ProjectFixture;
+  const tasks: Record<string, TaskView> = {};
+  const search = async (text: string, filter: Record<string, unknown> = {}) =>
+    (await projectTasks(project, { filter: { search: text, ...filter } })).edges.map(
+      (edge) => edge.node.title,
+    );
+
+  beforeAll(async () => {
+    project = await harness.newProject();
+    tasks.invoice = await harness.createTask(project, { title: 'Send the invoice' });
+    tasks.invoices = await harness.createTask(project, {
+      title: 'Invoices',
+      description: 'Reconcile last month',
+    });
+    tasks.reconcile = await harness.createTask(project, {
+      title: 'Bank statements',
+      description: 'Reconcile them with the invoices',
+    });
+    await move(tasks.invoices, project, 'IN_PROGRESS');
+    // Another project's task with the same words: never listed here.
+    await harness.createTask(await harness.newProject(), { title: 'Invoices' });
+  });
+
+  it('ranks whole-word matches, a word in the title above one in the description', async () => {
+    // "invoice" and "invoices" are one English word; a shorter title holding it ranks higher.
+    expect(await search('INVOICE')).toEqual(['Invoices', 'Send the invoice', 'Bank statements']);
+    // Both in the description: the one with fewer other words (stop words aside) ranks higher.
+    expect(await search('reconciling')).toEqual(['Bank statements', 'Invoices']);
+    expect(await search('invoice -reconcile')).toEqual(['Send the invoice']);
+    expect(await search('"the invoice"')).toEqual(['Send the invoice', 'Bank statements']);
+    expect(await search('invo')).toEqual([]);
+  });
+
+  it('narrows the other filters', async () => {
+    expect(await search('invoices', { status: 'IN_PROGRESS' })).toEqual(['Invoices']);
+    expect(await search('invoices', { status: 'DONE' })).toEqual([]);
+  });
+
+  it('pages by rank without overlap, with the same totalCount', async () => {
+    const ranked = idsOf(await projectTasks(project, { filter: { search: 'invoice' } }));
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (;;) {
+      const page: Page = await projectTasks(project, {
+        first: 1,
+        after,
+        filter: { search: 'invoice' },
+      });
+      expect(page.totalCount).toBe(3);
+      seen.push(...idsOf(page));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(seen).toEqual(ranked);
+    expect(ranked).toEqual([tasks.invoices?.id, tasks.invoice?.id, tasks.reconcile?.id]);
+  });
+
+  it('refuses a search over 100 characters with BAD_USER_INPUT naming the field', async () => {
+    const body = await harness.gql(
+      PROJECT_TASKS,
+      { representations: ref('Project', project.id), filter: { search: 'x'.repeat(101) } },
+      harness.as(project, 'manager'),
+    );
+    expect(errorOf(body)).toEqual({ code: 'BAD_USER_INPUT', field: 'filter.search' });
+  });
+});
+
 describe('Project.taskSummary', () => {
   const summaryOf = async (project: ProjectFixture, headers = harness.as(project, 'manager')) => {
     const data = await harness.ok<{ _entities: { taskSummary: Record<string, number> }[] }>(

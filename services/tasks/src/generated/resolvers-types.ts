@@ -215,6 +215,12 @@ export type TaskFilter = {
   dueBefore?: InputMaybe<Scalars['DateTime']['input']>;
   /** True: due in the past and not DONE; false: every other task. */
   overdue?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Words to look for in the title and description (a text-index search, at most 100 characters):
+   * the tasks holding any of them, best match first. Whole words with English stemming ("report"
+   * finds "reports"), `"a phrase"` for an exact phrase, `-word` to exclude.
+   */
+  search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<TaskStatus>;
 };
 

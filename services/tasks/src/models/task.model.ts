@@ -60,6 +60,14 @@ taskSchema.index({ projectId: 1, assigneeId: 1, createdAt: 1, _id: 1 });
 taskSchema.index({ projectId: 1, dueDate: 1 });
 // User.assignedTasks (limited to readable projects), and unassigning a deleted user's tasks.
 taskSchema.index({ assigneeId: 1, createdAt: 1, _id: 1 });
+// Project.tasks(filter: {search}): the collection's one text index, English stemming and stop
+// words, a word in the title weighing ten times one in the description. It leads with projectId
+// (every task search is within one project), so a search reads only that project's entries; a
+// $text query on tasks must therefore give projectId by equality.
+taskSchema.index(
+  { projectId: 1, title: 'text', description: 'text' },
+  { name: 'search', weights: { title: 10, description: 1 }, default_language: 'english' },
+);
 // A retried createTask (Idempotency-Key) finds the task its first attempt made.
 withCreationKey(taskSchema);
 

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import mongoose from 'mongoose';
 import { ConfigError, createLogger, type Logger } from '@psa/shared';
 import { bearer, Cleanup, graphqlRequest, randomId, type AuthHeaders } from '@psa/shared/testing';
 import { loadUsersConfig, type SubgraphService } from '../users-service';
@@ -316,11 +317,85 @@ describe('users(first, after, filter)', () => {
     expect(managers.data?.users).toMatchObject({ edges: [], totalCount: 0 });
   });
 
-  it('matches the search as a prefix, not as a pattern', async () => {
-    const anywhere = await page({ filter: { search: prefix.slice(1) } });
-    expect(anywhere.data?.users.totalCount).toBe(0);
-    const pattern = await page({ filter: { search: `${prefix}_.` } });
-    expect(pattern.data?.users.totalCount).toBe(0);
+  it('matches whole words and starts of words, never substrings or patterns', async () => {
+    const inside = await page({ filter: { search: prefix.slice(1) } });
+    expect(inside.data?.users.totalCount).toBe(0);
+    // `_` and `.` separate words: this is the word `prefix` (and its start), matching all five.
+    const punctuated = await page({ filter: { search: `${prefix}_.` } });
+    expect(punctuated.data?.users.totalCount).toBe(5);
+    const start = await page({ filter: { search: prefix.slice(0, -1).toUpperCase() } });
+    expect(start.data?.users.totalCount).toBe(5);
+    const regex = await page({ filter: { search: `${prefix.slice(0, 3)}.*` } });
+    expect(regex.data?.users.edges.map((edge) => edge.node.id)).toEqual(
+      created.map((user) => user.id),
+    );
+  });
+
+  it('ranks a whole word above the start of one, as a user types', async () => {
+    const tag = `w${randomId().slice(0, 6)}`;
+    const signedUpAs = async (username: string, displayName: string) => {
+      const body = await signUp(newUser(username, { username, displayName }));
+      return (body.data?.signUp.user as UserView).id;
+    };
+    const start = await signedUpAs(`${tag}_1`, `Zoë ${tag}berg`);
+    const whole = await signedUpAs(`${tag}_2`, `${tag}`);
+    const accented = await signedUpAs(`${tag}_3`, `Zoë${tag}`);
+    const ids = async (search: string) =>
+      (await page({ filter: { search } })).data?.users.edges.map((edge) => edge.node.id);
+
+    // The word in both names, then in the username with a start in the display name.
+    expect(await ids(tag)).toEqual([whole, start, accented]);
+    expect(await ids(`${tag}b`)).toEqual([start]);
+    expect(await ids(`${tag}BERG`)).toEqual([start]);
+    // Case- and diacritic-insensitive, whole or started.
+    expect(await ids(`ZOE${tag}`)).toEqual([accented]);
+    expect(await ids(`zoë${tag.slice(0, 2)}`)).toEqual([accented]);
+    // Any of the words; a word that is the whole display name weighs most.
+    expect(await ids(`${tag}berg zoe${tag}`)).toEqual([accented, start]);
+  });
+
+  it('finds a renamed user by the new display name only', async () => {
+    const tag = `r${randomId().slice(0, 6)}`;
+    const input = newUser(`${tag}_old`, { username: `${tag}_u`, displayName: `${tag}old` });
+    const body = await signUp(input);
+    const user = body.data?.signUp.user as UserView;
+    const renamed = await graphqlRequest(
+      service.url,
+      'mutation ($input: UpdateProfileInput!) { updateProfile(input: $input) { id } }',
+      { input: { displayName: `${tag}new` } },
+      bearer(body.data?.signUp.accessToken as string),
+    );
+    expect(renamed.body.errors).toBeUndefined();
+    const ids = async (search: string) =>
+      (await page({ filter: { search } })).data?.users.edges.map((edge) => edge.node.id);
+    expect(await ids(`${tag}ne`)).toEqual([user.id]);
+    expect(await ids(`${tag}ol`)).toEqual([]);
+  });
+
+  it('indexes, when it starts, the names of users stored before names were indexed', async () => {
+    const first = await startUsers();
+    const tag = `l${randomId().slice(0, 6)}`;
+    const body = await signUp(newUser(tag, { displayName: `${tag}legacy` }), first.service.url);
+    const user = body.data?.signUp.user as UserView;
+    const connection = await mongoose
+      .createConnection(first.config.MONGO_URL, { dbName: first.config.USERS_DB })
+      .asPromise();
+    cleanup.add(() => connection.close());
+    await connection
+      .collection('users')
+      .updateOne({ username: user.username }, { $unset: { nameTerms: '' } });
+    const ids = async (url: string) => {
+      const found = await graphqlRequest<{ users: UserPage }>(
+        url,
+        USERS,
+        { filter: { search: `${tag}leg` } },
+        first.auth('MEMBER'),
+      );
+      return found.body.data?.users.edges.map((edge) => edge.node.id);
+    };
+    expect(await ids(first.service.url)).toEqual([]);
+    const again = await startUsers(first.env);
+    expect(await ids(again.service.url)).toEqual([user.id]);
   });
 
   it('refuses first over 100 and a malformed cursor with BAD_USER_INPUT naming the argument', async () => {

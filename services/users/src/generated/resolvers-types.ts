@@ -204,7 +204,11 @@ export type UserEdge = {
 
 export type UserFilter = {
   role?: InputMaybe<Role>;
-  /** Matches the start of a username or display name, case-insensitively. */
+  /**
+   * Words or starts of words of a username or display name (a text-index search, at most 100
+   * characters; search-as-you-type: "ali" finds "Alice"): best match first, a whole word before a
+   * word's start. Case- and diacritic-insensitive, no stemming.
+   */
   search?: InputMaybe<Scalars['String']['input']>;
 };
 

@@ -13,6 +13,12 @@ export interface UserRecord {
   displayName: string | null;
   role: Role;
   passwordHash: string;
+  /**
+   * Every start of every word of the username and display name (folded: lower case, no
+   * diacritics): what lets the text index find "Alice" from "ali" as a user types. Kept by the
+   * users domain on each write of either name; see {@link nameTerms}.
+   */
+  nameTerms?: string[];
   /** When an admin last changed the role (null: never); re-marked in Redis after an outage. */
   roleChangedAt?: Date | null;
   createdAt: Date;
@@ -28,6 +34,7 @@ const userSchema = new Schema<UserRecord>(
     role: { type: String, enum: ROLES, required: true, default: 'MEMBER' },
     passwordHash: { type: String, required: true },
     roleChangedAt: { type: Date, default: null },
+    nameTerms: { type: [String], default: undefined },
   },
   { timestamps: true, collection: 'users' },
 );
@@ -38,10 +45,47 @@ userSchema.index({ emailKey: 1 }, { unique: true });
 // users(first, after): the stable page order, alone and after a role filter.
 userSchema.index({ createdAt: 1, _id: 1 });
 userSchema.index({ role: 1, createdAt: 1, _id: 1 });
+// users(filter: {search}): the collection's one text index. No language (no stemming, no stop
+// words: names are not English prose). A whole word of a name weighs ten times a word's start, so
+// "alice" ranks Alice above Alicia, and "ali" finds both.
+userSchema.index(
+  { username: 'text', displayName: 'text', nameTerms: 'text' },
+  {
+    name: 'search',
+    weights: { username: 10, displayName: 10, nameTerms: 1 },
+    default_language: 'none',
+  },
+);
 // Role changes of the last access-token lifetime, marked in Redis again once it is back.
 userSchema.index({ roleChangedAt: 1 });
 
 export type UserModel = Model<UserRecord>;
+
+// A word's longest start that is indexed: usernames are at most 32 characters.
+const TERM_MAX = 32;
+
+/**
+ * The starts of the words of `names` as the text index stores terms: split at anything that is
+ * not a letter, mark or digit (MongoDB's word boundaries), lower case without diacritics, from one
+ * character to the whole word (at most 32 characters), each once.
+ */
+export function nameTerms(...names: (string | null | undefined)[]): string[] {
+  const terms = new Set<string>();
+  for (const name of names) {
+    for (const word of (name ?? '').split(/[^\p{L}\p{M}\p{N}]+/u)) {
+      const folded = [
+        ...word
+          .toLowerCase()
+          .normalize('NFD')
+          .replace(/\p{M}+/gu, ''),
+      ];
+      for (let length = 1; length <= Math.min(folded.length, TERM_MAX); length++) {
+        terms.add(folded.slice(0, length).join(''));
+      }
+    }
+  }
+  return [...terms];
+}
 
 /** The User model on the service's own connection. */
 export const userModel = (connection: Connection): UserModel =>
