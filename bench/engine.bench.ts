@@ -138,6 +138,27 @@ async function fillText(collection: Collection<Document>, count: number): Promis
   }
 }
 
+/** One ranked page of 20 (+1) after `after`, as shared paginateSearch builds it. */
+function rankedPage(
+  collection: Collection<Document>,
+  search: string,
+  after: Document | null,
+): Promise<Document[]> {
+  const pipeline: Document[] = [
+    { $match: { $text: { $search: search } } },
+    { $addFields: { score: { $meta: 'textScore' } } },
+  ];
+  if (after) {
+    pipeline.push({
+      $match: {
+        $or: [{ score: { $lt: after.score } }, { score: after.score, _id: { $gt: after._id } }],
+      },
+    });
+  }
+  pipeline.push({ $sort: { score: -1, _id: 1 } }, { $limit: 21 });
+  return collection.aggregate(pipeline).toArray();
+}
+
 async function textSearches(
   collection: Collection<Document>,
   queries: number,
@@ -159,6 +180,14 @@ async function textSearches(
     }),
     await measure(`$text phrase, top 20 @${label}`, queries, async (i) => {
       await topTwenty(`"${word(i, 0)} ${word(i, 1)}"`);
+    }),
+    // What a service's `filter.search` runs (shared paginateSearch): the score into a field, a
+    // (score, _id) cursor, 21 documents; the first page, then the one after it.
+    await measure(`ranked page as the services run it, two terms @${label}`, queries, async (i) => {
+      const search = `${VOCABULARY[i % 20] as string} ${rare(i)}`;
+      const first = await rankedPage(collection, search, null);
+      const last = first[19];
+      if (last) await rankedPage(collection, search, last);
     }),
   ];
 }

@@ -1,23 +1,25 @@
 import {
+  allOf,
   BadUserInputError,
   ConflictError,
+  emptyConnection,
   isDuplicateKeyError,
   NotFoundError,
   optionalText,
   paginate,
+  paginateSearch,
   requiredId,
+  textSearch,
   UnauthenticatedError,
   type Connection,
   type ConnectionArgs,
   type Logger,
-  type Role,
-  paginateSearch,
-  textSearch,
   type Outbox,
   type ProjectAccess,
+  type Role,
 } from '@psa/shared';
 import { trusted, type QueryFilter, type Types } from 'mongoose';
-import { nameTerms, type UserModel, type UserRecord } from './models/user.model';
+import { nameTerms, nameWords, type UserModel, type UserRecord } from './models/user.model';
 import { hashPassword, verifyPassword } from './password';
 import type { AuthResult, SessionsDomain } from './sessions-domain';
 import { USER_DELETED_TOPIC } from './user-deleted.relay';
@@ -238,8 +240,13 @@ export class UsersDomain {
     const query: QueryFilter<UserRecord> = { ...visible };
     if (filter?.role) query.role = filter.role;
     const search = textSearch(filter?.search);
-    if (search) return paginateSearch(this.users, query, search, args);
-    return paginate(this.users, query, args);
+    if (search === null) return paginate(this.users, query, args);
+    // Search-as-you-type narrows: every word typed must be a word or a word's start of the
+    // user's names (an equality on nameTerms each), and the text index ranks what is left.
+    const words = nameWords(search);
+    if (words.length === 0) return emptyConnection(args);
+    const everyWord = allOf<UserRecord>([query, ...words.map((word) => ({ nameTerms: word }))]);
+    return paginateSearch(this.users, everyWord, words.join(' '), args);
   }
 
   /**

@@ -323,6 +323,10 @@ describe('users(first, after, filter)', () => {
     // `_` and `.` separate words: this is the word `prefix` (and its start), matching all five.
     const punctuated = await page({ filter: { search: `${prefix}_.` } });
     expect(punctuated.data?.users.totalCount).toBe(5);
+    const third = await page({ filter: { search: `${prefix} 3` } });
+    expect(third.data?.users.edges.map((edge) => edge.node.id)).toEqual([created[2]?.id]);
+    const noWords = await page({ filter: { search: '.*' } });
+    expect(noWords.data?.users).toMatchObject({ edges: [], totalCount: 0 });
     const start = await page({ filter: { search: prefix.slice(0, -1).toUpperCase() } });
     expect(start.data?.users.totalCount).toBe(5);
     const regex = await page({ filter: { search: `${prefix.slice(0, 3)}.*` } });
@@ -331,7 +335,7 @@ describe('users(first, after, filter)', () => {
     );
   });
 
-  it('ranks a whole word above the start of one, as a user types', async () => {
+  it('ranks a whole word above the start of one, and narrows with each word typed', async () => {
     const tag = `w${randomId().slice(0, 6)}`;
     const signedUpAs = async (username: string, displayName: string) => {
       const body = await signUp(newUser(username, { username, displayName }));
@@ -350,8 +354,10 @@ describe('users(first, after, filter)', () => {
     // Case- and diacritic-insensitive, whole or started.
     expect(await ids(`ZOE${tag}`)).toEqual([accented]);
     expect(await ids(`zoë${tag.slice(0, 2)}`)).toEqual([accented]);
-    // Any of the words; a word that is the whole display name weighs most.
-    expect(await ids(`${tag}berg zoe${tag}`)).toEqual([accented, start]);
+    // Every word typed must match: a second word narrows.
+    expect(await ids(`${tag} ${tag}b`)).toEqual([start]);
+    expect(await ids(`${tag} zoe`)).toEqual([start, accented]);
+    expect(await ids(`${tag}berg zoe${tag}`)).toEqual([]);
   });
 
   it('finds a renamed user by the new display name only', async () => {

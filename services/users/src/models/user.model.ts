@@ -65,24 +65,28 @@ export type UserModel = Model<UserRecord>;
 const TERM_MAX = 32;
 
 /**
- * The starts of the words of `names` as the text index stores terms: split at anything that is
- * not a letter, mark or digit (MongoDB's word boundaries), lower case without diacritics, from one
- * character to the whole word (at most 32 characters), each once.
+ * The words of `text` as the text index sees them: split at anything that is not a letter, mark or
+ * digit (MongoDB's word boundaries), lower case without diacritics, each at most 32 characters.
  */
+export function nameWords(text: string | null | undefined): string[] {
+  const words: string[] = [];
+  for (const word of (text ?? '').split(/[^\p{L}\p{M}\p{N}]+/u)) {
+    const folded = [
+      ...word
+        .toLowerCase()
+        .normalize('NFD')
+        .replace(/\p{M}+/gu, ''),
+    ];
+    if (folded.length > 0) words.push(folded.slice(0, TERM_MAX).join(''));
+  }
+  return words;
+}
+
+/** Every start (one character to the whole word) of every word of `names`, each once. */
 export function nameTerms(...names: (string | null | undefined)[]): string[] {
   const terms = new Set<string>();
-  for (const name of names) {
-    for (const word of (name ?? '').split(/[^\p{L}\p{M}\p{N}]+/u)) {
-      const folded = [
-        ...word
-          .toLowerCase()
-          .normalize('NFD')
-          .replace(/\p{M}+/gu, ''),
-      ];
-      for (let length = 1; length <= Math.min(folded.length, TERM_MAX); length++) {
-        terms.add(folded.slice(0, length).join(''));
-      }
-    }
+  for (const word of names.flatMap(nameWords)) {
+    for (let length = 1; length <= word.length; length++) terms.add(word.slice(0, length));
   }
   return [...terms];
 }

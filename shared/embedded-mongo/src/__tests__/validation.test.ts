@@ -325,6 +325,53 @@ describe('validation on updates', () => {
     expect(await coll.findOne({ _id: 1 })).toEqual({ _id: 1, n: 'z' });
   });
 
+  // The commands of the CRUD specification's "passes bypassDocumentValidation: false" tests,
+  // which the Node.js driver cannot send (it omits a false value; see crud-unified.test.ts):
+  // here they are sent as the specification has drivers send them.
+  it('bypassDocumentValidation: false, sent explicitly, validates as usual', async () => {
+    const coll = await collectionWith({ validator: schema });
+    const name = coll.collectionName;
+    const bypass = { bypassDocumentValidation: false };
+    const inserted = await db.command({
+      insert: name,
+      documents: [{ _id: 1, name: 'a' }],
+      ...bypass,
+    });
+    expect(inserted).toMatchObject({ ok: 1, n: 1 });
+    const refused = await db.command({ insert: name, documents: [{ _id: 2 }], ...bypass });
+    expect(refused).toMatchObject({ n: 0, writeErrors: [{ index: 0, code: 121 }] });
+    const updated = await db.command({
+      findAndModify: name,
+      query: { _id: 1 },
+      update: { $set: { n: 2 } },
+      new: true,
+      ...bypass,
+    });
+    expect(updated.value).toEqual({ _id: 1, name: 'a', n: 2 });
+    await validationError(
+      db.command({ findAndModify: name, query: { _id: 1 }, update: { n: 3 }, ...bypass }),
+    );
+    const source = await collectionWith({});
+    await source.insertMany([{ _id: 1, name: 'x' }]);
+    await db.command({
+      aggregate: source.collectionName,
+      pipeline: [{ $match: {} }, { $out: name }],
+      cursor: {},
+      ...bypass,
+    });
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, name: 'x' }]);
+    await source.insertOne({ _id: 2, n: 'not an int' });
+    await validationError(
+      db.command({
+        aggregate: source.collectionName,
+        pipeline: [{ $out: name }],
+        cursor: {},
+        ...bypass,
+      }),
+    );
+    expect(await coll.find().toArray()).toEqual([{ _id: 1, name: 'x' }]);
+  });
+
   it('validationLevel moderate lets documents that were already invalid be updated', async () => {
     const coll = await collectionWith({});
     await coll.insertMany([
