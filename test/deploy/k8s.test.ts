@@ -139,6 +139,8 @@ const SECRET_VALUES: Env = {
   ADMIN_EMAIL: 'admin@example.com',
   ADMIN_PASSWORD: 'a-long-enough-test-password',
   FILES_SIGNING_SECRET: 'a stand-in file signing secret of 32+ characters',
+  AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
+  AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
 
 const rendered = Object.fromEntries(

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { authConfigProblems, ConfigError, envVar, loadConfig, subgraphEnv } from '@psa/shared';
+import { fileStoreEnv } from './files/file-store-config';
 
 const schema = z.object({
   ...subgraphEnv,
+  ...fileStoreEnv,
   DOCUMENTS_PORT: envVar.port(4004),
   DOCUMENTS_DB: z.string().min(1).default('psa_documents'),
   /** The largest upload accepted, in bytes (default 50 MiB). */
