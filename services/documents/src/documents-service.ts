@@ -30,6 +30,7 @@ import { documentResolvers } from './resolvers/document.resolver';
 import { DocumentFiles } from './files/document-files';
 import type { FileStore } from './files/file-store';
 import { fileRoutes } from './files/file-routes';
+import { fileStoreOf } from './files/file-store-config';
 import { FILES_PREFIX, LocalFileStore } from './files/local-file-store';
 import { UrlSigner } from './files/url-signer';
 
@@ -42,7 +43,7 @@ export type { FileStore } from './files/file-store';
 export interface DocumentsServiceDeps {
   /** Domain events. Default: Redis at REDIS_URL when set, else this process's own bus. */
   events?: EventBus;
-  /** Where uploaded files' bytes go. Default: the local disk at FILES_DIR. */
+  /** Where uploaded files' bytes go. Default: FILE_STORE (the local disk at FILES_DIR, or S3). */
   fileStore?: FileStore;
 }
 
@@ -63,7 +64,9 @@ export function startDocumentsService(
       ? Buffer.from(config.FILES_SIGNING_SECRET, 'utf8')
       : randomBytes(32),
   );
-  const store = deps.fileStore ?? new LocalFileStore(path.resolve(config.FILES_DIR), signer);
+  const store =
+    deps.fileStore ??
+    fileStoreOf(config, () => new LocalFileStore(path.resolve(config.FILES_DIR), signer));
   let purge: NodeJS.Timeout | undefined;
   return startSubgraphService<DocumentsContext>({
     name: 'documents',
