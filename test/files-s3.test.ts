@@ -54,7 +54,7 @@ const put = (upload: Upload, body: Buffer) =>
   fetch(upload.uploadUrl, {
     method: upload.uploadMethod,
     headers: Object.fromEntries(upload.uploadHeaders.map((h) => [h.name, h.value])),
-    body,
+    body: new Uint8Array(body),
   });
 
 beforeAll(async () => {

@@ -63,7 +63,11 @@ async function uploadThroughUrl(target: string, bytes: Buffer, contentType = 'ap
   const headers = Object.fromEntries(signed.headers.map((h) => [h.name, h.value]));
   return {
     signed,
-    response: await fetch(signed.url, { method: signed.method, headers, body: bytes }),
+    response: await fetch(signed.url, {
+      method: signed.method,
+      headers,
+      body: new Uint8Array(bytes),
+    }),
   };
 }
 
