@@ -1278,7 +1278,11 @@ export interface components {
         };
         DocumentFilter: {
             projectId?: string;
-            /** @description Part of the title, case-insensitively, taken literally; at most 100 characters. */
+            /**
+             * @description Words to look for in the title (a text-index search, at most 100 characters): the documents
+             *     holding any of them, best match first. Whole words with English stemming, case- and
+             *     diacritic-insensitive; `"a phrase"` for an exact phrase, `-word` to exclude.
+             */
             search?: string;
         };
         /** @description Where and how to send an upload's bytes. */
@@ -1454,7 +1458,12 @@ export interface components {
             /** @enum {string} */
             status?: "PLANNED" | "ACTIVE" | "ON_HOLD" | "COMPLETED" | "CANCELLED";
             managerId?: string;
-            /** @description Part of the name, case-insensitively, taken literally; at most 100 characters. */
+            /**
+             * @description Words to look for in the name and description (a text-index search, at most 100 characters):
+             *     the projects holding any of them, best match first (a word in the name counts ten times one in
+             *     the description). Whole words with English stemming ("design" finds "designs"), case- and
+             *     diacritic-insensitive; `"a phrase"` for an exact phrase, `-word` to exclude.
+             */
             search?: string;
         };
         /**
@@ -1639,6 +1648,12 @@ export interface components {
              * @description Due before this instant (tasks without a due date never are).
              */
             dueBefore?: string;
+            /**
+             * @description Words to look for in the title and description (a text-index search, at most 100 characters):
+             *     the tasks holding any of them, best match first. Whole words with English stemming ("report"
+             *     finds "reports"), `"a phrase"` for an exact phrase, `-word` to exclude.
+             */
+            search?: string;
         };
         /**
          * TaskPriority
@@ -1938,7 +1953,11 @@ export interface components {
         UserFilter: {
             /** @enum {string} */
             role?: "ADMIN" | "MANAGER" | "MEMBER" | "CLIENT";
-            /** @description Matches the start of a username or display name, case-insensitively. */
+            /**
+             * @description Words or starts of words of a username or display name (a text-index search, at most 100
+             *     characters; search-as-you-type: "ali" finds "Alice"): best match first, a whole word before a
+             *     word's start. Case- and diacritic-insensitive, no stemming.
+             */
             search?: string;
         };
         /** @description A user's logged time against their capacity over a date range. */

@@ -104,7 +104,12 @@ export type PostStatusUpdateInput = {
 
 export type ProjectFilter = {
   managerId?: string | null | undefined;
-  /** Part of the name, case-insensitively, taken literally; at most 100 characters. */
+  /**
+   * Words to look for in the name and description (a text-index search, at most 100 characters):
+   * the projects holding any of them, best match first (a word in the name counts ten times one in
+   * the description). Whole words with English stemming ("design" finds "designs"), case- and
+   * diacritic-insensitive; `"a phrase"` for an exact phrase, `-word` to exclude.
+   */
   search?: string | null | undefined;
   status?: ProjectStatus | null | undefined;
 };
@@ -229,7 +234,11 @@ export type UpdateTimeEntryInput = {
 
 export type UserFilter = {
   role?: Role | null | undefined;
-  /** Matches the start of a username or display name, case-insensitively. */
+  /**
+   * Words or starts of words of a username or display name (a text-index search, at most 100
+   * characters; search-as-you-type: "ali" finds "Alice"): best match first, a whole word before a
+   * word's start. Case- and diacritic-insensitive, no stemming.
+   */
   search?: string | null | undefined;
 };
 
