@@ -8,10 +8,12 @@ import { LogoutMutation } from './api/operations';
 import { AdminPage } from './pages/AdminPage';
 import { LoginPage } from './pages/LoginPage';
 import { MyWorkPage } from './pages/MyWorkPage';
+import { NotificationsPage } from './pages/NotificationsPage';
 import { ProfilePage } from './pages/ProfilePage';
 import { ProjectPage } from './pages/ProjectPage';
 import { ProjectsPage } from './pages/ProjectsPage';
 import { TimePage } from './pages/TimePage';
+import { NotificationBell } from './components/NotificationBell';
 import { TimerControl } from './components/TimerControl';
 import type { Route } from './router';
 import { href, navigate, useRoute } from './router';
@@ -92,6 +94,8 @@ function Page({ route, user, api }: { route: Route; user: SessionUser; api: ApiC
       );
     case 'profile':
       return <ProfilePage user={user} />;
+    case 'notifications':
+      return <NotificationsPage />;
     case 'admin':
       return user.role === 'ADMIN' ? (
         <AdminPage />
@@ -168,6 +172,7 @@ function Nav({ user, route, api }: { user: SessionUser; route: Route; api: ApiCl
       {link({ name: 'explorer' }, 'API explorer')}
       <span className="spacer" />
       {user.role === 'CLIENT' ? null : <TimerControl />}
+      <NotificationBell current={route.name === 'notifications'} />
       <span className="who">
         {user.displayName ?? user.username} ({user.role.toLowerCase()})
       </span>

@@ -6,6 +6,7 @@ describe('router', () => {
     expect(parseRoute('')).toEqual({ name: 'work' });
     expect(parseRoute('#/projects')).toEqual({ name: 'projects' });
     expect(parseRoute('#/explorer')).toEqual({ name: 'explorer' });
+    expect(parseRoute('#/notifications')).toEqual({ name: 'notifications' });
     expect(parseRoute('#/projects/abc123/')).toEqual({ name: 'project', id: 'abc123' });
     expect(parseRoute('#/time')).toEqual({ name: 'time' });
     expect(parseRoute('#/time/p1')).toEqual({ name: 'time', projectId: 'p1' });
@@ -23,6 +24,7 @@ describe('router', () => {
       '#/projects/a%20b',
       '#/admin',
       '#/explorer',
+      '#/notifications',
       '#/time',
       '#/time/p1/2026-11-30',
     ]) {

@@ -9,6 +9,7 @@ export type Route =
   | { name: 'profile' }
   /** The Time screen: a project's week (a Monday), both optional. */
   | { name: 'time'; projectId?: string; week?: string }
+  | { name: 'notifications' }
   | { name: 'admin' }
   | { name: 'explorer' }
   | { name: 'notFound'; path: string };
@@ -25,6 +26,7 @@ export function parseRoute(hash: string): Route {
       case 'work':
       case 'projects':
       case 'profile':
+      case 'notifications':
       case 'admin':
       case 'explorer':
         return { name: first };

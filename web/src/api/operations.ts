@@ -24,6 +24,7 @@ import type {
   TimesheetsToApproveQuery as TimesheetsToApproveResult,
   ProjectTimeQuery as ProjectTimeResult,
   WeekTotalsFragment,
+  NotificationFieldsFragment,
 } from './generated';
 import {
   AddProjectMemberDocument,
@@ -71,6 +72,10 @@ import {
   UtilizationDocument,
   SetProjectBudgetDocument,
   SetBillingRateDocument,
+  UnreadNotificationCountDocument,
+  NotificationsDocument,
+  MarkNotificationsReadDocument,
+  NotificationReceivedDocument,
 } from './generated';
 
 export type { ProjectStatus, TaskPriority, TimesheetStatus } from './generated';
@@ -110,6 +115,7 @@ export const TIMESHEET_STATUSES: readonly TimesheetStatus[] = [
   'APPROVED',
   'REJECTED',
 ];
+export type NotificationItem = NotificationFieldsFragment;
 export type AdminUser = UsersResult['users']['edges'][number]['node'];
 
 export const LoginMutation = LoginDocument;
@@ -161,3 +167,7 @@ export const ProjectBurnQuery = ProjectBurnDocument;
 export const UtilizationQuery = UtilizationDocument;
 export const SetProjectBudgetMutation = SetProjectBudgetDocument;
 export const SetBillingRateMutation = SetBillingRateDocument;
+export const UnreadNotificationCountQuery = UnreadNotificationCountDocument;
+export const NotificationsQuery = NotificationsDocument;
+export const MarkNotificationsReadMutation = MarkNotificationsReadDocument;
+export const NotificationReceivedSubscription = NotificationReceivedDocument;

@@ -1,4 +1,4 @@
-import { Client, subscriptionExchange } from 'urql';
+import { Client, cacheExchange, subscriptionExchange } from 'urql';
 import type { ExecutionResult } from 'urql';
 
 export interface StubRequest {
@@ -13,13 +13,18 @@ export type StubHandler = (request: StubRequest) => ExecutionResult | Promise<Ex
 
 /**
  * A real urql Client whose only exchange hands every operation to `handler` (no network),
- * for component tests. `calls` records what was sent.
+ * for component tests. `calls` records what was sent. `cache` puts urql's document cache in
+ * front, as the console's client has it, for tests of what a mutation invalidates.
  */
-export function createStubClient(handler: StubHandler): { client: Client; calls: StubRequest[] } {
+export function createStubClient(
+  handler: StubHandler,
+  { cache = false }: { cache?: boolean } = {},
+): { client: Client; calls: StubRequest[] } {
   const calls: StubRequest[] = [];
   const client = new Client({
     url: 'http://stub.invalid/graphql',
     exchanges: [
+      ...(cache ? [cacheExchange] : []),
       subscriptionExchange({
         enableAllOperations: true,
         forwardSubscription(request, operation) {
