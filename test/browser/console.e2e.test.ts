@@ -256,7 +256,10 @@ it('runs the manager and member scenario in Chromium, live', async () => {
       }),
     );
   });
+  // Reloaded so that the socket's acknowledgement is seen: the header's bell has kept one open
+  // since login.
   await manager.goto(projectUrl);
+  await manager.reload();
   await manager.getByRole('region', { name: 'Status updates' }).waitFor();
   await acknowledged;
   const elsewhere = await graph.query<{ login: { accessToken: string } }>(
