@@ -344,11 +344,13 @@ export class DocumentFiles {
   /**
    * Drops `upload` of `document`: its bytes, and the document itself when this was its first
    * upload; a document with versions keeps them. Only while the upload is still the pending one.
+   * The bytes go first: a crash in between leaves the record, whose next purge finishes the job,
+   * never bytes no record points to (and a document no one can read any more has no bytes left).
    */
   private async discard(document: DocumentRecord, upload: PendingUploadRecord): Promise<void> {
     const condition = { _id: document._id, 'upload.key': upload.key };
+    await this.store.delete([upload.key]);
     if (document.pending) await this.documents.deleteOne({ ...condition, pending: true }).exec();
     else await this.documents.updateOne(condition, { $unset: { upload: 1 } }).exec();
-    await this.store.delete([upload.key]);
   }
 }
