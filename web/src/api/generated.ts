@@ -37,12 +37,41 @@ export type ChangePasswordInput = {
   newPassword: string;
 };
 
+export type CompleteDocumentUploadInput = {
+  documentId: string;
+};
+
 export type CreateDocumentInput = {
   /** An https: URL (http: outside production). */
   fileUrl: string;
   projectId?: string | null | undefined;
   /** 1–300 characters (trimmed). */
   title: string;
+};
+
+/**
+ * A first upload names the project (or none, for a personal document) and may give a title; a new
+ * version names the document instead.
+ */
+export type CreateDocumentUploadInput = {
+  /**
+   * One of application/pdf, image/png, image/jpeg, image/gif, image/webp, text/plain, text/csv,
+   * text/markdown, the Office Open XML documents, spreadsheets and presentations, the OpenDocument
+   * text, spreadsheet and presentation, application/zip.
+   */
+  contentType: string;
+  /** A new version of this document (its owner or an admin). Not with projectId. */
+  documentId?: string | null | undefined;
+  /** 1–255 characters (trimmed), no control characters or slashes. */
+  fileName: string;
+  /** The project a new document belongs to (who may add documents to it). Not with documentId. */
+  projectId?: string | null | undefined;
+  /** The SHA-256 of the bytes (64 hex digits); checked on completion when given. */
+  sha256?: string | null | undefined;
+  /** In bytes: 1 to MAX_UPLOAD_BYTES (50 MiB by default). */
+  size: number;
+  /** 1–300 characters (trimmed); default: fileName. A new version with a title renames the document. */
+  title?: string | null | undefined;
 };
 
 export type CreateProjectInput = {
@@ -315,12 +344,29 @@ export type BoardTaskFieldsFragment = {
   assignee: { id: string; username: string; displayName: string | null } | null;
 };
 
+export type DocumentFileFieldsFragment = {
+  version: number;
+  name: string;
+  contentType: string;
+  size: number;
+  uploadedAt: string;
+  uploadedBy: { id: string; username: string; displayName: string | null };
+};
+
 export type DocumentFieldsFragment = {
   id: string;
   title: string;
   fileUrl: string;
   owner: { id: string; username: string; displayName: string | null };
   sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+  file: {
+    version: number;
+    name: string;
+    contentType: string;
+    size: number;
+    uploadedAt: string;
+    uploadedBy: { id: string; username: string; displayName: string | null };
+  } | null;
 };
 
 export type LoginMutationVariables = Exact<{
@@ -488,20 +534,6 @@ export type ProjectQuery = {
         };
       }>;
     };
-    documents: {
-      totalCount: number;
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-      edges: Array<{
-        cursor: string;
-        node: {
-          id: string;
-          title: string;
-          fileUrl: string;
-          owner: { id: string; username: string; displayName: string | null };
-          sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
-        };
-      }>;
-    };
     statusUpdates: {
       totalCount: number;
       pageInfo: { hasNextPage: boolean; endCursor: string | null };
@@ -631,6 +663,14 @@ export type CreateDocumentMutation = {
     fileUrl: string;
     owner: { id: string; username: string; displayName: string | null };
     sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+    file: {
+      version: number;
+      name: string;
+      contentType: string;
+      size: number;
+      uploadedAt: string;
+      uploadedBy: { id: string; username: string; displayName: string | null };
+    } | null;
   };
 };
 
@@ -645,6 +685,14 @@ export type ShareDocumentMutation = {
     fileUrl: string;
     owner: { id: string; username: string; displayName: string | null };
     sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+    file: {
+      version: number;
+      name: string;
+      contentType: string;
+      size: number;
+      uploadedAt: string;
+      uploadedBy: { id: string; username: string; displayName: string | null };
+    } | null;
   };
 };
 
@@ -659,8 +707,108 @@ export type UnshareDocumentMutation = {
     fileUrl: string;
     owner: { id: string; username: string; displayName: string | null };
     sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+    file: {
+      version: number;
+      name: string;
+      contentType: string;
+      size: number;
+      uploadedAt: string;
+      uploadedBy: { id: string; username: string; displayName: string | null };
+    } | null;
   };
 };
+
+export type CreateDocumentUploadMutationVariables = Exact<{
+  input: CreateDocumentUploadInput;
+}>;
+
+export type CreateDocumentUploadMutation = {
+  createDocumentUpload: {
+    uploadUrl: string;
+    uploadMethod: string;
+    expiresAt: string;
+    document: { id: string };
+    uploadHeaders: Array<{ name: string; value: string }>;
+  };
+};
+
+export type CompleteDocumentUploadMutationVariables = Exact<{
+  input: CompleteDocumentUploadInput;
+}>;
+
+export type CompleteDocumentUploadMutation = {
+  completeDocumentUpload: {
+    id: string;
+    title: string;
+    fileUrl: string;
+    owner: { id: string; username: string; displayName: string | null };
+    sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+    file: {
+      version: number;
+      name: string;
+      contentType: string;
+      size: number;
+      uploadedAt: string;
+      uploadedBy: { id: string; username: string; displayName: string | null };
+    } | null;
+  };
+};
+
+export type ProjectDocumentsQueryVariables = Exact<{
+  projectId: string;
+}>;
+
+export type ProjectDocumentsQuery = {
+  project: {
+    id: string;
+    documents: {
+      totalCount: number;
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+      edges: Array<{
+        cursor: string;
+        node: {
+          id: string;
+          title: string;
+          fileUrl: string;
+          owner: { id: string; username: string; displayName: string | null };
+          sharedWith: Array<{ id: string; username: string; displayName: string | null }>;
+          file: {
+            version: number;
+            name: string;
+            contentType: string;
+            size: number;
+            uploadedAt: string;
+            uploadedBy: { id: string; username: string; displayName: string | null };
+          } | null;
+        };
+      }>;
+    };
+  } | null;
+};
+
+export type DocumentVersionsQueryVariables = Exact<{
+  id: string;
+}>;
+
+export type DocumentVersionsQuery = {
+  document: {
+    id: string;
+    versions: Array<{
+      version: number;
+      name: string;
+      contentType: string;
+      size: number;
+      uploadedAt: string;
+      uploadedBy: { id: string; username: string; displayName: string | null };
+    }>;
+  } | null;
+};
+
+export type DocumentDownloadQueryVariables = Exact<{
+  id: string;
+}>;
+
+export type DocumentDownloadQuery = { document: { id: string; downloadUrl: string | null } | null };
 
 export type DocumentAccessLogQueryVariables = Exact<{
   id: string;
@@ -1434,6 +1582,47 @@ export const BoardTaskFieldsFragmentDoc = {
     },
   ],
 } as unknown as DocumentNode<BoardTaskFieldsFragment, unknown>;
+export const DocumentFileFieldsFragmentDoc = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserRef' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'displayName' } },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DocumentFileFieldsFragment, unknown>;
 export const DocumentFieldsFragmentDoc = {
   kind: 'Document',
   definitions: [
@@ -1463,6 +1652,16 @@ export const DocumentFieldsFragmentDoc = {
               selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
             },
           },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
+            },
+          },
         ],
       },
     },
@@ -1476,6 +1675,29 @@ export const DocumentFieldsFragmentDoc = {
           { kind: 'Field', name: { kind: 'Name', value: 'id' } },
           { kind: 'Field', name: { kind: 'Name', value: 'username' } },
           { kind: 'Field', name: { kind: 'Name', value: 'displayName' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
         ],
       },
     },
@@ -2413,57 +2635,6 @@ export const ProjectDocument = {
                 },
                 {
                   kind: 'Field',
-                  name: { kind: 'Name', value: 'documents' },
-                  arguments: [
-                    {
-                      kind: 'Argument',
-                      name: { kind: 'Name', value: 'first' },
-                      value: { kind: 'IntValue', value: '50' },
-                    },
-                  ],
-                  selectionSet: {
-                    kind: 'SelectionSet',
-                    selections: [
-                      { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
-                      {
-                        kind: 'Field',
-                        name: { kind: 'Name', value: 'pageInfo' },
-                        selectionSet: {
-                          kind: 'SelectionSet',
-                          selections: [
-                            { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
-                            { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
-                          ],
-                        },
-                      },
-                      {
-                        kind: 'Field',
-                        name: { kind: 'Name', value: 'edges' },
-                        selectionSet: {
-                          kind: 'SelectionSet',
-                          selections: [
-                            { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
-                            {
-                              kind: 'Field',
-                              name: { kind: 'Name', value: 'node' },
-                              selectionSet: {
-                                kind: 'SelectionSet',
-                                selections: [
-                                  {
-                                    kind: 'FragmentSpread',
-                                    name: { kind: 'Name', value: 'DocumentFields' },
-                                  },
-                                ],
-                              },
-                            },
-                          ],
-                        },
-                      },
-                    ],
-                  },
-                },
-                {
-                  kind: 'Field',
                   name: { kind: 'Name', value: 'statusUpdates' },
                   arguments: [
                     {
@@ -2549,35 +2720,6 @@ export const ProjectDocument = {
           {
             kind: 'Field',
             name: { kind: 'Name', value: 'assignee' },
-            selectionSet: {
-              kind: 'SelectionSet',
-              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
-            },
-          },
-        ],
-      },
-    },
-    {
-      kind: 'FragmentDefinition',
-      name: { kind: 'Name', value: 'DocumentFields' },
-      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
-      selectionSet: {
-        kind: 'SelectionSet',
-        selections: [
-          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
-          { kind: 'Field', name: { kind: 'Name', value: 'title' } },
-          { kind: 'Field', name: { kind: 'Name', value: 'fileUrl' } },
-          {
-            kind: 'Field',
-            name: { kind: 'Name', value: 'owner' },
-            selectionSet: {
-              kind: 'SelectionSet',
-              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
-            },
-          },
-          {
-            kind: 'Field',
-            name: { kind: 'Name', value: 'sharedWith' },
             selectionSet: {
               kind: 'SelectionSet',
               selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
@@ -3232,6 +3374,29 @@ export const CreateDocumentDocument = {
     },
     {
       kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
       name: { kind: 'Name', value: 'DocumentFields' },
       typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
       selectionSet: {
@@ -3254,6 +3419,16 @@ export const CreateDocumentDocument = {
             selectionSet: {
               kind: 'SelectionSet',
               selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
             },
           },
         ],
@@ -3316,6 +3491,29 @@ export const ShareDocumentDocument = {
     },
     {
       kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
       name: { kind: 'Name', value: 'DocumentFields' },
       typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
       selectionSet: {
@@ -3338,6 +3536,16 @@ export const ShareDocumentDocument = {
             selectionSet: {
               kind: 'SelectionSet',
               selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
             },
           },
         ],
@@ -3400,6 +3608,29 @@ export const UnshareDocumentDocument = {
     },
     {
       kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
       name: { kind: 'Name', value: 'DocumentFields' },
       typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
       selectionSet: {
@@ -3424,11 +3655,509 @@ export const UnshareDocumentDocument = {
               selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
             },
           },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
+            },
+          },
         ],
       },
     },
   ],
 } as unknown as DocumentNode<UnshareDocumentMutation, UnshareDocumentMutationVariables>;
+export const CreateDocumentUploadDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CreateDocumentUpload' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'CreateDocumentUploadInput' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'createDocumentUpload' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'document' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [{ kind: 'Field', name: { kind: 'Name', value: 'id' } }],
+                  },
+                },
+                { kind: 'Field', name: { kind: 'Name', value: 'uploadUrl' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'uploadMethod' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'uploadHeaders' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+                      { kind: 'Field', name: { kind: 'Name', value: 'value' } },
+                    ],
+                  },
+                },
+                { kind: 'Field', name: { kind: 'Name', value: 'expiresAt' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<CreateDocumentUploadMutation, CreateDocumentUploadMutationVariables>;
+export const CompleteDocumentUploadDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'mutation',
+      name: { kind: 'Name', value: 'CompleteDocumentUpload' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+          type: {
+            kind: 'NonNullType',
+            type: {
+              kind: 'NamedType',
+              name: { kind: 'Name', value: 'CompleteDocumentUploadInput' },
+            },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'completeDocumentUpload' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'input' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'input' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserRef' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'displayName' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'title' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'fileUrl' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'owner' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sharedWith' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<
+  CompleteDocumentUploadMutation,
+  CompleteDocumentUploadMutationVariables
+>;
+export const ProjectDocumentsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'ProjectDocuments' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'projectId' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'project' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'projectId' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'documents' },
+                  arguments: [
+                    {
+                      kind: 'Argument',
+                      name: { kind: 'Name', value: 'first' },
+                      value: { kind: 'IntValue', value: '50' },
+                    },
+                  ],
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      { kind: 'Field', name: { kind: 'Name', value: 'totalCount' } },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'pageInfo' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'hasNextPage' } },
+                            { kind: 'Field', name: { kind: 'Name', value: 'endCursor' } },
+                          ],
+                        },
+                      },
+                      {
+                        kind: 'Field',
+                        name: { kind: 'Name', value: 'edges' },
+                        selectionSet: {
+                          kind: 'SelectionSet',
+                          selections: [
+                            { kind: 'Field', name: { kind: 'Name', value: 'cursor' } },
+                            {
+                              kind: 'Field',
+                              name: { kind: 'Name', value: 'node' },
+                              selectionSet: {
+                                kind: 'SelectionSet',
+                                selections: [
+                                  {
+                                    kind: 'FragmentSpread',
+                                    name: { kind: 'Name', value: 'DocumentFields' },
+                                  },
+                                ],
+                              },
+                            },
+                          ],
+                        },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserRef' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'displayName' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'Document' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'title' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'fileUrl' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'owner' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'sharedWith' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'file' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'FragmentSpread', name: { kind: 'Name', value: 'DocumentFileFields' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<ProjectDocumentsQuery, ProjectDocumentsQueryVariables>;
+export const DocumentVersionsDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'DocumentVersions' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'document' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                {
+                  kind: 'Field',
+                  name: { kind: 'Name', value: 'versions' },
+                  selectionSet: {
+                    kind: 'SelectionSet',
+                    selections: [
+                      {
+                        kind: 'FragmentSpread',
+                        name: { kind: 'Name', value: 'DocumentFileFields' },
+                      },
+                    ],
+                  },
+                },
+              ],
+            },
+          },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'UserRef' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'User' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'username' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'displayName' } },
+        ],
+      },
+    },
+    {
+      kind: 'FragmentDefinition',
+      name: { kind: 'Name', value: 'DocumentFileFields' },
+      typeCondition: { kind: 'NamedType', name: { kind: 'Name', value: 'DocumentFile' } },
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          { kind: 'Field', name: { kind: 'Name', value: 'version' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'name' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'contentType' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'size' } },
+          { kind: 'Field', name: { kind: 'Name', value: 'uploadedAt' } },
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'uploadedBy' },
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [{ kind: 'FragmentSpread', name: { kind: 'Name', value: 'UserRef' } }],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DocumentVersionsQuery, DocumentVersionsQueryVariables>;
+export const DocumentDownloadDocument = {
+  kind: 'Document',
+  definitions: [
+    {
+      kind: 'OperationDefinition',
+      operation: 'query',
+      name: { kind: 'Name', value: 'DocumentDownload' },
+      variableDefinitions: [
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+          type: {
+            kind: 'NonNullType',
+            type: { kind: 'NamedType', name: { kind: 'Name', value: 'ID' } },
+          },
+        },
+      ],
+      selectionSet: {
+        kind: 'SelectionSet',
+        selections: [
+          {
+            kind: 'Field',
+            name: { kind: 'Name', value: 'document' },
+            arguments: [
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'id' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'id' } },
+              },
+            ],
+            selectionSet: {
+              kind: 'SelectionSet',
+              selections: [
+                { kind: 'Field', name: { kind: 'Name', value: 'id' } },
+                { kind: 'Field', name: { kind: 'Name', value: 'downloadUrl' } },
+              ],
+            },
+          },
+        ],
+      },
+    },
+  ],
+} as unknown as DocumentNode<DocumentDownloadQuery, DocumentDownloadQueryVariables>;
 export const DocumentAccessLogDocument = {
   kind: 'Document',
   definitions: [

@@ -7,6 +7,7 @@ import type {
   BoardTaskFieldsFragment,
   DocumentAccessLogQuery as DocumentAccessLogResult,
   DocumentFieldsFragment,
+  DocumentFileFieldsFragment,
   MyWorkQuery as MyWorkResult,
   ProjectQuery as ProjectResult,
   ProjectStatus,
@@ -30,11 +31,16 @@ import {
   AddProjectMemberDocument,
   AssignTaskDocument,
   ChangePasswordDocument,
+  CompleteDocumentUploadDocument,
   CreateDocumentDocument,
+  CreateDocumentUploadDocument,
   CreateProjectDocument,
   CreateTaskDocument,
   DeleteTaskDocument,
   DocumentAccessLogDocument,
+  DocumentDownloadDocument,
+  DocumentVersionsDocument,
+  ProjectDocumentsDocument,
   LoginDocument,
   LogoutAllDocument,
   LogoutDocument,
@@ -99,6 +105,7 @@ export type BoardTask = BoardTaskFieldsFragment;
 export type StatusUpdateItem = StatusUpdateFieldsFragment;
 export type ProjectDetail = NonNullable<ProjectResult['project']>;
 export type DocumentItem = DocumentFieldsFragment;
+export type DocumentFileItem = DocumentFileFieldsFragment;
 export type AccessLogEntry = NonNullable<
   DocumentAccessLogResult['document']
 >['accessLog']['edges'][number]['node'];
@@ -145,6 +152,11 @@ export const CreateDocumentMutation = CreateDocumentDocument;
 export const ShareDocumentMutation = ShareDocumentDocument;
 export const UnshareDocumentMutation = UnshareDocumentDocument;
 export const DocumentAccessLogQuery = DocumentAccessLogDocument;
+export const CreateDocumentUploadMutation = CreateDocumentUploadDocument;
+export const CompleteDocumentUploadMutation = CompleteDocumentUploadDocument;
+export const DocumentDownloadQuery = DocumentDownloadDocument;
+export const DocumentVersionsQuery = DocumentVersionsDocument;
+export const ProjectDocumentsQuery = ProjectDocumentsDocument;
 export const UpdateProfileMutation = UpdateProfileDocument;
 export const ChangePasswordMutation = ChangePasswordDocument;
 export const UsersQuery = UsersDocument;

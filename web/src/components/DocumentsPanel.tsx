@@ -1,23 +1,23 @@
 import { useId, useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
+import { formatBytes } from '../api/file-upload';
 import type { DocumentItem } from '../api/operations';
 import {
   CreateDocumentMutation,
   DocumentAccessLogQuery,
+  ProjectDocumentsQuery,
   ShareDocumentMutation,
   UnshareDocumentMutation,
 } from '../api/operations';
 import type { Role } from '../domain/workflow';
+import { DownloadButton, FileDropZone, FileVersions } from './DocumentFiles';
 import { ErrorMessage } from './ErrorMessage';
 import { UserPicker, type PickedUser } from './UserPicker';
 
 export interface DocumentsPanelProps {
   projectId: string;
-  documents: DocumentItem[];
   viewer: { id: string; role: Role };
-  /** After a change the API accepted (the page reads the project again). */
-  onChanged: () => void;
 }
 
 const who = (u: { username: string; displayName: string | null }) => u.displayName ?? u.username;
@@ -37,14 +37,23 @@ export function checkFileUrl(url: string): string | undefined {
 }
 
 /**
- * The project's documents (links to files kept elsewhere): add one, and for its owner (or an
- * admin) sharing with other users and the access log.
+ * The project's documents: files uploaded here (drop one on the panel or pick it, with a progress
+ * bar; download; versions; a new version) and links to files kept elsewhere; for a document's
+ * owner (or an admin) sharing with other users and the access log.
  */
-export function DocumentsPanel({ projectId, documents, viewer, onChanged }: DocumentsPanelProps) {
+export function DocumentsPanel({ projectId, viewer }: DocumentsPanelProps) {
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: ProjectDocumentsQuery,
+    variables: { projectId },
+  });
+  const onChanged = () => refetch({ requestPolicy: 'network-only' });
+  const documents = data?.project?.documents.edges.map((e) => e.node) ?? [];
   return (
     <section aria-labelledby="docs-title">
       <h2 id="docs-title">Documents</h2>
-      {documents.length === 0 ? <p className="muted">No documents.</p> : null}
+      <ErrorMessage error={error} context="Could not load the documents" />
+      {fetching && !data ? <p role="status">Loading…</p> : null}
+      {data && documents.length === 0 ? <p className="muted">No documents.</p> : null}
       <ul className="plain documents">
         {documents.map((d) => (
           <DocumentRow
@@ -56,7 +65,10 @@ export function DocumentsPanel({ projectId, documents, viewer, onChanged }: Docu
         ))}
       </ul>
       {viewer.role !== 'CLIENT' ? (
-        <CreateDocumentForm projectId={projectId} onCreated={onChanged} />
+        <>
+          <FileDropZone target={{ projectId }} label="Upload a file" onUploaded={onChanged} />
+          <CreateDocumentForm projectId={projectId} onCreated={onChanged} />
+        </>
       ) : null}
     </section>
   );
@@ -72,6 +84,7 @@ function DocumentRow(props: {
   // A new key empties the picker once the document is shared.
   const [pickerKey, setPickerKey] = useState(0);
   const [showLog, setShowLog] = useState(false);
+  const [showVersions, setShowVersions] = useState(false);
   const [shared, share] = useMutation(ShareDocumentMutation);
   const [unshared, unshare] = useMutation(UnshareDocumentMutation);
 
@@ -92,10 +105,41 @@ function DocumentRow(props: {
 
   return (
     <li>
-      <a href={d.fileUrl} target="_blank" rel="noopener noreferrer">
-        {d.title}
-      </a>{' '}
+      {d.file ? (
+        // An uploaded file's fileUrl wants a bearer token a plain link does not carry: Download
+        // asks the API for a signed link instead.
+        <strong>{d.title}</strong>
+      ) : (
+        <a href={d.fileUrl} target="_blank" rel="noopener noreferrer">
+          {d.title}
+        </a>
+      )}{' '}
       <span className="muted">by {who(d.owner)}</span>
+      {d.file ? (
+        <div className="file-line">
+          <span className="muted">
+            {d.file.name}, v{d.file.version}, {formatBytes(d.file.size)}, uploaded by{' '}
+            {who(d.file.uploadedBy)}
+          </span>{' '}
+          <DownloadButton documentId={d.id} title={d.title} />
+          <button
+            type="button"
+            className="small"
+            aria-expanded={showVersions}
+            onClick={() => setShowVersions(!showVersions)}
+          >
+            {showVersions ? 'Hide versions' : 'Versions'}
+          </button>
+          {showVersions ? <FileVersions documentId={d.id} title={d.title} /> : null}
+          {mayAdminister ? (
+            <FileDropZone
+              target={{ documentId: d.id }}
+              label={`Upload a new version of “${d.title}”`}
+              onUploaded={props.onChanged}
+            />
+          ) : null}
+        </div>
+      ) : null}
       {d.sharedWith.length > 0 ? (
         <ul className="plain shared" aria-label={`“${d.title}” is shared with`}>
           {d.sharedWith.map((u) => (

@@ -133,12 +133,7 @@ export function ProjectPage({ id, viewer }: { id: string; viewer: Viewer }) {
         <StatusFeed project={project} canPost={canManage} />
         <div>
           <Members project={project} canManage={canManage} onChanged={reload} />
-          <DocumentsPanel
-            projectId={project.id}
-            documents={project.documents.edges.map((e) => e.node)}
-            viewer={viewer}
-            onChanged={reload}
-          />
+          <DocumentsPanel projectId={project.id} viewer={viewer} />
         </div>
       </div>
     </main>
