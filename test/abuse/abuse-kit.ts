@@ -2,7 +2,7 @@
  * What the abuse suite shares: a seeded random source, the API schema, a production-mode graph,
  * and the one check every answer must pass.
  */
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
@@ -68,6 +68,7 @@ export function startProductionGraph(options: GraphOptions = {}): Promise<Graph>
       NODE_ENV: 'production',
       JWT_PRIVATE_KEY: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
       JWT_PUBLIC_KEYS: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
+      FILES_SIGNING_SECRET: randomBytes(32).toString('hex'),
       ...options.env,
     },
   });

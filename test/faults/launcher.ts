@@ -6,7 +6,7 @@
  * files; `stop()` ends everything, and a reaper process ends it too if the test process dies.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import {
   createWriteStream,
   mkdirSync,
@@ -176,6 +176,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
     REDIS_URL: base('redis'),
     JWT_PUBLIC_KEYS: publicPem,
     JWT_KEYS_DIR: path.join(dir, 'keys'),
+    // Production refuses to start the documents service without it (signed file URLs).
+    FILES_SIGNING_SECRET: randomBytes(32).toString('hex'),
     SHUTDOWN_GRACE_MS: '5000',
     SHUTDOWN_DELAY_MS: '0',
     ...options.env,
