@@ -225,6 +225,7 @@ describe(`abuse: fuzzing the graph (seed ${SEED})`, () => {
       tasks: true,
       documents: true,
       time: true,
+      notifications: true,
     });
   });
 
