@@ -69,6 +69,78 @@ describe('collations', () => {
     expect((await scanned()) - before).toBe(3);
   });
 
+  it('pages by a case-insensitive name through its collated index: in order, no skip or repeat, a page reads from its cursor on', async () => {
+    const coll = engine.fresh();
+    await coll.createIndex({ name: 1, _id: 1 }, { collation: caseInsensitive });
+    const names = [
+      'gamma',
+      'Beta',
+      'alpha',
+      'ALPHA',
+      'beta',
+      'Gamma',
+      'delta',
+      'Alpha',
+      'épsilon',
+      'Zeta',
+      'zeta',
+    ];
+    await coll.insertMany(names.map((name, i) => ({ _id: i + 1, name })));
+    const expected = await coll
+      .find({}, { sort: { name: 1, _id: 1 }, collation: caseInsensitive })
+      .toArray();
+    const expectedNames = expected.map((doc) => doc.name as string);
+    expect(expectedNames).toEqual([
+      'alpha',
+      'ALPHA',
+      'Alpha',
+      'Beta',
+      'beta',
+      'delta',
+      'épsilon',
+      'gamma',
+      'Gamma',
+      'Zeta',
+      'zeta',
+    ]);
+    const seen: Doc[] = [];
+    let after: Doc | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const filter = after
+        ? { $or: [{ name: { $gt: after.name } }, { name: after.name, _id: { $gt: after._id } }] }
+        : {};
+      const page = await coll
+        .find(filter, { sort: { name: 1, _id: 1 }, collation: caseInsensitive, limit: 2 })
+        .toArray();
+      seen.push(...page);
+      after = page.at(-1);
+      if (page.length < 2) break;
+    }
+    expect(seen.map((doc) => doc._id)).toEqual(expected.map((doc) => doc._id));
+    // The page query walks the collated index in order (no SORT stage); without the collation
+    // the index cannot give the order, as in mongod.
+    const page = { $or: [{ name: { $gt: 'beta' } }, { name: 'beta', _id: { $gt: 5 } }] };
+    const collated = await coll
+      .find(page, { sort: { name: 1, _id: 1 }, collation: caseInsensitive, limit: 2 })
+      .explain('executionStats');
+    expect(collated.queryPlanner.winningPlan).toMatchObject({
+      stage: 'LIMIT',
+      inputStage: { stage: 'FETCH', inputStage: { stage: 'IXSCAN', indexName: 'name_1__id_1' } },
+    });
+    expect(collated.executionStats.nReturned).toBe(2);
+    // The $or bounds the scan from the cursor's name on (Beta and beta, then delta and épsilon),
+    // in the index's collation: a page reads what it returns, not every name before it.
+    expect(collated.queryPlanner.winningPlan.inputStage.inputStage.indexBounds).toEqual({
+      name: ['["beta", {}]'],
+      _id: ['[MinKey, MaxKey]'],
+    });
+    expect(collated.executionStats.totalDocsExamined).toBe(4);
+    expect(
+      (await coll.find(page, { sort: { name: 1, _id: 1 }, limit: 2 }).explain()).queryPlanner
+        .winningPlan,
+    ).toMatchObject({ stage: 'SORT', inputStage: { stage: 'COLLSCAN' } });
+  });
+
   it('a malformed collation is refused with mongod codes', async () => {
     const coll = engine.fresh();
     const unknown = await rejection(

@@ -1,6 +1,7 @@
 import { Binary, ObjectId } from 'bson';
 import { bsonTypeName, isPlainObject, type Document } from '../bson/values';
 import { ErrorCode, fail } from '../errors';
+import type { Collation } from '../query/collation';
 import { compileFilter, type Matcher } from '../query/matcher';
 import { TextSearch } from '../text/text-search';
 import { parseSort, type Plan, type SortSpec } from '../query/planner';
@@ -10,6 +11,7 @@ import { SERVER_VERSION } from './server.commands';
 import {
   documentOption,
   numberOption,
+  operationCollation,
   targetCollection,
   type CommandContext,
   type CommandHandler,
@@ -164,6 +166,8 @@ interface QueryShape {
   limit: number;
   hint?: unknown;
   projection?: Document;
+  /** The operation's collation (its own, else the collection's default). */
+  collation?: Collation;
 }
 
 /** Runs the query (for its counters) and describes the plan the engine used. */
@@ -176,7 +180,7 @@ function explainQuery(
   returned: number;
 } {
   const work: QueryWork = { keysExamined: 0, docsExamined: 0, matched: 0 };
-  const matcher = compileFilter(shape.filter);
+  const matcher = compileFilter(shape.filter, { collation: shape.collation });
   if (!collection) {
     return {
       stage: { plan: { stage: 'EOF' }, stats: { nReturned: 0 } },
@@ -184,7 +188,7 @@ function explainQuery(
       returned: 0,
     };
   }
-  const plan = collection.plan(shape.filter, shape.sort, shape.hint);
+  const plan = collection.plan(shape.filter, shape.sort, shape.hint, shape.collation);
   const returned = collection.query(
     matcher,
     { sort: shape.sort, skip: shape.skip, limit: shape.limit, hint: shape.hint },
@@ -293,6 +297,7 @@ function describe(
         skip: numberOption(inner, 'skip') ?? 0,
         limit: Math.abs(numberOption(inner, 'limit') ?? 0),
         hint: inner.hint,
+        collation: operationCollation(inner, collection),
         projection: documentOption(inner, 'projection'),
       };
       return { ns, filter, ...explainQuery(collection, shape) };
@@ -319,6 +324,7 @@ function describe(
         skip: 0,
         limit: 0,
         hint: inner.hint,
+        collation: operationCollation(inner, collection),
       });
       return {
         ns,
@@ -337,6 +343,7 @@ function describe(
         skip: 0,
         limit: 0,
         hint: inner.hint,
+        collation: operationCollation(inner, collection),
       });
       return {
         ns,
@@ -362,6 +369,7 @@ function describe(
         skip: 0,
         limit: single ? 1 : 0,
         hint: statement.hint,
+        collation: operationCollation(statement, collection),
       });
       const counters =
         name === 'update'
@@ -394,6 +402,7 @@ function describe(
         skip: 0,
         limit: 1,
         hint: inner.hint,
+        collation: operationCollation(inner, collection),
       });
       return {
         ns,
@@ -417,6 +426,7 @@ function describe(
         skip: 0,
         limit: 0,
         hint: inner.hint,
+        collation: operationCollation(inner, collection),
       });
       return { ns, filter, ...described, pipeline: rest };
     }

@@ -1,5 +1,5 @@
 import { compareValues, isNumeric, isPlainObject, type Document } from '../bson/values';
-import type { Collation } from './collation';
+import { compareCollated, type Collation } from './collation';
 import { ErrorCode, fail } from '../errors';
 import { HIGH, LOW, type BTreeIndex, type FieldInterval } from '../storage/btree-index';
 import { hashedKey } from '../storage/hashed-key';
@@ -73,6 +73,74 @@ export function topLevelConditions(filter: Document): {
   };
   add(filter);
   return { conditions, complete };
+}
+
+/**
+ * Fields every branch of a top-level `$or` (also one inside a top-level `$and`) has conditions
+ * on, with each branch's conditions: a keyset page's `$or: [{name: {$gt: v}}, {name: v, _id:
+ * {$gt: id}}]` bounds `name` from `v` on, though neither branch alone holds for every match.
+ */
+function orConditions(filter: Document): Map<string, unknown[][]> {
+  const found = new Map<string, unknown[][]>();
+  const add = (clause: Document): void => {
+    for (const [key, value] of Object.entries(clause)) {
+      if (key === '$and' && Array.isArray(value)) {
+        for (const inner of value) if (isPlainObject(inner)) add(inner);
+      } else if (key === '$or' && Array.isArray(value) && value.length > 0) {
+        if (!value.every(isPlainObject)) continue;
+        const branches = (value as Document[]).map(
+          (branch) => topLevelConditions(branch).conditions,
+        );
+        const [head, ...others] = branches;
+        for (const field of head?.keys() ?? []) {
+          if (found.has(field) || !others.every((branch) => branch.has(field))) continue;
+          found.set(
+            field,
+            branches.map((branch) => branch.get(field) ?? []),
+          );
+        }
+      }
+    }
+  };
+  add(filter);
+  return found;
+}
+
+/** Compares interval bounds (LOW and HIGH beyond every value) in an index's string order. */
+function compareBounds(collation: Collation | undefined, a: unknown, b: unknown): number {
+  if (a === b) return 0;
+  if (a === LOW || b === HIGH) return -1;
+  if (a === HIGH || b === LOW) return 1;
+  return compareCollated(collation, a, b);
+}
+
+/**
+ * One interval covering every branch's intervals of a field (in the index's order, so under its
+ * collation), or null when a branch does not bound the field. A cover may take in values between
+ * the branches' intervals: the matcher drops them.
+ */
+function coveringInterval(
+  branches: unknown[][],
+  collation: Collation | undefined,
+): FieldInterval[] | null {
+  let cover: FieldInterval | null = null;
+  for (const conditions of branches) {
+    const intervals = intervalsFor(conditions);
+    if (!intervals) return null;
+    for (const interval of intervals) {
+      if (!cover) {
+        cover = { ...interval };
+        continue;
+      }
+      const low = compareBounds(collation, interval.low, cover.low);
+      if (low < 0) [cover.low, cover.lowInclusive] = [interval.low, interval.lowInclusive];
+      else if (low === 0) cover.lowInclusive ||= interval.lowInclusive;
+      const high = compareBounds(collation, interval.high, cover.high);
+      if (high > 0) [cover.high, cover.highInclusive] = [interval.high, interval.highInclusive];
+      else if (high === 0) cover.highInclusive ||= interval.highInclusive;
+    }
+  }
+  return cover ? [cover] : null;
 }
 
 const isPointValue = (value: unknown): boolean =>
@@ -160,13 +228,17 @@ function evaluate(
   index: BTreeIndex,
   conditions: Map<string, unknown[]>,
   sort: SortSpec,
+  alternatives: Map<string, unknown[][]> = new Map(),
 ): Candidate {
   const intervals: FieldInterval[][] = [];
   let equalityPrefix = 0;
   let score = 0;
   for (const field of index.fields) {
     const fieldConditions = conditions.get(field.path);
-    const valueIntervals = fieldConditions ? intervalsFor(fieldConditions) : null;
+    const branches = alternatives.get(field.path);
+    const valueIntervals =
+      (fieldConditions ? intervalsFor(fieldConditions) : null) ??
+      (branches ? coveringInterval(branches, index.collation) : null);
     const fieldIntervals = field.hashed ? hashedPoints(valueIntervals) : valueIntervals;
     if (!fieldIntervals) break;
     intervals.push(fieldIntervals);
@@ -215,19 +287,26 @@ export function planQuery(
   collation?: Collation,
 ): Plan {
   const { conditions: all } = topLevelConditions(filter);
+  const alternatives = orConditions(filter);
   // A text score is no field an index holds.
   const requestedSort = requested.some((key) => key[2] !== undefined) ? [] : requested;
   // An index orders strings by its own collation: with another one it may bound only the
   // conditions without strings and cannot give the order of a sort (as in mongod).
-  const usable = (index: BTreeIndex): { conditions: Map<string, unknown[]>; sort: SortSpec } =>
+  const usable = (
+    index: BTreeIndex,
+  ): { conditions: Map<string, unknown[]>; sort: SortSpec; or: Map<string, unknown[][]> } =>
     sameCollation(index.collation, collation)
-      ? { conditions: all, sort: requestedSort }
-      : { conditions: withoutStrings(all), sort: [] };
+      ? { conditions: all, sort: requestedSort, or: alternatives }
+      : {
+          conditions: withoutStrings(all),
+          sort: [],
+          or: new Map([...alternatives].filter(([, branches]) => !holdsString(branches))),
+        };
   if (hint !== undefined && hint !== null) {
     const hinted = findHintedIndex(indexes, hint);
     if (!hinted) return COLLECTION_SCAN;
-    const { conditions, sort } = usable(hinted);
-    return evaluate(hinted, conditions, sort).plan;
+    const { conditions, sort, or } = usable(hinted);
+    return evaluate(hinted, conditions, sort, or).plan;
   }
   let best: Candidate | null = null;
   for (const index of indexes) {
@@ -238,8 +317,8 @@ export function planQuery(
       index.special
     )
       continue;
-    const { conditions, sort } = usable(index);
-    const candidate = evaluate(index, conditions, sort);
+    const { conditions, sort, or } = usable(index);
+    const candidate = evaluate(index, conditions, sort, or);
     if (
       candidate.score === 0 ||
       (candidate.plan.intervals.length === 0 && !candidate.plan.providesSort)
