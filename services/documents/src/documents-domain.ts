@@ -1,5 +1,7 @@
 import {
   announce,
+  documentCreated,
+  documentDeleted,
   documentShared,
   BadUserInputError,
   callerObjectId,
@@ -138,7 +140,29 @@ export class DocumentsDomain {
       await this.documents.deleteOne({ _id: record._id }).exec();
       throw new NotFoundError('Project not found');
     }
+    // A retry of a create that happened: announced the first time.
+    if (created) await this.announceDocument(documentCreated, record, caller);
     return record;
+  }
+
+  /**
+   * Tells other services that `document` was created (a linked one when made, an uploaded one
+   * when its first upload completes) or deleted. A pending first upload is neither: its document
+   * exists for its owner alone until it completes.
+   */
+  async announceDocument(
+    kind: typeof documentCreated | typeof documentDeleted,
+    document: DocumentRecord,
+    caller: Identity,
+  ): Promise<void> {
+    await announce(this.outbox, kind, {
+      documentId: document._id.toHexString(),
+      projectId: document.projectId?.toHexString() ?? null,
+      title: document.title,
+      ownerId: document.ownerId.toHexString(),
+      uploaded: document.fileUrl === undefined,
+      actorId: callerObjectId(caller).toHexString(),
+    });
   }
 
   /**
@@ -288,6 +312,7 @@ export class DocumentsDomain {
     if (!deleted) throw new NotFoundError('Document not found');
     await this.record(caller, [id], 'DELETE');
     await this.store.delete(fileKeysOf(deleted));
+    if (!deleted.pending) await this.announceDocument(documentDeleted, deleted, caller);
     return true;
   }
 

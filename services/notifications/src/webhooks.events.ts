@@ -1,7 +1,12 @@
 import {
   budgetThreshold,
+  documentCreated,
+  documentDeleted,
   documentShared,
   memberAdded,
+  memberRemoved,
+  projectCreated,
+  projectUpdated,
   payloadOf,
   projectAccessChanged,
   statusUpdatePosted,
@@ -61,14 +66,24 @@ const TASK_CHANGES = {
 export function webhookEventOf(event: DomainEvent, logger: Logger): Outgoing | null {
   const task = payloadOf(taskChanged, event, logger);
   if (task) return { event: TASK_CHANGES[task.change], data: task };
+  const created = payloadOf(projectCreated, event, logger);
+  if (created) return { event: 'project.created', data: created };
+  const updated = payloadOf(projectUpdated, event, logger);
+  if (updated) return { event: 'project.updated', data: updated };
   const added = payloadOf(memberAdded, event, logger);
   if (added) return { event: 'project.member_added', data: added };
+  const removed = payloadOf(memberRemoved, event, logger);
+  if (removed) return { event: 'project.member_removed', data: removed };
   const posted = payloadOf(statusUpdatePosted, event, logger);
   if (posted) return { event: 'status_update.posted', data: posted };
   const access = payloadOf(projectAccessChanged, event, logger);
   if (access?.deleted) return { event: 'project.deleted', data: { projectId: access.projectId } };
+  const document = payloadOf(documentCreated, event, logger);
+  if (document) return { event: 'document.created', data: document };
   const shared = payloadOf(documentShared, event, logger);
   if (shared) return { event: 'document.shared', data: shared };
+  const deleted = payloadOf(documentDeleted, event, logger);
+  if (deleted) return { event: 'document.deleted', data: deleted };
   for (const [kind, name] of [
     [timesheetSubmitted, 'timesheet.submitted'],
     [timesheetApproved, 'timesheet.approved'],

@@ -1,7 +1,11 @@
 import {
   announce,
   memberAdded,
+  memberRemoved,
+  projectCreated,
+  projectUpdated,
   statusUpdatePosted,
+  type ProjectUpdated,
   BadUserInputError,
   callerObjectId,
   createOnce,
@@ -117,7 +121,7 @@ export class ProjectsDomain {
     const managerId = callerObjectId(caller);
     const _id = new Types.ObjectId();
     const key = creationKey(caller, idempotencyKey);
-    const { record } = await createOnce(this.projects, key, () =>
+    const { record, created } = await createOnce(this.projects, key, () =>
       this.changingAccess(_id, async () => {
         const created = await this.projects.create({
           _id,
@@ -132,7 +136,28 @@ export class ProjectsDomain {
         return created.toObject<ProjectRecord>();
       }),
     );
+    // A retry of a create that happened: announced the first time.
+    if (created) await this.announceProject(projectCreated, record, managerId);
     return record;
+  }
+
+  /** Tells other services of project `project` as it now is (`project.created` or `.updated`). */
+  private announceProject(
+    kind: typeof projectCreated | typeof projectUpdated,
+    project: ProjectRecord,
+    actorId: Types.ObjectId,
+    changed: ProjectUpdated['changed'] = [],
+  ): Promise<void> {
+    const facts = {
+      projectId: project._id.toHexString(),
+      name: project.name,
+      status: project.status,
+      managerId: project.managerId.toHexString(),
+      actorId: actorId.toHexString(),
+    };
+    return kind === projectCreated
+      ? announce(this.outbox, projectCreated, facts)
+      : announce(this.outbox, projectUpdated, { ...facts, changed });
   }
 
   /**
@@ -278,11 +303,25 @@ export class ProjectsDomain {
       .lean<Pick<ProjectRecord, '_id'>[]>()
       .exec();
     for (const { _id } of projects) {
-      await this.changingAccess(_id, () =>
+      // Only the write that took them out announces it: a redelivered deletion finds them gone.
+      const removed = await this.changingAccess(_id, () =>
         this.projects
-          .updateOne({ _id }, { $pull: { memberIds: userId }, $inc: { accessVersion: 1 } })
+          .findOneAndUpdate(
+            { _id, memberIds: userId },
+            { $pull: { memberIds: userId }, $inc: { accessVersion: 1 } },
+            { returnDocument: 'after' },
+          )
+          .lean<ProjectRecord>()
           .exec(),
       );
+      if (removed) {
+        await announce(this.outbox, memberRemoved, {
+          projectId: _id.toHexString(),
+          projectName: removed.name,
+          userId: userId.toHexString(),
+          actorId: null,
+        });
+      }
     }
   }
 
@@ -351,19 +390,29 @@ export class ProjectsDomain {
       changes.status = oneOf(input.status, PROJECT_STATUSES, 'input.status');
     }
     const project = await this.manageableProject(caller, id);
+    const changed: ProjectUpdated['changed'] = (
+      Object.keys(changes) as (keyof typeof changes)[]
+    ).filter((field) => (changes[field] ?? null) !== (project[field] ?? null));
+    let updated: ProjectRecord;
     if (managerId && !project.managerId.equals(managerId)) {
       assertMayChangeManager(caller);
       const newManager = managerId;
-      return this.changingAccess(id, () =>
+      updated = await this.changingAccess(id, () =>
         this.updated(id, {
           $set: { ...changes, managerId: newManager },
           $pull: { memberIds: newManager },
           $inc: { accessVersion: 1 },
         }),
       );
+      changed.push('managerId');
+    } else {
+      if (Object.keys(changes).length === 0) return project;
+      updated = await this.updated(id, { $set: changes });
     }
-    if (Object.keys(changes).length === 0) return project;
-    return this.updated(id, { $set: changes });
+    if (changed.length > 0) {
+      await this.announceProject(projectUpdated, updated, callerObjectId(caller), changed);
+    }
+    return updated;
   }
 
   /**
@@ -422,9 +471,16 @@ export class ProjectsDomain {
     const userId = requiredId(input.userId, 'input.userId');
     const project = await this.manageableProject(caller, id);
     if (!project.memberIds.some((m) => m.equals(userId))) return project;
-    return this.changingAccess(id, () =>
+    const updated = await this.changingAccess(id, () =>
       this.updated(id, { $pull: { memberIds: userId }, $inc: { accessVersion: 1 } }),
     );
+    await announce(this.outbox, memberRemoved, {
+      projectId: id.toHexString(),
+      projectName: updated.name,
+      userId: userId.toHexString(),
+      actorId: callerObjectId(caller).toHexString(),
+    });
+    return updated;
   }
 
   /**
@@ -460,9 +516,11 @@ export class ProjectsDomain {
     });
     // A retry of an update that was posted: as it is, published already.
     if (!created) return update;
+    let changedStatus: ProjectRecord | null = null;
     if (status) {
       try {
-        await this.updated(projectId, { $set: { status } });
+        const updated = await this.updated(projectId, { $set: { status } });
+        if (status !== project.status) changedStatus = updated;
       } catch (error) {
         await this.statusUpdates.deleteOne({ _id: update._id }).exec();
         throw error;
@@ -471,6 +529,9 @@ export class ProjectsDomain {
     // Only now is the update there for good (and the project's status with it).
     await this.realtime.publish(update);
     await this.announcePosted(project, update);
+    if (changedStatus) {
+      await this.announceProject(projectUpdated, changedStatus, authorId, ['status']);
+    }
     return update;
   }
 

@@ -149,6 +149,52 @@ export const memberAdded = {
 } as const;
 export type MemberAdded = z.infer<typeof memberAdded.schema>;
 
+/**
+ * `project.member-removed` (stream `projects`): `userId` left the project (after its access event).
+ * `actorId` is null when no one removed them: their account was deleted.
+ */
+export const memberRemoved = {
+  type: 'project.member-removed',
+  stream: STREAMS.projects,
+  schema: z.object({
+    projectId: objectIdHex,
+    projectName: z.string(),
+    userId: objectIdHex,
+    actorId: objectIdHex.nullable(),
+  }),
+} as const;
+export type MemberRemoved = z.infer<typeof memberRemoved.schema>;
+
+const projectFacts = {
+  projectId: objectIdHex,
+  name: z.string(),
+  status: z.enum(['PLANNED', 'ACTIVE', 'ON_HOLD', 'COMPLETED', 'CANCELLED']),
+  managerId: objectIdHex,
+  actorId: objectIdHex,
+};
+
+/** `project.created` (stream `projects`): a project was made (after its access event). */
+export const projectCreated = {
+  type: 'project.created',
+  stream: STREAMS.projects,
+  schema: z.object(projectFacts),
+} as const;
+export type ProjectCreated = z.infer<typeof projectCreated.schema>;
+
+/**
+ * `project.updated` (stream `projects`): a project's name, description, status or manager changed
+ * (`changed` names which); as it is after the change.
+ */
+export const projectUpdated = {
+  type: 'project.updated',
+  stream: STREAMS.projects,
+  schema: z.object({
+    ...projectFacts,
+    changed: z.array(z.enum(['name', 'description', 'status', 'managerId'])).min(1),
+  }),
+} as const;
+export type ProjectUpdated = z.infer<typeof projectUpdated.schema>;
+
 /** `status-update.posted` (stream `projects`): a status update was posted, by hand or automatically. */
 export const statusUpdatePosted = {
   type: 'status-update.posted',
@@ -211,6 +257,39 @@ export const documentShared = {
   }),
 } as const;
 export type DocumentShared = z.infer<typeof documentShared.schema>;
+
+const documentFacts = {
+  documentId: objectIdHex,
+  /** The document's project, when it belongs to one. */
+  projectId: objectIdHex.nullable(),
+  title: z.string(),
+  ownerId: objectIdHex,
+  /** Whether its file was uploaded (else it links to a file elsewhere). */
+  uploaded: z.boolean(),
+  actorId: objectIdHex,
+};
+
+/**
+ * `document.created` (stream `documents`): a document is there for the people who may read it: a
+ * linked one when it is made, an uploaded one when its first upload completes (never while pending).
+ */
+export const documentCreated = {
+  type: 'document.created',
+  stream: STREAMS.documents,
+  schema: z.object(documentFacts),
+} as const;
+export type DocumentCreated = z.infer<typeof documentCreated.schema>;
+
+/**
+ * `document.deleted` (stream `documents`): a document that was created (not a pending first upload)
+ * was deleted. The documents a project's deletion takes with it have no event of their own.
+ */
+export const documentDeleted = {
+  type: 'document.deleted',
+  stream: STREAMS.documents,
+  schema: z.object(documentFacts),
+} as const;
+export type DocumentDeleted = z.infer<typeof documentDeleted.schema>;
 
 interface EventKind<T> {
   type: string;

@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { trusted, Types } from 'mongoose';
 import {
   BadUserInputError,
+  documentCreated,
   callerObjectId,
   ConflictError,
   NotFoundError,
@@ -254,6 +255,8 @@ export class DocumentFiles {
       throw new ConflictError('The upload was replaced or purged meanwhile', 'input.documentId');
     }
     if (file.version > 1) await this.domain.record(caller, [id], 'UPDATE');
+    // Only now is a first upload's document there for the people who may read it.
+    if (document.pending) await this.domain.announceDocument(documentCreated, completed, caller);
     return completed;
   }
 

@@ -1,7 +1,9 @@
 import mongoose from 'mongoose';
 import {
   allTasksDone,
+  memberRemoved,
   projectAccessChanged,
+  projectUpdated,
   STREAMS,
   userDeleted,
   type DomainEvent,
@@ -11,6 +13,7 @@ import { Cleanup, eventually, randomId } from '@psa/shared/testing';
 import {
   DELETE,
   errorOf,
+  POST_UPDATE,
   READ,
   REMOVE_MEMBER,
   startProjects,
@@ -27,6 +30,8 @@ let managerId: string;
 let manager: Record<string, string>;
 /** Every project.access-changed snapshot the service published, in order. */
 const snapshots: ProjectAccessSnapshot[] = [];
+/** Every other event the service published on its stream, in order. */
+const heard: DomainEvent[] = [];
 /** How long the consumer standing in for the tasks service takes per event (ms). */
 let tasksServiceDelay = 0;
 
@@ -42,6 +47,8 @@ beforeAll(async () => {
       await new Promise((resolve) => setTimeout(resolve, tasksServiceDelay));
       if (event.type === projectAccessChanged.type) {
         snapshots.push(event.data as ProjectAccessSnapshot);
+      } else {
+        heard.push(event);
       }
     },
   });
@@ -52,6 +59,9 @@ afterAll(() => cleanup.run());
 
 const newProject = () => harness.createProject({ name: 'Website relaunch' }, manager);
 const snapshotsOf = (projectId: string) => snapshots.filter((s) => s.projectId === projectId);
+/** The payloads of the events of `type` about project `projectId` heard so far. */
+const heardOf = (type: string, projectId: string) =>
+  heard.filter((e) => e.type === type && e.data.projectId === projectId).map((e) => e.data);
 
 async function statusUpdates(projectId: string) {
   const body = await harness.gql<{
@@ -121,6 +131,48 @@ describe('project.access-changed', () => {
     await eventually(() => snapshotsOf(project.id).length === 2);
     expect(snapshotsOf(project.id)[1]).toEqual(snapshotsOf(project.id)[0]);
     await eventually(async () => (await connection.collection('outbox').countDocuments()) === 0);
+  });
+});
+
+describe('project.updated', () => {
+  it('names the fields that changed; a change to the same values announces nothing', async () => {
+    const project = await newProject();
+    await harness.gql(UPDATE, { input: { id: project.id, name: project.name } }, manager);
+    await harness.gql(
+      UPDATE,
+      { input: { id: project.id, name: 'Renamed', status: 'ACTIVE' } },
+      manager,
+    );
+    // A status update that sets the status changes the project too; one with the same, not.
+    for (const status of ['ON_HOLD', 'ON_HOLD']) {
+      const posted = await harness.gql(
+        POST_UPDATE,
+        { input: { projectId: project.id, message: 'Paused', status } },
+        manager,
+      );
+      expect(posted.errors).toBeUndefined();
+    }
+    await eventually(() => heardOf(projectUpdated.type, project.id).length >= 2);
+    // Anything more would have arrived with the status updates' own events.
+    await eventually(() => heardOf('status-update.posted', project.id).length === 2);
+    expect(heardOf(projectUpdated.type, project.id)).toEqual([
+      {
+        projectId: project.id,
+        name: 'Renamed',
+        status: 'ACTIVE',
+        managerId,
+        changed: ['name', 'status'],
+        actorId: managerId,
+      },
+      {
+        projectId: project.id,
+        name: 'Renamed',
+        status: 'ON_HOLD',
+        managerId,
+        changed: ['status'],
+        actorId: managerId,
+      },
+    ]);
   });
 });
 
@@ -223,5 +275,17 @@ describe('consumed events', () => {
       expect(snapshotsOf(project.id).at(-1)?.memberIds).toEqual([stays]);
     }
     expect(await statusUpdates(a.id)).toMatchObject({ totalCount: 0 });
+    // No one removed them (actorId null), and a redelivery announces nothing more.
+    const again = await harness.events.publish(STREAMS.users, userDeleted.type, { userId: gone });
+    expect(await harness.events.handledBy(again, ['projects'], 5_000)).toBe(true);
+    for (const project of [a, b]) {
+      await eventually(() => heardOf(memberRemoved.type, project.id).length >= 1);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const project of [a, b]) {
+      expect(heardOf(memberRemoved.type, project.id)).toEqual([
+        { projectId: project.id, projectName: project.name, userId: gone, actorId: null },
+      ]);
+    }
   });
 });
