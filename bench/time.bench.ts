@@ -2,11 +2,18 @@
  * Time (issue 18): a timesheet week and a 12-month `timeReport` through the gateway, for a
  * project with 1,000 entries and one with 100,000 (both profiles; BENCH_TIME_LARGE changes the
  * large one), so the p50s show whether a week or a report grows with the entries outside it: the
- * large project's rows give their p50 over the small one's, measured in the same run. Entries are seeded straight into
- * the time database (as logTime would have stored them), spread over 12 months and 20 users.
+ * large project's rows give their p50 over the small one's, measured in the same run. Entries are
+ * seeded straight into the time database (as logTime would have stored them), spread over 12
+ * months and 20 users, and the day and month rows built from them as the service's upgrade does.
+ * Two 12-month reports: up to today (its edge months read 2 and 3 days), and from a 16th to a
+ * 15th (the most edge days a report reads, about a month's worth).
  */
 import mongoose, { Types } from 'mongoose';
-import { addDays, weekStartOf } from '../services/time/src/calendar';
+import { addDays, monthOf, weekStartOf } from '../services/time/src/calendar';
+import { projectDayModel } from '../services/time/src/models/project-day.model';
+import { projectMonthModel } from '../services/time/src/models/project-month.model';
+import { timeEntryModel } from '../services/time/src/models/time-entry.model';
+import { rebuildRollups } from '../services/time/src/rollups';
 import { ok } from '../test/helpers/people';
 import { createProject, startBenchGraph, type BenchGraph } from './lib/bench-graph';
 import { measure, type ScenarioResult } from './lib/measure';
@@ -67,32 +74,14 @@ async function seed(
       });
     }
     await entries.insertMany(batch);
-    // The day rows the time service keeps beside its entries (what the report reads).
-    const days = await entries
-      .aggregate<{
-        _id: { userId: Types.ObjectId; date: string };
-        minutes: number;
-        billableMinutes: number;
-      }>([
-        { $match: { projectId: project } },
-        {
-          $group: {
-            _id: { userId: '$userId', date: '$date' },
-            minutes: { $sum: '$minutes' },
-            billableMinutes: { $sum: { $cond: ['$billable', '$minutes', 0] } },
-          },
-        },
-      ])
-      .toArray();
-    await db.collection<{ _id: string }>('project_days').insertMany(
-      days.map((day) => ({
-        _id: `${projectId}:${day._id.userId.toHexString()}:${day._id.date}`,
-        projectId: project,
-        userId: day._id.userId,
-        date: day._id.date,
-        minutes: day.minutes,
-        billableMinutes: day.billableMinutes,
-      })),
+    // The day and month rows the time service keeps beside its entries (what reports read).
+    await rebuildRollups(
+      {
+        entries: timeEntryModel(db),
+        projectDays: projectDayModel(db),
+        projectMonths: projectMonthModel(db),
+      },
+      project,
     );
     const sheet = await db.collection('timesheets').insertOne({
       userId: member,
@@ -149,6 +138,23 @@ export async function runTimeBench(full: boolean): Promise<ScenarioResult[]> {
           await measure(`timeReport, 12 months, ${label} entries`, requests, async () => {
             await ok(bench.graph, bench.manager, REPORT, { id: projectId, from, to: today() });
           }),
+        ),
+      );
+      // The most edge days a 12-month report reads: both edge months cut near their middle.
+      const midFrom = `${monthOf(from)}-16`;
+      const midRange = { id: projectId, from: midFrom, to: addDays(midFrom, 364) };
+      await ok(bench.graph, bench.manager, REPORT, midRange);
+      results.push(
+        withRatio(
+          'report-mid',
+          count,
+          await measure(
+            `timeReport, 12 months from a 16th, ${label} entries`,
+            requests,
+            async () => {
+              await ok(bench.graph, bench.manager, REPORT, midRange);
+            },
+          ),
         ),
       );
       await ok(bench.graph, bench.member, SHEET, { id: sheetId });

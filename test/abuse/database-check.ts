@@ -19,6 +19,7 @@ import { billingRateModel } from '../../services/time/src/models/billing-rate.mo
 import { dayTotalModel } from '../../services/time/src/models/day-total.model';
 import { projectDayModel } from '../../services/time/src/models/project-day.model';
 import { projectLedgerModel } from '../../services/time/src/models/project-ledger.model';
+import { projectMonthModel } from '../../services/time/src/models/project-month.model';
 import { projectTaskModel } from '../../services/time/src/models/project-task.model';
 import { timeEntryModel } from '../../services/time/src/models/time-entry.model';
 import { timerModel } from '../../services/time/src/models/timer.model';
@@ -54,6 +55,7 @@ const MODELS: Record<keyof Graph['databases'], ModelFactory[]> = {
     projectLedgerModel,
     dayTotalModel,
     projectDayModel,
+    projectMonthModel,
     projectTaskModel,
     projectAccessModel,
     outboxModel,

@@ -67,3 +67,60 @@ export function dayRange(rawFrom: string, rawTo: string): { from: string; to: st
   }
   return { from, to };
 }
+
+/** The calendar month `YYYY-MM` of `day`. */
+export const monthOf = (day: string): string => day.slice(0, 7);
+
+/** The first day of `day`'s month. */
+const firstOfMonth = (day: string): string => `${monthOf(day)}-01`;
+
+/** The last day of `day`'s month. */
+function lastOfMonth(day: string): string {
+  const [year, month] = monthOf(day).split('-').map(Number) as [number, number];
+  // Day 0 of the next month is the last of this one (UTC: no zone shifts it).
+  return fromUtc(Date.UTC(year, month, 0));
+}
+
+/** Days from `from` to `to`, both included. */
+export interface DaySpan {
+  from: string;
+  to: string;
+}
+
+/**
+ * How a sum over the days `from`..`to` is read from monthly roll-ups and day rows: the months
+ * `months.from`..`months.to` (`YYYY-MM`, whole; null for none), plus the day rows of `add`, minus
+ * those of `subtract`. A month the range covers only in part is read from its days when they
+ * are at most half of it, else whole minus the days outside the range; so at most two spans of
+ * at most half a month each are read day by day, whatever the range.
+ */
+export interface RangePlan {
+  months: { from: string; to: string } | null;
+  add: DaySpan[];
+  subtract: DaySpan[];
+}
+
+/** The {@link RangePlan} of `from`..`to` (valid days, `from` ≤ `to`). */
+export function planRange(from: string, to: string): RangePlan {
+  const wholeMonths: string[] = [];
+  const add: DaySpan[] = [];
+  const subtract: DaySpan[] = [];
+  for (let start = firstOfMonth(from); start <= to; start = addDays(lastOfMonth(start), 1)) {
+    const end = lastOfMonth(start);
+    const first = from > start ? from : start;
+    const last = to < end ? to : end;
+    const covered = daysBetween(first, last);
+    if (covered * 2 <= daysBetween(start, end)) {
+      add.push({ from: first, to: last });
+      continue;
+    }
+    wholeMonths.push(monthOf(start));
+    if (first > start) subtract.push({ from: start, to: addDays(first, -1) });
+    if (last < end) subtract.push({ from: addDays(last, 1), to: end });
+  }
+  // Only the first and the last month can be read by days: the months read whole are contiguous.
+  const [firstWhole] = wholeMonths;
+  const lastWhole = wholeMonths.at(-1);
+  const months = firstWhole && lastWhole ? { from: firstWhole, to: lastWhole } : null;
+  return { months, add, subtract };
+}

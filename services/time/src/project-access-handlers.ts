@@ -14,7 +14,9 @@ import {
 import { trusted, Types } from 'mongoose';
 import type { BillingRateModel } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
+import { monthOf } from './calendar';
 import type { ProjectDayModel } from './models/project-day.model';
+import type { ProjectMonthModel } from './models/project-month.model';
 import type { ProjectLedgerModel } from './models/project-ledger.model';
 import type { ProjectTaskModel } from './models/project-task.model';
 import type { TimeEntryModel } from './models/time-entry.model';
@@ -29,6 +31,7 @@ export interface ProjectAccessHandlerDeps {
   ledgers: ProjectLedgerModel;
   dayTotals: DayTotalModel;
   projectDays: ProjectDayModel;
+  projectMonths: ProjectMonthModel;
   projectTasks: ProjectTaskModel;
   access: ProjectAccess;
   logger: Logger;
@@ -38,14 +41,14 @@ export interface ProjectAccessHandlerDeps {
  * Removes a deleted project's time, except approved weeks: those are billing records and stay
  * (with the rates and totals that price them), readable by admins (ADR 0011). The projects
  * service refuses to delete a project it knows has approved time; what was approved while the
- * deletion was under way is kept here all the same. Each user's days are given their minutes
- * back first, so a redelivery after a crash finds nothing more to remove.
+ * deletion was under way is kept here all the same. What each run removes is taken off the
+ * user's days (the 24-hour limit) and the project's day and month rows, so these keep counting
+ * exactly the kept entries (utilization reads them), and a redelivery finds nothing more to
+ * remove.
  */
 async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Types.ObjectId) {
-  const { entries, sheets, timers, rates, ledgers, dayTotals, projectDays } = deps;
+  const { entries, sheets, timers, rates, ledgers, dayTotals, projectDays, projectMonths } = deps;
   await timers.deleteMany({ projectId }).exec();
-  // A deleted project has no reports any more (its approved weeks are read entry by entry).
-  await projectDays.deleteMany({ projectId }).exec();
   const approved = await sheets
     .find({ projectId, status: 'APPROVED' })
     .select({ userId: 1, weekStart: 1 })
@@ -57,6 +60,7 @@ async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Type
     .aggregate<{
       _id: { userId: Types.ObjectId; date: string };
       minutes: number;
+      billableMinutes: number;
       ids: Types.ObjectId[];
     }>([
       { $match: removable },
@@ -64,6 +68,7 @@ async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Type
         $group: {
           _id: { userId: '$userId', date: '$date' },
           minutes: { $sum: '$minutes' },
+          billableMinutes: { $sum: { $cond: ['$billable', '$minutes', 0] } },
           ids: { $push: '$_id' },
         },
       },
@@ -73,18 +78,22 @@ async function removeProjectTime(deps: ProjectAccessHandlerDeps, projectId: Type
     const { deletedCount } = await entries.deleteMany({ _id: trusted({ $in: day.ids }) }).exec();
     // Only what this run removed is given back (a concurrent run removed the rest).
     if (deletedCount === day.ids.length) {
+      const { userId, date } = day._id;
+      const key = `${projectId.toHexString()}:${userId.toHexString()}`;
+      const counts = { $inc: { minutes: -day.minutes, billableMinutes: -day.billableMinutes } };
       await dayTotals
-        .updateOne(
-          { _id: `${day._id.userId.toHexString()}:${day._id.date}` },
-          { $inc: { minutes: -day.minutes } },
-        )
+        .updateOne({ _id: `${userId.toHexString()}:${date}` }, { $inc: { minutes: -day.minutes } })
         .exec();
+      await projectDays.updateOne({ _id: `${key}:${date}` }, counts).exec();
+      await projectMonths.updateOne({ _id: `${key}:${monthOf(date)}` }, counts).exec();
     }
   }
   await sheets.deleteMany({ projectId, status: trusted({ $ne: 'APPROVED' }) }).exec();
   if (kept.length === 0) {
     await rates.deleteMany({ projectId }).exec();
     await ledgers.deleteOne({ _id: projectId }).exec();
+    await projectDays.deleteMany({ projectId }).exec();
+    await projectMonths.deleteMany({ projectId }).exec();
   }
 }
 

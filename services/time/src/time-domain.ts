@@ -36,12 +36,16 @@ import {
   dayOf,
   dayRange,
   isMonday,
+  monthOf,
+  planRange,
   weekdaysBetween,
   weekStartOf,
+  type DaySpan,
 } from './calendar';
 import type { BillingRateModel, BillingRateRecord } from './models/billing-rate.model';
 import type { DayTotalModel } from './models/day-total.model';
 import type { ProjectDayModel } from './models/project-day.model';
+import type { ProjectMonthModel } from './models/project-month.model';
 import type { ProjectTaskModel } from './models/project-task.model';
 import type { ProjectLedgerModel, ProjectLedgerRecord } from './models/project-ledger.model';
 import type { TimeEntryModel, TimeEntryRecord } from './models/time-entry.model';
@@ -180,8 +184,10 @@ export interface TimeStores {
   rates: BillingRateModel;
   ledgers: ProjectLedgerModel;
   dayTotals: DayTotalModel;
-  /** Minutes per project, user and day (the reports). */
+  /** Minutes per project, user and day (the reports' edge days). */
   projectDays: ProjectDayModel;
+  /** Minutes per project, user and month (the reports' whole months). */
+  projectMonths: ProjectMonthModel;
   /** Which project each task is of (from the tasks service's events). */
   projectTasks: ProjectTaskModel;
   access: ProjectAccess;
@@ -196,6 +202,13 @@ export const weekKey = (userId: Types.ObjectId, projectId: Types.ObjectId, weekS
   `${userId.toHexString()}:${projectId.toHexString()}:${weekStart}`;
 
 const dayKey = (userId: Types.ObjectId, date: string) => `${userId.toHexString()}:${date}`;
+
+/** A user's summed minutes over a date range, as the roll-ups give them. */
+interface RolledUp {
+  userId: Types.ObjectId;
+  total: number;
+  billable: number;
+}
 
 function checkMinutes(raw: number, field: string): number {
   if (!Number.isInteger(raw) || raw < 1 || raw > DAY_MINUTES) {
@@ -837,37 +850,22 @@ export class TimeDomain {
   ): Promise<TimeReportView> {
     const { from, to } = dayRange(rawFrom, rawTo);
     const access = projectTimeReader(caller, await this.accessOf.load(rawProjectId));
-    const match: Record<string, unknown> = {
-      projectId: access._id,
-      date: { $gte: from, $lte: to },
-    };
-    if (!seesAllTime(caller, access)) match.userId = callerObjectId(caller);
+    const scope = seesAllTime(caller, access)
+      ? { projectId: access._id }
+      : { projectId: access._id, userId: callerObjectId(caller) };
     const [groups, ledger, rates] = await Promise.all([
-      // The day rows, not the entries: at most one per user and day of the range.
-      this.stores.projectDays
-        .aggregate<{ _id: Types.ObjectId; total: number; billable: number }>([
-          { $match: match },
-          {
-            $group: {
-              _id: '$userId',
-              total: { $sum: '$minutes' },
-              billable: { $sum: '$billableMinutes' },
-            },
-          },
-          { $sort: { _id: 1 } },
-        ])
-        .exec(),
+      this.rolledUp(scope, from, to),
       this.stores.ledgers.findById(access._id).lean<ProjectLedgerRecord>().exec(),
       this.stores.rates.find({ projectId: access._id }).lean<BillingRateRecord[]>().exec(),
     ]);
     const currency = rates.length ? (ledger?.currency ?? null) : null;
     const fallback = rates.find((rate) => rate.userId === null);
     const byUser = groups.map((group): TimeReportRowView => {
-      const rate = rates.find((r) => r.userId?.equals(group._id)) ?? fallback;
+      const rate = rates.find((r) => r.userId?.equals(group.userId)) ?? fallback;
       const amount = currency && rate ? priceOf(group.billable, rate.hourlyRate, currency) : null;
       return {
         access,
-        userId: group._id,
+        userId: group.userId,
         totalMinutes: group.total,
         billableMinutes: group.billable,
         billableAmount: money(amount, currency),
@@ -897,20 +895,8 @@ export class TimeDomain {
     const { from, to } = dayRange(rawFrom, rawTo);
     const userId = toObjectId(rawUserId);
     assertOwnTime(caller, userId);
-    const [row] = userId
-      ? await this.stores.entries
-          .aggregate<{ total: number; billable: number }>([
-            { $match: { userId, date: { $gte: from, $lte: to } } },
-            {
-              $group: {
-                _id: null,
-                total: { $sum: '$minutes' },
-                billable: { $sum: { $cond: ['$billable', '$minutes', 0] } },
-              },
-            },
-          ])
-          .exec()
-      : [];
+    // Across the user's projects: their rows group into one.
+    const [row] = userId ? await this.rolledUp({ userId }, from, to) : [];
     const capacityMinutes = weekdaysBetween(from, to) * this.stores.capacityMinutesPerWeekday;
     const billableMinutes = row?.billable ?? 0;
     return {
@@ -925,6 +911,67 @@ export class TimeDomain {
   }
 
   // ---------------------------------------------------------------- internals
+
+  /**
+   * The minutes from `from` to `to` of the roll-up rows in `scope`, by user (ascending id, users
+   * without time left out): the range's whole months from `project_months`, the parts of its edge
+   * months from `project_days` (added, or taken off a month read whole; see `planRange`). So it
+   * reads at most one row per user and month, and per user and day of at most a month's worth of
+   * edge days, however many entries there are.
+   */
+  private async rolledUp(
+    scope: { projectId?: Types.ObjectId; userId?: Types.ObjectId },
+    from: string,
+    to: string,
+  ): Promise<RolledUp[]> {
+    type Group = { _id: Types.ObjectId; total: number; billable: number };
+    const sumByUser = {
+      $group: {
+        _id: '$userId',
+        total: { $sum: '$minutes' },
+        billable: { $sum: '$billableMinutes' },
+      },
+    };
+    const plan = planRange(from, to);
+    const daysOf = (span: DaySpan) =>
+      this.stores.projectDays
+        .aggregate<Group>([
+          { $match: { ...scope, date: { $gte: span.from, $lte: span.to } } },
+          sumByUser,
+        ])
+        .exec();
+    const [months, added, subtracted] = await Promise.all([
+      plan.months
+        ? this.stores.projectMonths
+            .aggregate<Group>([
+              {
+                $match: { ...scope, month: { $gte: plan.months.from, $lte: plan.months.to } },
+              },
+              sumByUser,
+            ])
+            .exec()
+        : Promise.resolve([]),
+      Promise.all(plan.add.map(daysOf)),
+      Promise.all(plan.subtract.map(daysOf)),
+    ]);
+    const sums = new Map<string, RolledUp>();
+    const count = (groups: Group[], sign: 1 | -1) => {
+      for (const group of groups) {
+        const key = group._id.toHexString();
+        const sum = sums.get(key) ?? { userId: group._id, total: 0, billable: 0 };
+        sum.total += group.total * sign;
+        sum.billable += group.billable * sign;
+        sums.set(key, sum);
+      }
+    };
+    count(months, 1);
+    for (const groups of added) count(groups, 1);
+    for (const groups of subtracted) count(groups, -1);
+    return [...sums.entries()]
+      .filter(([, sum]) => sum.total > 0)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([, sum]) => sum);
+  }
 
   /** The project's access record when `caller` may log on it (the policy's projectToLogOn). */
   private async loggableProject(
@@ -1078,17 +1125,29 @@ export class TimeDomain {
     return true;
   }
 
-  /** Adds (`sign` 1) or takes away (-1) `entry`'s minutes on its project's totals and day row. */
+  /**
+   * Adds (`sign` 1) or takes away (-1) `entry`'s minutes on its project's totals, day row and
+   * month row. Every change of an entry comes here, as its old state taken away and its new one
+   * added (a move to another day, month or billable state included); `$inc` keeps the rows exact
+   * under concurrent writes.
+   */
   private async countOnLedger(entry: TimeEntryRecord, sign: 1 | -1): Promise<void> {
     const billable = entry.billable ? entry.minutes * sign : 0;
     const { projectId, userId, date } = entry;
+    const counts = { $inc: { minutes: entry.minutes * sign, billableMinutes: billable } };
+    const key = `${projectId.toHexString()}:${userId.toHexString()}`;
+    const month = monthOf(date);
     await this.stores.projectDays
       .updateOne(
-        { _id: `${projectId.toHexString()}:${userId.toHexString()}:${date}` },
-        {
-          $inc: { minutes: entry.minutes * sign, billableMinutes: billable },
-          $setOnInsert: { projectId, userId, date },
-        },
+        { _id: `${key}:${date}` },
+        { ...counts, $setOnInsert: { projectId, userId, date } },
+        { upsert: true },
+      )
+      .exec();
+    await this.stores.projectMonths
+      .updateOne(
+        { _id: `${key}:${month}` },
+        { ...counts, $setOnInsert: { projectId, userId, month } },
         { upsert: true },
       )
       .exec();

@@ -26,6 +26,7 @@ import type { TimeContext } from './context';
 import { billingRateModel } from './models/billing-rate.model';
 import { dayTotalModel } from './models/day-total.model';
 import { projectDayModel } from './models/project-day.model';
+import { projectMonthModel } from './models/project-month.model';
 import { projectTaskModel } from './models/project-task.model';
 import { projectLedgerModel } from './models/project-ledger.model';
 import { timeEntryModel } from './models/time-entry.model';
@@ -33,6 +34,7 @@ import { timerModel, type TimerRecord } from './models/timer.model';
 import { timesheetModel, type TimesheetRecord } from './models/timesheet.model';
 import { timeEventHandlers } from './project-access-handlers';
 import { timeResolvers } from './resolvers/time.resolver';
+import { rebuildRollupsIfMissing } from './rollups';
 import { DAY_MINUTES, TimeDomain, weekKey, type TimeStores, type WeekLoader } from './time-domain';
 
 export { loadTimeConfig, type TimeConfig } from './config';
@@ -70,6 +72,7 @@ export function startTimeService(
 ): Promise<SubgraphService> {
   const events = createEventBus(config, logger, 'time', deps.events);
   let sweep: NodeJS.Timeout | null = null;
+  let reportsReady = false;
   return startSubgraphService<TimeContext>({
     name: 'time',
     serviceRoot: path.resolve(__dirname, '..'),
@@ -88,6 +91,7 @@ export function startTimeService(
       const ledgers = projectLedgerModel(connection);
       const dayTotals = dayTotalModel(connection);
       const projectDays = projectDayModel(connection);
+      const projectMonths = projectMonthModel(connection);
       const projectTasks = projectTaskModel(connection);
       const accessRecords = projectAccessModel(connection);
       const outboxEntries = outboxModel(connection);
@@ -110,6 +114,7 @@ export function startTimeService(
         ledgers,
         dayTotals,
         projectDays,
+        projectMonths,
         projectTasks,
         access,
         accessRecords,
@@ -145,6 +150,7 @@ export function startTimeService(
           ledgers,
           dayTotals,
           projectDays,
+          projectMonths,
           projectTasks,
           accessRecords,
           outboxEntries,
@@ -157,12 +163,17 @@ export function startTimeService(
           ledgers,
           dayTotals,
           projectDays,
+          projectMonths,
           projectTasks,
           access,
           logger,
         }),
         outbox,
         initialize: async () => {
+          const rebuilt = await rebuildRollupsIfMissing(stores);
+          if (rebuilt)
+            logger.info(rebuilt, "built the reports' day and month rows from the entries");
+          reportsReady = true;
           sweep = setInterval(() => {
             stopExpiredTimers().catch((error: unknown) =>
               logger.error({ err: error }, 'stopping expired timers failed'),
@@ -170,6 +181,8 @@ export function startTimeService(
           }, config.TIME_TIMER_SWEEP_MS);
           sweep.unref();
         },
+        // The reports are exact once their roll-ups are (built before this is true).
+        readiness: () => ({ reports: reportsReady }),
         dispose: async () => {
           if (sweep) clearInterval(sweep);
         },

@@ -2,8 +2,8 @@ import { Schema, type Connection, type Model, type Types } from 'mongoose';
 
 /**
  * One user's minutes on one project on one day, summed, as stored (lean): kept by `$inc` with
- * every entry written, so a report over a date range reads at most one row per user and day,
- * however many entries they hold.
+ * every entry written, changed or deleted. Reports read them for the partial months at the edges
+ * of their range (the whole months come from `project_months`).
  */
 export interface ProjectDayRecord {
   /** `<projectId hex>:<userId hex>:<YYYY-MM-DD>`. */
@@ -27,8 +27,10 @@ const projectDaySchema = new Schema<ProjectDayRecord>(
   { collection: 'project_days', versionKey: false },
 );
 
-// Project.timeReport: a date range of one project; the cascade of a deleted project.
+// Project.timeReport: the edge days of a range of one project; the cascade of a deleted project.
 projectDaySchema.index({ projectId: 1, date: 1 });
+// User.utilization: the edge days of a range of one user, across projects.
+projectDaySchema.index({ userId: 1, date: 1 });
 
 export type ProjectDayModel = Model<ProjectDayRecord>;
 
