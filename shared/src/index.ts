@@ -143,6 +143,7 @@ export {
   documentShared,
   GROUPS,
   memberAdded,
+  parseEvent,
   payloadOf,
   projectAccessChanged,
   projectTimeApproved,
@@ -173,6 +174,8 @@ export {
   type TimesheetEvent,
   type ProjectTimeApproved,
   type EventBusConfig,
+  type KnownKind,
+  type ParsedEvent,
   type ProjectAccessSnapshot,
   type UserDeleted,
 } from './events/domain-events';

@@ -1,24 +1,7 @@
-import {
-  budgetThreshold,
-  documentShared,
-  memberAdded,
-  payloadOf,
-  projectAccessChanged,
-  statusUpdatePosted,
-  STREAMS,
-  taskChanged,
-  timesheetApproved,
-  timesheetRejected,
-  timesheetSubmitted,
-  userDeleted,
-  type DomainEvent,
-  type EventHandler,
-  type Logger,
-  type ProjectAccess,
-  type TaskChanged,
-} from '@psa/shared';
+import type { DomainEvent, ProjectAccess, TaskChanged } from '@psa/shared';
 import { Types } from 'mongoose';
 import type { TaskScheduleModel, TaskScheduleRecord } from './models/task-schedule.model';
+import type { Heard, HeardListener } from './heard-events';
 import type { NotificationDraft, NotificationsDomain } from './notifications-domain';
 import { projectAudience, projectManager, recipients } from './notifications.policy';
 
@@ -32,7 +15,6 @@ export interface NotificationEventDeps {
   access: ProjectAccess;
   schedule: TaskScheduleModel;
   reminders: ReminderScheduler;
-  logger: Logger;
 }
 
 const oid = (hex: string): Types.ObjectId => new Types.ObjectId(hex);
@@ -74,24 +56,21 @@ async function keepTask(
 }
 
 /**
- * The service's event consumers, by stream: project access feeds the read model (so what a user
- * may no longer see is hidden); the other events become notifications for the recipients the
- * policy names; task changes also arm the task's reminders. A handler that throws leaves its
- * event to be delivered again: notifications are keyed by event, so nothing is told twice.
+ * What the service makes of each event: project access feeds the read model (so what a user may
+ * no longer see is hidden); the other events become notifications for the recipients the policy
+ * names; task changes also arm the task's reminders. A listener that throws leaves its event to be
+ * delivered again: notifications are keyed by event, so nothing is told twice.
  */
-export function notificationEventHandlers(
-  deps: NotificationEventDeps,
-): Record<string, EventHandler> {
-  const { domain, access, logger } = deps;
-  return {
-    [STREAMS.projects]: async (event) => {
-      const snapshot = payloadOf(projectAccessChanged, event, logger);
-      if (snapshot) {
-        await access.apply(snapshot);
+export function notificationListener(deps: NotificationEventDeps): HeardListener {
+  const { domain, access } = deps;
+  return async (heard: Heard, event: DomainEvent) => {
+    switch (heard.type) {
+      case 'project.access-changed': {
+        await access.apply(heard.data);
         return;
       }
-      const added = payloadOf(memberAdded, event, logger);
-      if (added) {
+      case 'project.member-added': {
+        const added = heard.data;
         await domain.notify(
           draftsFor(event, recipients([added.userId], added.actorId), {
             kind: 'MEMBER_ADDED',
@@ -102,8 +81,8 @@ export function notificationEventHandlers(
         );
         return;
       }
-      const posted = payloadOf(statusUpdatePosted, event, logger);
-      if (posted) {
+      case 'status-update.posted': {
+        const posted = heard.data;
         const audience = projectAudience(await access.find(posted.projectId));
         await domain.notify(
           draftsFor(event, recipients(audience, posted.actorId), {
@@ -113,31 +92,30 @@ export function notificationEventHandlers(
             actorId: oid(posted.actorId),
           }),
         );
+        return;
       }
-    },
-    [STREAMS.tasks]: async (event) => {
-      const change = payloadOf(taskChanged, event, logger);
-      if (!change) return;
-      const kept = await keepTask(deps.schedule, change);
-      if (kept) await deps.reminders.arm(kept);
-      const newlyAssigned =
-        change.assigneeId !== null &&
-        change.assigneeId !== change.previousAssigneeId &&
-        (change.change === 'created' || change.change === 'assigned');
-      if (!newlyAssigned) return;
-      await domain.notify(
-        draftsFor(event, recipients([change.assigneeId], change.actorId), {
-          kind: 'TASK_ASSIGNED',
-          message: `You were assigned the task "${change.title}"`,
-          projectId: oid(change.projectId),
-          taskId: oid(change.taskId),
-          actorId: oid(change.actorId),
-        }),
-      );
-    },
-    [STREAMS.time]: async (event) => {
-      const crossing = payloadOf(budgetThreshold, event, logger);
-      if (crossing) {
+      case 'task.changed': {
+        const change = heard.data;
+        const kept = await keepTask(deps.schedule, change);
+        if (kept) await deps.reminders.arm(kept);
+        const newlyAssigned =
+          change.assigneeId !== null &&
+          change.assigneeId !== change.previousAssigneeId &&
+          (change.change === 'created' || change.change === 'assigned');
+        if (!newlyAssigned) return;
+        await domain.notify(
+          draftsFor(event, recipients([change.assigneeId], change.actorId), {
+            kind: 'TASK_ASSIGNED',
+            message: `You were assigned the task "${change.title}"`,
+            projectId: oid(change.projectId),
+            taskId: oid(change.taskId),
+            actorId: oid(change.actorId),
+          }),
+        );
+        return;
+      }
+      case 'budget.threshold': {
+        const crossing = heard.data;
         const manager = projectManager(await access.find(crossing.projectId));
         await domain.notify(
           draftsFor(event, recipients(manager, crossing.actorId), {
@@ -149,8 +127,8 @@ export function notificationEventHandlers(
         );
         return;
       }
-      const submitted = payloadOf(timesheetSubmitted, event, logger);
-      if (submitted) {
+      case 'timesheet.submitted': {
+        const submitted = heard.data;
         const manager = projectManager(await access.find(submitted.projectId));
         await domain.notify(
           draftsFor(event, recipients(manager, submitted.actorId), {
@@ -162,37 +140,46 @@ export function notificationEventHandlers(
         );
         return;
       }
-      const approved = payloadOf(timesheetApproved, event, logger);
-      const rejected = approved ? null : payloadOf(timesheetRejected, event, logger);
-      const decided = approved ?? rejected;
-      if (!decided) return;
-      await domain.notify(
-        draftsFor(event, recipients([decided.userId], decided.actorId), {
-          kind: approved ? 'TIMESHEET_APPROVED' : 'TIMESHEET_REJECTED',
-          message: approved
-            ? `Your timesheet for the week of ${decided.weekStart} was approved`
-            : `Your timesheet for the week of ${decided.weekStart} was rejected: ${decided.reason}`,
-          projectId: oid(decided.projectId),
-          actorId: oid(decided.actorId),
-        }),
-      );
-    },
-    [STREAMS.documents]: async (event) => {
-      const shared = payloadOf(documentShared, event, logger);
-      if (!shared) return;
-      await domain.notify(
-        draftsFor(event, recipients([shared.userId], shared.actorId), {
-          kind: 'DOCUMENT_SHARED',
-          message: `The document "${shared.title}" was shared with you`,
-          // The share itself lets them read it, on the project or not: no project to hide it by.
-          documentId: oid(shared.documentId),
-          actorId: oid(shared.actorId),
-        }),
-      );
-    },
-    [STREAMS.users]: async (event) => {
-      const gone = payloadOf(userDeleted, event, logger);
-      if (gone) await domain.forgetUser(oid(gone.userId));
-    },
+      case 'timesheet.approved':
+      case 'timesheet.rejected': {
+        const decided = heard.data;
+        const approved = heard.type === 'timesheet.approved';
+        await domain.notify(
+          draftsFor(event, recipients([decided.userId], decided.actorId), {
+            kind: approved ? 'TIMESHEET_APPROVED' : 'TIMESHEET_REJECTED',
+            message: approved
+              ? `Your timesheet for the week of ${decided.weekStart} was approved`
+              : `Your timesheet for the week of ${decided.weekStart} was rejected: ${decided.reason}`,
+            projectId: oid(decided.projectId),
+            actorId: oid(decided.actorId),
+          }),
+        );
+        return;
+      }
+      case 'document.shared': {
+        const shared = heard.data;
+        await domain.notify(
+          draftsFor(event, recipients([shared.userId], shared.actorId), {
+            kind: 'DOCUMENT_SHARED',
+            message: `The document "${shared.title}" was shared with you`,
+            // The share itself lets them read it, on the project or not: no project to hide it by.
+            documentId: oid(shared.documentId),
+            actorId: oid(shared.actorId),
+          }),
+        );
+        return;
+      }
+      case 'user.deleted': {
+        await domain.forgetUser(oid(heard.data.userId));
+        return;
+      }
+      // Webhooks only: no one is notified of these.
+      case 'project.created':
+      case 'project.updated':
+      case 'project.member-removed':
+      case 'document.created':
+      case 'document.deleted':
+        return;
+    }
   };
 }

@@ -17,14 +17,15 @@ import type { NotificationsConfig } from './config';
 import type { NotificationsContext } from './context';
 import { notificationModel } from './models/notification.model';
 import { taskScheduleModel } from './models/task-schedule.model';
-import { notificationEventHandlers } from './notification-events';
+import { heardEventHandlers } from './heard-events';
+import { notificationListener } from './notification-events';
 import { NotificationsDomain } from './notifications-domain';
 import { databaseUrl, Reminders } from './reminders';
 import { notificationResolvers } from './resolvers/notification.resolver';
 import { webhookResolvers } from './resolvers/webhook.resolver';
 import { webhookDeliveryModel, webhookModel } from './models/webhook.model';
 import { WebhooksDomain } from './webhooks.domain';
-import { bothHandlers, webhookEventHandlers } from './webhooks.events';
+import { webhookListener } from './webhooks.events';
 
 export { loadNotificationsConfig, type NotificationsConfig } from './config';
 export type { SubgraphService } from '@psa/shared';
@@ -111,19 +112,13 @@ export function startNotificationsService(
       });
       return {
         models: [notifications, schedule, accessRecords, hooks, hookDeliveries],
-        consumers: bothHandlers(
-          notificationEventHandlers({
-            domain,
-            access,
-            schedule,
-            reminders: scheduler,
-            logger,
-          }),
-          webhookEventHandlers(
-            (eventId, outgoing, occurredAt) => webhooks.enqueue(eventId, outgoing, occurredAt),
-            logger,
+        // Each event is parsed once, then notifies and is sent to webhooks, in that order.
+        consumers: heardEventHandlers(logger, [
+          notificationListener({ domain, access, schedule, reminders: scheduler }),
+          webhookListener((eventId, outgoing, occurredAt) =>
+            webhooks.enqueue(eventId, outgoing, occurredAt),
           ),
-        ),
+        ]),
         initialize: async () => {
           await scheduler.start();
           reminders = scheduler;

@@ -305,6 +305,35 @@ export function payloadOf<T>(kind: EventKind<T>, event: DomainEvent, logger: Log
   return null;
 }
 
+/** An event kind of this file, with its literal `type`. */
+export interface KnownKind {
+  type: string;
+  stream: string;
+  schema: z.ZodTypeAny;
+}
+
+/** What {@link parseEvent} answers for `kinds`: one of their types with its parsed payload. */
+export type ParsedEvent<Kinds extends readonly KnownKind[]> = {
+  [I in keyof Kinds]: Kinds[I] extends KnownKind
+    ? { type: Kinds[I]['type']; data: z.infer<Kinds[I]['schema']> }
+    : never;
+}[number];
+
+/**
+ * `event` parsed as the one of `kinds` it is (a consumer of several kinds parses each event once
+ * and switches on `type`); null for another kind or a malformed payload (logged).
+ */
+export function parseEvent<const Kinds extends readonly KnownKind[]>(
+  kinds: Kinds,
+  event: DomainEvent,
+  logger: Logger,
+): ParsedEvent<Kinds> | null {
+  const kind = kinds.find((candidate) => candidate.type === event.type);
+  if (!kind) return null;
+  const data: unknown = payloadOf(kind, event, logger);
+  return data === null ? null : ({ type: kind.type, data } as ParsedEvent<Kinds>);
+}
+
 export interface EventBusConfig {
   REDIS_URL?: string;
   EVENT_STREAM_PREFIX: string;
