@@ -6,66 +6,19 @@
  * update reaches the member's feed live; the explorer runs `{ me { username } }`. Screenshots of
  * the main pages go to test/browser/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startGraph, type Graph } from '../helpers/graph';
+import type { Page } from 'playwright-core';
+import { SCREENSHOTS, useConsoleBrowser } from '../helpers/console-browser';
 import { loginAdmin, type Person } from '../helpers/people';
-import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
-
-const SCREENSHOTS = path.join(__dirname, 'screenshots');
 
 jest.setTimeout(180_000);
 
-let graph: Graph;
-let browser: Browser;
-let origin: string;
-const contexts: BrowserContext[] = [];
+const ui = useConsoleBrowser();
+const { openPage, logIn, shoot, pageErrors } = ui;
 const suffix = Math.random().toString(36).slice(2, 8);
 
-beforeAll(async () => {
-  // Jest's global setup built it; this only builds when run under another config.
-  const failure = ensureConsoleBuilt();
-  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
-  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await graph?.stop();
-});
-
-/** A fresh browser context (its own storage, so its own session) with one page. */
-async function openPage(width = 1280): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  // A script error or a CSP violation in the console fails the test at the end.
-  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400)
-      pageErrors.push(
-        `${response.status()} ${response.url()} ${response.request().postData() ?? ''}`,
-      );
-  });
-  return page;
-}
-const pageErrors: string[] = [];
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
-
 async function signUpInBrowser(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${origin}/#/signup`);
+  await page.goto(`${ui.origin}/#/signup`);
   await page.getByLabel('Username (3–32 of a-z 0-9 _ . -)').fill(username);
   await page.getByLabel('Email').fill(`${username}@example.com`);
   await page.getByLabel('Display name (optional)').fill(username.replace(/-.*/, ' ').trim());
@@ -74,16 +27,8 @@ async function signUpInBrowser(page: Page, username: string, password: string): 
   await page.getByRole('navigation', { name: 'Main' }).waitFor();
 }
 
-async function logInInBrowser(page: Page, username: string, password: string): Promise<void> {
-  await page.goto(`${origin}/#/login`);
-  await page.getByLabel('Username or email').fill(username);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
-
 it('runs the manager and member scenario in Chromium, live', async () => {
-  const admin: Person = await loginAdmin(graph);
+  const admin: Person = await loginAdmin(ui.graph);
   const managerName = `manager-${suffix}`;
   const memberName = `member-${suffix}`;
   const password = 'a long enough password 1';
@@ -92,14 +37,14 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   const manager = await openPage();
   await signUpInBrowser(manager, managerName, password);
   await shoot(manager, 'my-work');
-  const found = await graph.query<{ users: { edges: { node: { id: string } }[] } }>(
+  const found = await ui.graph.query<{ users: { edges: { node: { id: string } }[] } }>(
     'query ($s: String) { users(first: 1, filter: { search: $s }) { edges { node { id } } } }',
     { s: managerName },
     admin.headers,
   );
   const managerId = found.body.data?.users.edges[0]?.node.id;
   expect(managerId).toBeDefined();
-  const promoted = await graph.query(
+  const promoted = await ui.graph.query(
     'mutation ($input: SetUserRoleInput!) { setUserRole(input: $input) { role } }',
     { input: { userId: managerId, role: 'MANAGER' } },
     admin.headers,
@@ -107,7 +52,7 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   expect(promoted.body.errors).toBeUndefined();
 
   // The member signs up too (through the API), then logs in in a second browser context.
-  const signedUp = await graph.query<{ signUp: { user: { id: string } } }>(
+  const signedUp = await ui.graph.query<{ signUp: { user: { id: string } } }>(
     'mutation ($input: SignUpInput!) { signUp(input: $input) { user { id } } }',
     { input: { username: memberName, email: `${memberName}@example.com`, password } },
   );
@@ -153,7 +98,7 @@ it('runs the manager and member scenario in Chromium, live', async () => {
 
   // The member, in a second context, sees the task and starts it.
   const member = await openPage();
-  await logInInBrowser(member, memberName, password);
+  await logIn(member, { username: memberName, password });
   await member
     .getByRole('link', { name: 'Wireframes' })
     .or(member.getByText('Wireframes'))
@@ -262,12 +207,16 @@ it('runs the manager and member scenario in Chromium, live', async () => {
   await manager.reload();
   await manager.getByRole('region', { name: 'Status updates' }).waitFor();
   await acknowledged;
-  const elsewhere = await graph.query<{ login: { accessToken: string } }>(
+  const elsewhere = await ui.graph.query<{ login: { accessToken: string } }>(
     'mutation ($input: LoginInput!) { login(input: $input) { accessToken } }',
     { input: { login: managerName, password } },
   );
   const token = elsewhere.body.data?.login.accessToken ?? '';
-  const all = await graph.query('mutation { logoutAll }', {}, { authorization: `Bearer ${token}` });
+  const all = await ui.graph.query(
+    'mutation { logoutAll }',
+    {},
+    { authorization: `Bearer ${token}` },
+  );
   expect(all.body.errors).toBeUndefined();
   await manager
     .getByText('Your session ended (you logged out elsewhere', { exact: false })

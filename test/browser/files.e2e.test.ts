@@ -5,39 +5,15 @@
  * with who uploaded it; Download hands the browser the same bytes; the document's access log shows
  * the DOWNLOAD; a second PDF dropped on the document's zone becomes version 2 in the versions table.
  */
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startGraph, type Graph } from '../helpers/graph';
-import { loginAdmin, ok, signUp, type Person } from '../helpers/people';
-import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
-
-const SCREENSHOTS = path.join(__dirname, 'screenshots');
+import { SCREENSHOTS, useConsoleBrowser } from '../helpers/console-browser';
+import { loginAdmin, ok, signUp } from '../helpers/people';
 
 jest.setTimeout(240_000);
 
-let graph: Graph;
-let browser: Browser;
-let origin: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  const failure = ensureConsoleBuilt();
-  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
-  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await graph?.stop();
-});
+const ui = useConsoleBrowser();
+const { openPage, logIn, pageErrors } = ui;
 
 /** A small but well-formed PDF (one empty page) whose text says `label`. */
 function pdf(label: string): Buffer {
@@ -59,35 +35,13 @@ function pdf(label: string): Buffer {
   return Buffer.from(body, 'latin1');
 }
 
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-  });
-  return page;
-}
-
-async function logIn(page: Page, person: Person): Promise<void> {
-  await page.goto(`${origin}/#/login`);
-  await page.getByLabel('Username or email').fill(person.username);
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
-
 it('uploads a PDF with a progress bar, downloads it, logs the DOWNLOAD, takes a new version', async () => {
-  const admin = await loginAdmin(graph);
-  const manager = await signUp(graph, admin, 'MANAGER', 'filesmgr');
+  const admin = await loginAdmin(ui.graph);
+  const manager = await signUp(ui.graph, admin, 'MANAGER', 'filesmgr');
   // No display name was given: the console names people by their username.
   const managerName = manager.username;
   const created = await ok<{ createProject: { id: string } }>(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
     { input: { name: `Files ${manager.username}`, status: 'ACTIVE' } },
@@ -96,7 +50,7 @@ it('uploads a PDF with a progress bar, downloads it, logs the DOWNLOAD, takes a 
 
   const page = await openPage();
   await logIn(page, manager);
-  await page.goto(`${origin}/#/projects/${projectId}`);
+  await page.goto(`${ui.origin}/#/projects/${projectId}`);
   const docs = page.getByRole('region', { name: 'Documents' });
 
   await docs
@@ -176,7 +130,7 @@ it('uploads a PDF with a progress bar, downloads it, logs the DOWNLOAD, takes a 
       };
     };
   }>(
-    graph,
+    ui.graph,
     manager,
     'query ($id: ID!) { project(id: $id) { documents(first: 10) { edges { node { versions { version name size } } } } } }',
     { id: projectId },

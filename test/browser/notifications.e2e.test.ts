@@ -6,65 +6,18 @@
  * notifications page: the entry says what happened and links to the task's project; "Mark all
  * read" takes the bell back to 0. Screenshots go to test/browser/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startGraph, type Graph } from '../helpers/graph';
+import { SCREENSHOTS, useConsoleBrowser } from '../helpers/console-browser';
 import { eventually, loginAdmin, ok, signUp, type Person } from '../helpers/people';
-import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
-
-const SCREENSHOTS = path.join(__dirname, 'screenshots');
 
 jest.setTimeout(240_000);
 
-let graph: Graph;
-let browser: Browser;
-let origin: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  const failure = ensureConsoleBuilt();
-  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
-  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await graph?.stop();
-});
-
-/** A fresh context: its own session, as another person on another machine. */
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-  });
-  return page;
-}
-
-async function logIn(page: Page, person: Person): Promise<void> {
-  await page.goto(`${origin}/#/login`);
-  await page.getByLabel('Username or email').fill(person.username);
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
+const ui = useConsoleBrowser();
+const { openPage, logIn, pageErrors } = ui;
 
 async function unreadCount(person: Person): Promise<number> {
   const data = await ok<{ me: { unreadNotificationCount: number } }>(
-    graph,
+    ui.graph,
     person,
     '{ me { unreadNotificationCount } }',
   );
@@ -72,26 +25,26 @@ async function unreadCount(person: Person): Promise<number> {
 }
 
 it("a manager assigns a task and the member's bell counts up live; mark all read", async () => {
-  const admin = await loginAdmin(graph);
-  const manager = await signUp(graph, admin, 'MANAGER', 'bellmgr');
-  const member = await signUp(graph, admin, 'MEMBER', 'bellmem');
+  const admin = await loginAdmin(ui.graph);
+  const manager = await signUp(ui.graph, admin, 'MANAGER', 'bellmgr');
+  const member = await signUp(ui.graph, admin, 'MEMBER', 'bellmem');
   const projectName = `Intranet ${member.username.slice(-6)}`;
   const created = await ok<{ createProject: { id: string } }>(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
     { input: { name: projectName, status: 'ACTIVE' } },
   );
   const projectId = created.createProject.id;
   await ok(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
     { input: { projectId, userId: member.id } },
   );
   // Being added is a notification too (MEMBER_ADDED): it arrives, and is read, before the test.
   await eventually(async () => (await unreadCount(member)) === 1, 20_000);
-  await ok(graph, member, 'mutation { markNotificationsRead(input: { all: true }) }');
+  await ok(ui.graph, member, 'mutation { markNotificationsRead(input: { all: true }) }');
 
   // The member is signed in with nothing unread. A mark on the window tells a reload apart.
   const mine = await openPage();
@@ -104,7 +57,7 @@ it("a manager assigns a task and the member's bell counts up live; mark all read
   // The manager, elsewhere, creates a task assigned to the member.
   const boss = await openPage();
   await logIn(boss, manager);
-  await boss.goto(`${origin}/#/projects/${projectId}`);
+  await boss.goto(`${ui.origin}/#/projects/${projectId}`);
   await boss.getByRole('heading', { name: projectName }).waitFor();
   await boss.getByText('New task').click();
   const taskForm = boss.getByRole('form', { name: 'New task' });

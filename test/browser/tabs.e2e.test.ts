@@ -5,11 +5,9 @@
  * Refresh tokens are single-use and a reused one revokes the session, so the test also checks
  * that no refresh token was sent twice and that the session is still alive at the end.
  */
-import type { Browser, BrowserContext, Locator, Page, Request } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startGraph, type Graph } from '../helpers/graph';
+import type { BrowserContext, Locator, Page, Request } from 'playwright-core';
+import { useConsoleBrowser } from '../helpers/console-browser';
 import { loginAdmin, ok, signUp } from '../helpers/people';
-import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
 
 // Seconds (the users service's ACCESS_TOKEN_TTL_SECONDS): `exp` counts whole seconds, so a token
 // lives 2 to 3 s, and the console refreshes at half its remaining life, about every 1.5 s. Shorter
@@ -19,27 +17,10 @@ const ACCESS_TOKEN_TTL_SECONDS = 3;
 
 jest.setTimeout(120_000);
 
-let graph: Graph;
-let browser: Browser;
+const ui = useConsoleBrowser({
+  env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
+});
 let context: BrowserContext;
-let origin: string;
-
-beforeAll(async () => {
-  const failure = ensureConsoleBuilt();
-  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
-  graph = await startGraph({
-    gatewayEnv: { WEB_DIR: WEB_DIST },
-    env: { ACCESS_TOKEN_TTL_SECONDS: String(ACCESS_TOKEN_TTL_SECONDS) },
-  });
-  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  await context?.close().catch(() => undefined);
-  await browser?.close();
-  await graph?.stop();
-});
 
 /** Every `refreshSession` call of the tabs, as the browser saw it. */
 const refreshes = {
@@ -150,39 +131,39 @@ async function workUntil(done: Promise<void>, ...round: Parameters<typeof workRo
 
 it('keeps two tabs of one session signed in over many token expiries and a role change', async () => {
   // Every admin call logs in afresh: an access token lasts three seconds here.
-  const member = await signUp(graph, await loginAdmin(graph), 'MEMBER', 'tabs');
+  const member = await signUp(ui.graph, await loginAdmin(ui.graph), 'MEMBER', 'tabs');
   const projectName = `Tabs ${member.username}`;
   const taskTitle = `Review for ${member.username}`;
   const { createProject } = await ok<{ createProject: { id: string } }>(
-    graph,
-    await loginAdmin(graph),
+    ui.graph,
+    await loginAdmin(ui.graph),
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
     { input: { name: projectName, status: 'ACTIVE' } },
   );
   const projectId = createProject.id;
   await ok(
-    graph,
-    await loginAdmin(graph),
+    ui.graph,
+    await loginAdmin(ui.graph),
     'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
     { input: { projectId, userId: member.id } },
   );
   await ok(
-    graph,
-    await loginAdmin(graph),
+    ui.graph,
+    await loginAdmin(ui.graph),
     'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
     { input: { projectId, title: taskTitle, assigneeId: member.id } },
   );
 
   // Logs in in one tab; a second tab of the same browser resumes the same session.
-  context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  context = await ui.browser.newContext({ viewport: { width: 1280, height: 900 } });
   const first = await openTab();
-  await first.goto(`${origin}/#/login`);
+  await first.goto(`${ui.origin}/#/login`);
   await first.getByLabel('Username or email').fill(member.username);
   await first.getByLabel('Password').fill(member.password);
   await first.getByRole('button', { name: 'Log in' }).click();
   await first.getByRole('navigation', { name: 'Main' }).waitFor();
   const second = await openTab();
-  await second.goto(`${origin}/#/`);
+  await second.goto(`${ui.origin}/#/`);
   await second.getByText('(member)').waitFor();
 
   // Both tabs at work while the access token expires again and again.
@@ -195,8 +176,8 @@ it('keeps two tabs of one session signed in over many token expiries and a role 
   // An admin makes the user a manager: their current access token is refused from now on; the
   // tabs refresh and carry on with the new role.
   const promoted = await ok<{ setUserRole: { role: string } }>(
-    graph,
-    await loginAdmin(graph),
+    ui.graph,
+    await loginAdmin(ui.graph),
     'mutation ($input: SetUserRoleInput!) { setUserRole(input: $input) { role } }',
     { input: { userId: member.id, role: 'MANAGER' } },
   );
@@ -238,14 +219,14 @@ it('keeps two tabs of one session signed in over many token expiries and a role 
   await context.close();
   expect(refreshes.refused).toEqual([]);
   expect(new Set(refreshes.sent).size).toBe(refreshes.sent.length);
-  const refreshed = await graph.query<{
+  const refreshed = await ui.graph.query<{
     refreshSession: { accessToken: string; user: { role: string } };
   }>('mutation ($t: String!) { refreshSession(refreshToken: $t) { accessToken user { role } } }', {
     t: last,
   });
   expect(refreshed.body.errors).toBeUndefined();
   expect(refreshed.body.data?.refreshSession.user.role).toBe('MANAGER');
-  const me = await graph.query<{ me: { username: string } }>(
+  const me = await ui.graph.query<{ me: { username: string } }>(
     '{ me { username } }',
     {},
     {

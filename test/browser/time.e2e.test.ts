@@ -6,64 +6,16 @@
  * the member's week shows it approved and locked. The header's timer survives a reload (its state is
  * the server's) and stops into an entry. Screenshots go to test/browser/screenshots/ (git-ignored).
  */
-import { mkdirSync } from 'node:fs';
-import path from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { startGraph, type Graph } from '../helpers/graph';
-import { loginAdmin, ok, signUp, type Person } from '../helpers/people';
-import { ensureConsoleBuilt, WEB_DIST } from '../../scripts/console-build';
-
-const SCREENSHOTS = path.join(__dirname, 'screenshots');
+import type { Page } from 'playwright-core';
+import { useConsoleBrowser } from '../helpers/console-browser';
+import { loginAdmin, ok, signUp } from '../helpers/people';
 
 jest.setTimeout(240_000);
 
-let graph: Graph;
-let browser: Browser;
-let origin: string;
-const contexts: BrowserContext[] = [];
-const pageErrors: string[] = [];
-
-beforeAll(async () => {
-  const failure = ensureConsoleBuilt();
-  if (failure !== null) throw new Error(`web build failed:\n${failure}`);
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  graph = await startGraph({ gatewayEnv: { WEB_DIR: WEB_DIST } });
-  origin = graph.gatewayUrl.replace(/\/graphql$/, '');
-  browser = await launchChromium();
-});
-
-afterAll(async () => {
-  for (const context of contexts) await context.close().catch(() => undefined);
-  await browser?.close();
-  await graph?.stop();
-});
-
+const ui = useConsoleBrowser();
+const { logIn, shoot, pageErrors } = ui;
 /** A fresh context (its own session) in UTC, so that "today" is the server's day too. */
-async function openPage(): Promise<Page> {
-  const context = await browser.newContext({
-    viewport: { width: 1280, height: 900 },
-    timezoneId: 'UTC',
-  });
-  contexts.push(context);
-  const page = await context.newPage();
-  page.on('pageerror', (error) => pageErrors.push(`${error.name}: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') pageErrors.push(message.text());
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) pageErrors.push(`${response.status()} ${response.url()}`);
-  });
-  return page;
-}
-
-async function logIn(page: Page, person: Person): Promise<void> {
-  await page.goto(`${origin}/#/login`);
-  await page.getByLabel('Username or email').fill(person.username);
-  await page.getByLabel('Password').fill(person.password);
-  await page.getByRole('button', { name: 'Log in' }).click();
-  await page.getByRole('navigation', { name: 'Main' }).waitFor();
-}
+const openPage = (): Promise<Page> => ui.openPage({ timezoneId: 'UTC' });
 
 const DAY_NAMES = ['Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'];
 
@@ -92,26 +44,26 @@ async function typeHours(page: Page, cell: string, hours: string): Promise<void>
 }
 
 it('a member logs and submits a week; the manager rejects, then approves it', async () => {
-  const admin = await loginAdmin(graph);
-  const manager = await signUp(graph, admin, 'MANAGER', 'timemgr');
-  const member = await signUp(graph, admin, 'MEMBER', 'timemem');
+  const admin = await loginAdmin(ui.graph);
+  const manager = await signUp(ui.graph, admin, 'MANAGER', 'timemgr');
+  const member = await signUp(ui.graph, admin, 'MEMBER', 'timemem');
   const suffix = member.username.slice(-6);
   const projectName = `Billing portal ${suffix}`;
   const created = await ok<{ createProject: { id: string } }>(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
     { input: { name: projectName, status: 'ACTIVE' } },
   );
   const projectId = created.createProject.id;
   await ok(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
     { input: { projectId, userId: member.id } },
   );
   await ok(
-    graph,
+    ui.graph,
     manager,
     'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
     { input: { projectId, title: 'Invoices API' } },
@@ -188,7 +140,7 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
 
   // On the project page the manager sets a budget in hours and a default rate, and sees the burn
   // chart with its 80% and 100% lines and the member in the utilization chart.
-  await boss.goto(`${origin}/#/projects/${projectId}`);
+  await boss.goto(`${ui.origin}/#/projects/${projectId}`);
   const panel = boss.getByRole('region', { name: 'Time and budget' });
   await panel.getByText('No budget is set.').waitFor();
   const budget = panel.getByRole('form', { name: 'Budget' });
@@ -219,7 +171,7 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
   const sheets = await ok<{
     me: { timesheets: { edges: { node: { status: string; totalMinutes: number } }[] } };
   }>(
-    graph,
+    ui.graph,
     member,
     'query ($p: ID) { me { timesheets(filter: { projectId: $p }) { edges { node { status totalMinutes } } } } }',
     { p: projectId },
@@ -231,16 +183,16 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
 });
 
 it('runs the header timer from the server: it survives a reload and stops into an entry', async () => {
-  const admin = await loginAdmin(graph);
-  const member = await signUp(graph, admin, 'MEMBER', 'timer');
+  const admin = await loginAdmin(ui.graph);
+  const member = await signUp(ui.graph, admin, 'MEMBER', 'timer');
   const project = await ok<{ createProject: { id: string } }>(
-    graph,
+    ui.graph,
     admin,
     'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
     { input: { name: `Internal ${member.username}`, status: 'ACTIVE' } },
   );
   await ok(
-    graph,
+    ui.graph,
     admin,
     'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
     { input: { projectId: project.createProject.id, userId: member.id } },
@@ -263,7 +215,7 @@ it('runs the header timer from the server: it survives a reload and stops into a
     .waitFor();
 
   const entries = await ok<{ me: { timeEntries: { edges: { node: { minutes: number } }[] } } }>(
-    graph,
+    ui.graph,
     member,
     '{ me { timeEntries { edges { node { minutes } } } } }',
   );
@@ -273,7 +225,3 @@ it('runs the header timer from the server: it survives a reload and stops into a
   expect(minutes[0]).toBeGreaterThanOrEqual(1);
   expect(pageErrors).toEqual([]);
 });
-
-async function shoot(page: Page, name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
-}
