@@ -32,6 +32,9 @@ const TYPES_BY_EXTENSION: Record<string, string> = {
   zip: 'application/zip',
 };
 
+/** The extensions {@link contentTypeOf} knows (test/console-upload-types.test.ts checks them). */
+export const CONSOLE_UPLOAD_EXTENSIONS: readonly string[] = Object.keys(TYPES_BY_EXTENSION);
+
 /**
  * The type to declare for `file`: the browser's, else the one its extension names (browsers give
  * Markdown and some Office files no type). Unknown ones go as they are: the API says which it takes.
