@@ -1,6 +1,6 @@
 /**
  * The production topology on one machine, for the fault and load suites: the embedded MongoDB
- * engine with a data directory, a `redis-server` with an append-only file, the four subgraphs and
+ * engine with a data directory, a `redis-server` with an append-only file, the six subgraphs and
  * two gateways, each a separate process started from the same entrypoints as the containers (run
  * from source). Any of them can be killed and started again on the same port and data; logs go to
  * files; `stop()` ends everything, and a reaper process ends it too if the test process dies.
@@ -22,7 +22,14 @@ import { freePort } from '@psa/shared/testing';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 
-export const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents'] as const;
+export const SUBGRAPHS = [
+  'users',
+  'projects',
+  'tasks',
+  'documents',
+  'time',
+  'notifications',
+] as const;
 export type Subgraph = (typeof SUBGRAPHS)[number];
 export const GATEWAYS = ['gateway-a', 'gateway-b'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
@@ -199,6 +206,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
       case 'projects':
       case 'tasks':
       case 'documents':
+      case 'time':
+      case 'notifications':
         return { ...common, [`${name.toUpperCase()}_PORT`]: String(port(name)) };
       case 'gateway-a':
       case 'gateway-b':
@@ -209,6 +218,8 @@ export async function startTopology(options: TopologyOptions = {}): Promise<Topo
           PROJECTS_URL: graphql('projects'),
           TASKS_URL: graphql('tasks'),
           DOCUMENTS_URL: graphql('documents'),
+          TIME_URL: graphql('time'),
+          NOTIFICATIONS_URL: graphql('notifications'),
           // Every client of the suite is 127.0.0.1: no per-address limit may be reached.
           LOGIN_RATE_PER_IP: '100000/min',
           SIGNUP_RATE_PER_IP: '100000/min',

@@ -1,6 +1,6 @@
 /**
  * The load run of `npm run test:faults`: a mixed workload against the real topology (two
- * gateways, four subgraphs, the engine, Redis) for 60 s, or 10 min in soak mode, with 200
+ * gateways, six subgraphs, the engine, Redis) for 60 s, or 10 min in soak mode, with 200
  * graphql-ws subscribers, then checks that nothing was lost: every acknowledged create is
  * readable and the counts match, every update's last acknowledged value is stored, every
  * subscriber received every status update of its project exactly once and in order, and no
