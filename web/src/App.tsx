@@ -172,7 +172,7 @@ function Nav({ user, route, api }: { user: SessionUser; route: Route; api: ApiCl
       {link({ name: 'explorer' }, 'API explorer')}
       <span className="spacer" />
       {user.role === 'CLIENT' ? null : <TimerControl />}
-      <NotificationBell current={route.name === 'notifications'} />
+      <NotificationBell current={route.name === 'notifications'} socket={api.ws} />
       <span className="who">
         {user.displayName ?? user.username} ({user.role.toLowerCase()})
       </span>

@@ -1,5 +1,6 @@
 import { useEffect, useMemo } from 'react';
 import { useQuery, useSubscription } from 'urql';
+import type { LiveSocket } from '../api/live-subscription';
 import { NotificationReceivedSubscription, UnreadNotificationCountQuery } from '../api/operations';
 import { href } from '../router';
 
@@ -11,10 +12,17 @@ export const NOTIFICATION_CONTEXT = { additionalTypenames: ['Notification'] };
 
 /**
  * The header's bell: the server's unread count, read again whenever `notificationReceived`
- * delivers one (the server's count stays the truth, so two tabs agree and a missed event heals
- * at the next one).
+ * delivers one (the server's count stays the truth, so two tabs agree), and whenever the live
+ * socket connects again after the first time: what was sent while it was down (a network drop,
+ * a token expiry) is never delivered, so only the server's count can say it.
  */
-export function NotificationBell({ current }: { current: boolean }) {
+export function NotificationBell({
+  current,
+  socket,
+}: {
+  current: boolean;
+  socket?: Pick<LiveSocket, 'on'>;
+}) {
   const context = useMemo(() => NOTIFICATION_CONTEXT, []);
   const [{ data }, refetch] = useQuery({
     query: UnreadNotificationCountQuery,
@@ -29,6 +37,14 @@ export function NotificationBell({ current }: { current: boolean }) {
   useEffect(() => {
     if (received > 0) refetch({ requestPolicy: 'network-only' });
   }, [received, refetch]);
+  useEffect(() => {
+    if (!socket) return undefined;
+    let connections = 0;
+    return socket.on('connected', () => {
+      connections += 1;
+      if (connections > 1) refetch({ requestPolicy: 'network-only' });
+    });
+  }, [socket, refetch]);
 
   const count = data?.me?.unreadNotificationCount ?? 0;
   return (

@@ -65,6 +65,10 @@ function fakeServer(initial: ReturnType<typeof notification>[]) {
   };
   return {
     handler,
+    /** A notification is created while nobody listens: stored only. */
+    store(n: ReturnType<typeof notification>) {
+      items.unshift(n);
+    },
     /** A notification is created: stored, then delivered to the live subscribers. */
     deliver(n: ReturnType<typeof notification>) {
       items.unshift(n);
@@ -73,11 +77,25 @@ function fakeServer(initial: ReturnType<typeof notification>[]) {
   };
 }
 
-function renderConsole(handler: StubHandler) {
+/** A live socket whose connections the test makes happen. */
+function fakeSocket() {
+  const listeners = new Set<() => void>();
+  return {
+    on(_event: 'connected', listener: () => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    connect() {
+      for (const listener of listeners) listener();
+    },
+  };
+}
+
+function renderConsole(handler: StubHandler, socket = fakeSocket()) {
   const { client, calls } = createStubClient(handler, { cache: true });
   render(
     <Provider value={client}>
-      <NotificationBell current={false} />
+      <NotificationBell current={false} socket={socket} />
       <NotificationsPage />
     </Provider>,
   );
@@ -119,6 +137,21 @@ describe('notifications', () => {
     server.deliver(notification('n3', false));
     await screen.findByRole('link', { name: 'Notifications, 1 unread' });
     await screen.findByText('You were assigned the task "Task n3"');
+  });
+
+  it('reads the count again when the live socket reconnects (what was sent meanwhile is not delivered)', async () => {
+    const server = fakeServer([notification('n1', false)]);
+    const socket = fakeSocket();
+    const calls = renderConsole(server.handler, socket);
+    await screen.findByRole('link', { name: 'Notifications, 1 unread' });
+    socket.connect();
+    // Created while the socket was down: stored, but no subscriber hears of it.
+    server.store(notification('n2', false));
+    const counts = () => calls.filter((c) => c.operationName === 'UnreadNotificationCount').length;
+    const before = counts();
+    socket.connect();
+    await screen.findByRole('link', { name: 'Notifications, 2 unread' });
+    expect(counts()).toBe(before + 1);
   });
 
   it('links each kind to what it is about', () => {
