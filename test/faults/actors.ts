@@ -137,7 +137,7 @@ export const sleep = (ms: number): Promise<void> =>
   new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A project's connection whose node ids {@link projectItemIds} reads. */
-export type ProjectConnection = 'tasks' | 'statusUpdates' | 'documents';
+export type ProjectConnection = 'tasks' | 'statusUpdates' | 'documents' | 'timeEntries';
 
 /** Every id in one of a project's connections, page by page (100 a page), with its totalCount. */
 export async function projectItemIds(

@@ -38,14 +38,21 @@ export interface LoadOptions {
   write(line: string): void;
 }
 
-type OperationKind = 'read' | 'createTask' | 'updateTask' | 'postStatusUpdate';
-const KINDS: readonly OperationKind[] = ['read', 'createTask', 'updateTask', 'postStatusUpdate'];
+type OperationKind = 'read' | 'createTask' | 'updateTask' | 'postStatusUpdate' | 'logTime';
+const KINDS: readonly OperationKind[] = [
+  'read',
+  'createTask',
+  'updateTask',
+  'postStatusUpdate',
+  'logTime',
+];
 const PROCESSES: readonly ProcessName[] = ['mongo', 'redis', ...SUBGRAPHS, ...GATEWAYS];
 
 const READ = `query ($p: ID!) { project(id: $p) { name manager { username }
   tasks(first: 10) { totalCount edges { node { id title status } } }
   taskSummary { total } statusUpdates(first: 5) { totalCount } } }`;
 const UPDATE_TASK = 'mutation ($input: UpdateTaskInput!) { updateTask(input: $input) { id } }';
+const LOG_TIME = 'mutation ($input: LogTimeInput!) { logTime(input: $input) { id } }';
 const STATUS_SUBSCRIPTION =
   'subscription ($p: ID!) { statusUpdated(projectId: $p) { id message author { id } } }';
 
@@ -72,6 +79,8 @@ interface ProjectState {
   titles: Map<string, string>;
   /** Status update ids acknowledged, in the order the one writer posted them. */
   statusUpdates: string[];
+  /** Time entry ids acknowledged (a minute each, logged by the manager today). */
+  timeEntries: string[];
 }
 
 interface Sample {
@@ -140,6 +149,7 @@ async function drive(
       tasks: [],
       titles: new Map(),
       statusUpdates: [],
+      timeEntries: [],
     };
     projects.push(project);
     for (let s = 0; s < perProject && subscribers.length < options.subscribers; s++) {
@@ -213,6 +223,17 @@ async function drive(
           headers,
         );
         if (data) project.titles.set(taskId, title);
+      } else if (roll === 19) {
+        // A minute each: a 10-minute soak stays far below a day's 24 hours.
+        const date = new Date().toISOString().slice(0, 10);
+        const data = await timed<{ logTime: { id: string } }>(
+          'logTime',
+          project.gateway,
+          LOG_TIME,
+          { input: { projectId: project.id, date, minutes: 1, note: `Load ${i}` } },
+          headers,
+        );
+        if (data) project.timeEntries.push(data.logTime.id);
       } else {
         const data = await timed<{ postStatusUpdate: { id: string } }>(
           'postStatusUpdate',
@@ -317,6 +338,13 @@ async function drive(
     if (lost.length > 0 || updates.totalCount !== project.statusUpdates.length) {
       problems.push(
         `project ${project.id}: ${project.statusUpdates.length} status updates acknowledged, ${updates.totalCount} stored`,
+      );
+    }
+    const entries = await projectItemIds(urls[1], project.manager, project.id, 'timeEntries');
+    const unrecorded = project.timeEntries.filter((id) => !entries.ids.includes(id));
+    if (unrecorded.length > 0 || entries.totalCount !== project.timeEntries.length) {
+      problems.push(
+        `project ${project.id}: ${project.timeEntries.length} time entries acknowledged, ${entries.totalCount} stored, ${unrecorded.length} missing`,
       );
     }
     const titles = await storedTitles(urls[0], project.manager, [...project.titles.keys()]);
