@@ -79,6 +79,10 @@ async function startStack(): Promise<Stoppable> {
       stoppables.push(mongo);
       env.MONGO_URL = mongo.uri;
     }
+    const subgraphCalls = env.SUBGRAPH_CALLS ?? 'in-process';
+    if (subgraphCalls !== 'in-process' && subgraphCalls !== 'http') {
+      throw new ConfigError([`SUBGRAPH_CALLS must be in-process or http, not "${subgraphCalls}"`]);
+    }
     const usersConfig = loadUsersConfig(env);
     // Without Redis, logouts reach the gateway through one in-process store both share, and the
     // services exchange domain events through one in-process bus, whose dead letters
@@ -131,7 +135,24 @@ async function startStack(): Promise<Stoppable> {
         ...env,
       }),
       logger.child({ service: 'gateway' }),
-      { revocations, pubsub },
+      {
+        revocations,
+        pubsub,
+        // Every subgraph runs in this process: the gateway hands them its calls without a socket
+        // (same headers, token check and rules as over HTTP). SUBGRAPH_CALLS=http puts them on
+        // the wire, e.g. to watch them with a proxy.
+        inProcess:
+          subgraphCalls === 'http'
+            ? {}
+            : {
+                users: users.handleInProcess,
+                projects: services[0].handleInProcess,
+                tasks: services[1].handleInProcess,
+                documents: services[2].handleInProcess,
+                time: services[3].handleInProcess,
+                notifications: services[4].handleInProcess,
+              },
+      },
     );
     stoppables.push(gateway);
     await users.whenReady();

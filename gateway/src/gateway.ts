@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
+import type { Fetcher } from '@apollo/utils.fetcher';
 import {
   ApolloServerPluginCacheControlDisabled,
   ApolloServerPluginInlineTraceDisabled,
@@ -18,6 +19,7 @@ import {
   requestLoggingPlugin,
   startGraphQLServer,
   type IncomingRequest,
+  type InProcessHandler,
   type KeySet,
   ServiceMetrics,
   type Logger,
@@ -35,6 +37,7 @@ import { ForwardingDataSource } from './forwarding.data-source';
 import type { GatewayContext } from './gateway-context';
 import { idempotencyPlugin } from './idempotency/idempotency.plugin';
 import { MemoryIdempotencyStore, RedisIdempotencyStore } from './idempotency/idempotency-store';
+import { inProcessFetcher } from './in-process-fetcher';
 import { keepAliveFetcher, subgraphAgent } from './keep-alive-fetcher';
 import { operationGuardPlugin } from './operation-guard.plugin';
 import { patchDateTimeScalar } from './patch-date-time-scalar';
@@ -70,6 +73,12 @@ export interface GatewayDeps {
    * in-process one (only useful when the subgraphs run in the same process and share it).
    */
   pubsub?: PubSub;
+  /**
+   * Subgraphs running in this process (the dev stack): their `/graphql` calls go to these
+   * handlers without a socket, through the same context and rules as over HTTP. The others, and
+   * everything in production, are called over HTTP.
+   */
+  inProcess?: Partial<Record<SubgraphName, InProcessHandler>>;
 }
 
 export interface Gateway {
@@ -98,13 +107,21 @@ export async function startGateway(
   };
   // Keep-alive connections to the subgraphs: a new TCP connection per subgraph call halves throughput.
   const agent = subgraphAgent(config.SUBGRAPH_TIMEOUT_MS);
-  const fetcher = keepAliveFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
+  const httpFetcher = keepAliveFetcher(agent, config.SUBGRAPH_TIMEOUT_MS);
   const metrics = new ServiceMetrics('gateway');
   const subgraphFetches = metrics.histogram(
     'psa_gateway_subgraph_fetch_duration_seconds',
     'Calls from the gateway to a subgraph, by subgraph and outcome (HTTP status or error).',
     ['subgraph', 'outcome'],
   );
+  /** How the gateway calls `name`, timed with its name: in-process when it runs here, else HTTP. */
+  const fetcherOf = (name: SubgraphName): Fetcher => {
+    const local = deps.inProcess?.[name];
+    const fetcher = local
+      ? inProcessFetcher(local, httpFetcher, config.SUBGRAPH_TIMEOUT_MS)
+      : httpFetcher;
+    return timedFetcher(fetcher, subgraphFetches, name);
+  };
   const supergraphSdl = readFileSync(SUPERGRAPH_PATH, 'utf8');
   // Built before anything starts: a supergraph without @auth must not be served at all.
   let rules = accessRulesFromSupergraph(supergraphSdl);
@@ -115,8 +132,7 @@ export async function startGateway(
     buildService: ({ name, url }) =>
       new ForwardingDataSource(name, {
         url: urls[name as SubgraphName] ?? url,
-        // Each subgraph's calls are timed with its name.
-        fetcher: timedFetcher(fetcher, subgraphFetches, name),
+        fetcher: fetcherOf(name as SubgraphName),
       }),
   });
   let loaded = false;
@@ -135,7 +151,7 @@ export async function startGateway(
   // record Redis caches), so an outage signs nobody out.
   const usersStanding = new UsersSessionStanding(
     urls.users,
-    timedFetcher(fetcher, subgraphFetches, 'users'),
+    fetcherOf('users'),
     config.SESSION_FALLBACK_CACHE_MS,
   );
   const revocations =
@@ -197,7 +213,7 @@ export async function startGateway(
     pubsub,
     prefix: config.EVENT_STREAM_PREFIX,
     execute: inProcessExecutor(apollo, logger),
-    readers: projectReadersFrom(urls.projects, timedFetcher(fetcher, subgraphFetches, 'projects')),
+    readers: projectReadersFrom(urls.projects, fetcherOf('projects')),
     logger,
     delivered: metrics.counter({
       name: 'psa_gateway_realtime_deliveries_total',

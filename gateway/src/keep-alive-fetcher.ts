@@ -1,12 +1,16 @@
 import http from 'node:http';
 import type { Fetcher, FetcherHeaders, FetcherResponse } from '@apollo/utils.fetcher';
 
-class ResponseHeaders implements FetcherHeaders {
+/** A response's headers, by lower-case name. */
+export class ResponseHeaders implements FetcherHeaders {
   private readonly map = new Map<string, string>();
 
-  constructor(raw: http.IncomingHttpHeaders) {
-    for (const [name, value] of Object.entries(raw)) {
-      if (value !== undefined) this.map.set(name, Array.isArray(value) ? value.join(', ') : value);
+  constructor(raw: http.IncomingHttpHeaders | Iterable<[string, string]>) {
+    const pairs = Symbol.iterator in raw ? raw : Object.entries(raw);
+    for (const [name, value] of pairs) {
+      if (value !== undefined) {
+        this.map.set(name.toLowerCase(), Array.isArray(value) ? value.join(', ') : value);
+      }
     }
   }
 
@@ -41,13 +45,15 @@ class ResponseHeaders implements FetcherHeaders {
   }
 }
 
-function response(
+/** A complete response as fetch callers read it; `body` as it came (bytes, or text in-process). */
+export function response(
   url: string,
   status: number,
   statusText: string,
   headers: FetcherHeaders,
-  body: Buffer,
+  body: Buffer | string,
 ): FetcherResponse {
+  const text = (): string => (typeof body === 'string' ? body : body.toString('utf8'));
   return {
     bodyUsed: false,
     url,
@@ -56,10 +62,15 @@ function response(
     ok: status >= 200 && status < 300,
     statusText,
     headers,
-    arrayBuffer: async () =>
-      body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer,
-    text: async () => body.toString('utf8'),
-    json: async () => JSON.parse(body.toString('utf8')) as unknown,
+    arrayBuffer: async () => {
+      const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+      return bytes.buffer.slice(
+        bytes.byteOffset,
+        bytes.byteOffset + bytes.byteLength,
+      ) as ArrayBuffer;
+    },
+    text: async () => text(),
+    json: async () => JSON.parse(text()) as unknown,
     clone: () => response(url, status, statusText, headers, body),
   };
 }

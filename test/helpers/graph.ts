@@ -9,6 +9,7 @@ import {
   loadOrCreateDevSigningKey,
   signingKeyFromPem,
   silentLogger,
+  type InProcessHandler,
   type SigningKey,
 } from '@psa/shared';
 import { graphqlRequest, type GraphQLResponse, type SubgraphName } from '@psa/shared/testing';
@@ -29,6 +30,8 @@ export const ADMIN = {
 export interface Graph {
   gatewayUrl: string;
   subgraphUrls: Record<SubgraphName, string>;
+  /** Each subgraph's in-process handler (what `npm start` hands its gateway: `GatewayDeps.inProcess`). */
+  inProcess: Record<SubgraphName, InProcessHandler>;
   /** The database each subgraph uses in MONGO_URL. */
   databases: Record<SubgraphName, string>;
   signingKey: SigningKey;
@@ -177,6 +180,14 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         documents: documents.url,
         time: time.url,
         notifications: notifications.url,
+      },
+      inProcess: {
+        users: users.handleInProcess,
+        projects: projects.handleInProcess,
+        tasks: tasks.handleInProcess,
+        documents: documents.handleInProcess,
+        time: time.handleInProcess,
+        notifications: notifications.handleInProcess,
       },
       databases: {
         users: env.USERS_DB ?? '',

@@ -156,6 +156,45 @@ describe('the GraphQL HTTP server', () => {
     }
   });
 
+  it('serves /graphql in-process as over HTTP (request id, masking, body limit, no-store) and refuses once stopped', async () => {
+    const server = await start();
+    const inProcess = (body: string, headers: Record<string, string> = {}) =>
+      server.handleInProcess({
+        method: 'POST',
+        url: server.url,
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body,
+      });
+    try {
+      const traced = await inProcess(JSON.stringify({ query: '{ requestId }' }), {
+        'X-Request-Id': 'abc-123',
+      });
+      expect(traced.status).toBe(200);
+      expect(JSON.parse(traced.body)).toEqual({ data: { requestId: 'abc-123' } });
+      expect(traced.headers.get('x-request-id')).toBe('abc-123');
+      expect(traced.headers.get('cache-control')).toBe('no-store');
+
+      const failed = await inProcess(JSON.stringify({ query: '{ fail }' }));
+      const overHttp = await graphqlRequest(server.url, '{ fail }');
+      expect(JSON.parse(failed.body)).toEqual(overHttp.body);
+      expect(failed.body).not.toContain('hunter2');
+
+      const huge = await inProcess(
+        JSON.stringify({ query: `{ requestId } #${'x'.repeat(20_000)}` }),
+      );
+      expect(huge.status).toBe(413);
+      expect(JSON.parse(huge.body)).toMatchObject({
+        errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }],
+      });
+      expect((await inProcess('{ not json')).status).toBe(400);
+    } finally {
+      await server.stop();
+    }
+    await expect(inProcess(JSON.stringify({ query: '{ requestId }' }))).rejects.toThrow(
+      /has stopped/,
+    );
+  });
+
   it('answers what is wrong with the request itself with the code and status the README lists', async () => {
     const server = await start();
     try {

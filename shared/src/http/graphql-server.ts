@@ -74,10 +74,36 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
   corsOrigins?: readonly string[];
 }
 
+/** A GraphQL request handed to a server in the same process, as it would arrive over HTTP. */
+export interface InProcessRequest {
+  method: string;
+  /** The URL the caller would have sent it to (its path must be `/graphql`). */
+  url: string;
+  /** Header names in any case, as a fetch call's headers. */
+  headers: Record<string, string>;
+  body?: string;
+}
+
+/** The answer a server in the same process gives: what it would have written to the socket. */
+export interface InProcessResponse {
+  status: number;
+  /** Header names in lower case. */
+  headers: Map<string, string>;
+  body: string;
+}
+
+/**
+ * Serves a `/graphql` request without a socket: the same body limit, request id, context factory,
+ * Apollo pipeline and answer as over HTTP, for a caller in the same process (the dev stack's
+ * gateway). Rejects like a refused connection once the server has stopped.
+ */
+export type InProcessHandler = (request: InProcessRequest) => Promise<InProcessResponse>;
+
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly httpServer: http.Server;
+  readonly handleInProcess: InProcessHandler;
   /**
    * Marks not-ready, keeps serving for `shutdownDelayMs`, runs `beforeClose` (e.g. closing
    * WebSockets), stops accepting, lets in-flight requests finish (bounded), stops Apollo.
@@ -119,14 +145,38 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** Answers `code` with its HTTP status, or with `status` where the HTTP method calls for another. */
+/** A `/graphql` answer before it is written: to a socket, or handed to an in-process caller. */
+interface GraphQLAnswer {
+  status: number;
+  headers: [string, string][];
+  body: string | AsyncIterable<string>;
+}
+
+/** `code` with its HTTP status, or with `status` where the HTTP method calls for another. */
 function graphqlError(
-  res: ServerResponse,
   code: ErrorCode,
   message: string,
   status = HTTP_STATUS[code],
-): void {
-  sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+): GraphQLAnswer & { body: string } {
+  return {
+    status,
+    headers: [['content-type', 'application/json; charset=utf-8']],
+    body: JSON.stringify({ errors: [{ message, extensions: { code } }] }),
+  };
+}
+
+function writeAnswer(res: ServerResponse, answer: GraphQLAnswer): void | Promise<void> {
+  for (const [key, value] of answer.headers) res.setHeader(key, value);
+  res.statusCode = answer.status;
+  if (typeof answer.body === 'string') {
+    res.end(answer.body);
+    return;
+  }
+  const chunks = answer.body;
+  return (async () => {
+    for await (const chunk of chunks) res.write(chunk);
+    res.end();
+  })();
 }
 
 /**
@@ -238,7 +288,10 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     }
     if (req.method !== 'POST' && req.method !== 'GET') {
       res.setHeader('allow', 'GET, POST');
-      return graphqlError(res, ErrorCode.BAD_REQUEST, 'Use POST (or GET for queries)', 405);
+      return writeAnswer(
+        res,
+        graphqlError(ErrorCode.BAD_REQUEST, 'Use POST (or GET for queries)', 405),
+      );
     }
     let raw: string;
     try {
@@ -246,16 +299,40 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     } catch (error) {
       if (error instanceof BodyTooLargeError) {
         res.setHeader('connection', 'close');
-        return graphqlError(
-          res,
-          ErrorCode.PAYLOAD_TOO_LARGE,
-          `Request body is larger than ${options.bodyLimitBytes} bytes`,
-        );
+        return writeAnswer(res, tooLarge());
       }
       throw error;
     }
+    return writeAnswer(
+      res,
+      await answerGraphQL(
+        req.method,
+        req.headers,
+        url.search,
+        raw,
+        requestId,
+        req.socket.remoteAddress ?? '',
+      ),
+    );
+  };
+
+  const tooLarge = (): GraphQLAnswer & { body: string } =>
+    graphqlError(
+      ErrorCode.PAYLOAD_TOO_LARGE,
+      `Request body is larger than ${options.bodyLimitBytes} bytes`,
+    );
+
+  /** The `/graphql` answer, over HTTP and in-process alike: one pipeline, one set of rules. */
+  const answerGraphQL = async (
+    method: string,
+    incoming: IncomingHttpHeaders,
+    search: string,
+    raw: string,
+    requestId: string,
+    ip: string,
+  ): Promise<GraphQLAnswer> => {
     const headers = new HeaderMap();
-    for (const [key, value] of Object.entries(req.headers)) {
+    for (const [key, value] of Object.entries(incoming)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     let body: unknown = raw;
@@ -263,31 +340,78 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       try {
         body = JSON.parse(raw);
       } catch {
-        return graphqlError(res, ErrorCode.BAD_REQUEST, 'Request body is not valid JSON');
+        return graphqlError(ErrorCode.BAD_REQUEST, 'Request body is not valid JSON');
       }
     }
     const requestLogger = logger.child({ requestId });
     const response = await apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method, headers, search: url.search, body },
-      context: () =>
-        options.context({
-          headers: req.headers,
-          requestId,
-          logger: requestLogger,
-          ip: req.socket.remoteAddress ?? '',
-        }),
+      httpGraphQLRequest: { method, headers, search, body },
+      context: () => options.context({ headers: incoming, requestId, logger: requestLogger, ip }),
     });
-    // Answers carry who asked's data: no cache may keep them (what Apollo's cache-control plugin
-    // sent before it was disabled for its per-field cost; no schema declares cache hints).
-    res.setHeader('cache-control', 'no-store');
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
-      return;
+    return {
+      status: response.status ?? 200,
+      // Answers carry who asked's data: no cache may keep them (what Apollo's cache-control plugin
+      // sent before it was disabled for its per-field cost; no schema declares cache hints).
+      headers: [['cache-control', 'no-store'], ...response.headers],
+      body: response.body.kind === 'complete' ? response.body.string : response.body.asyncIterator,
+    };
+  };
+
+  const internalError = (): GraphQLAnswer & { body: string } =>
+    graphqlError(ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+
+  let accepting = true;
+  const handleInProcess: InProcessHandler = async (request) => {
+    const url = new URL(request.url);
+    if (url.pathname !== '/graphql') {
+      throw new Error(`in-process calls serve /graphql only, not ${url.pathname}`);
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
-    res.end();
+    // As a connection to a closed port would be refused.
+    if (!accepting) throw new Error(`${options.name} has stopped (in-process call refused)`);
+    // What Node's HTTP server would hand the handler: lower-case names, the Host the client sent.
+    const headers: IncomingHttpHeaders = { host: url.host };
+    for (const [key, value] of Object.entries(request.headers)) headers[key.toLowerCase()] = value;
+    const requestId = requestIdFrom(headers);
+    const raw = request.body ?? '';
+    inFlight++;
+    let answer: GraphQLAnswer;
+    let text = '';
+    try {
+      if (request.method !== 'POST' && request.method !== 'GET') {
+        answer = graphqlError(ErrorCode.BAD_REQUEST, 'Use POST (or GET for queries)', 405);
+        answer.headers.push(['allow', 'GET, POST']);
+      } else if (Buffer.byteLength(raw) > options.bodyLimitBytes) {
+        answer = tooLarge();
+      } else {
+        // The caller is this process: the address a loopback connection would have had.
+        answer = await answerGraphQL(
+          request.method,
+          headers,
+          url.search,
+          raw,
+          requestId,
+          '127.0.0.1',
+        );
+      }
+      if (typeof answer.body === 'string') text = answer.body;
+      else for await (const chunk of answer.body) text += chunk;
+    } catch (error) {
+      logger.error({ err: error }, 'request failed');
+      const failed = internalError();
+      answer = failed;
+      text = failed.body;
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+    return {
+      status: answer.status,
+      headers: new Map([
+        ['x-request-id', requestId],
+        ...answer.headers.map(([key, value]): [string, string] => [key.toLowerCase(), value]),
+      ]),
+      body: text,
+    };
   };
 
   // Timeouts are enforced when the server checks its connections: every second, not every 30 s
@@ -297,8 +421,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     handle(req, res)
       .catch((error: unknown) => {
         logger.error({ err: error }, 'request failed');
-        if (!res.headersSent)
-          graphqlError(res, ErrorCode.INTERNAL_SERVER_ERROR, 'Internal server error');
+        if (!res.headersSent) writeAnswer(res, internalError());
         else res.end();
       })
       .finally(() => {
@@ -353,6 +476,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         await new Promise((resolve) => setTimeout(resolve, options.shutdownDelayMs));
       }
       await beforeClose?.();
+      accepting = false;
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
       if (inFlight > 0) {
@@ -368,5 +492,5 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     return stopping;
   };
 
-  return { url: `http://${displayHost}:${port}/graphql`, port, httpServer, stop };
+  return { url: `http://${displayHost}:${port}/graphql`, port, httpServer, handleInProcess, stop };
 }

@@ -10,7 +10,7 @@ import { IDEMPOTENCY_KEY_HEADER } from '../mongo/create-once';
 import { connectMongo } from '../mongo/mongo-connection';
 import { ServiceMetrics } from '../observability/metrics';
 import { loadTypeDefs } from '../graphql/type-defs';
-import type { RequestContextBase, Route } from './graphql-server';
+import type { InProcessHandler, RequestContextBase, Route } from './graphql-server';
 import { startSubgraph } from './subgraph';
 import { tokenGuardPlugin } from './token-guard';
 
@@ -41,6 +41,11 @@ function originFrom(headers: IncomingHttpHeaders): string | null {
 export interface SubgraphService {
   readonly url: string;
   readonly port: number;
+  /**
+   * Serves a `/graphql` request from a caller in the same process (the dev stack's gateway)
+   * without a socket, through the same context and rules as over HTTP.
+   */
+  readonly handleInProcess: InProcessHandler;
   /** Resolves once the database is connected and the service initialized (tests and the dev stack wait). */
   whenReady(): Promise<void>;
   stop(): Promise<void>;
@@ -197,6 +202,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
     return {
       url: server.url,
       port: server.port,
+      handleInProcess: server.handleInProcess,
       whenReady: () => ready,
       stop: async () => {
         await server.stop();
