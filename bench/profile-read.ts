@@ -3,8 +3,12 @@
  * deployed topology) with `--cpu-prof` in every child, seeds a project of 25 tasks, sends
  * BENCH_PROFILE_REQUESTS reads (default 3,000) over 10 connections from the load client's process,
  * stops, and prints each child's CPU per request and its self time by package / source folder.
+ * With `ab`, two `npm start` stacks run side by side — the gateway calling its subgraphs
+ * in-process (the default) and over HTTP (`SUBGRAPH_CALLS=http`) — and take the load in turns of
+ * 2 s until each answered BENCH_PROFILE_REQUESTS, so both see the same machine: their ratio holds
+ * up where absolute CPU per request moves with the load.
  *
- *   tsx --conditions=source bench/profile-read.ts [deployed] [--no-prof]
+ *   tsx --conditions=source bench/profile-read.ts [deployed | ab] [--no-prof]
  *
  * The profiles stay in BENCH_PROF_DIR (default a temporary folder) for Chrome DevTools.
  */
@@ -14,8 +18,8 @@ import path from 'node:path';
 import { processUsage } from '@psa/shared/testing';
 import { FEDERATED } from './federated.bench';
 import { checkedRequest, graphqlBody } from './lib/bench-graph';
-import { LoadClient } from './lib/load';
-import { signUpRemote, startDeployed, startNpmStart } from './lib/topologies';
+import { LoadClient, type LoadRequest } from './lib/load';
+import { signUpRemote, startDeployed, startNpmStart, type Topology } from './lib/topologies';
 
 interface ProfileNode {
   id: number;
@@ -46,8 +50,8 @@ function bucketOf(frame: ProfileNode['callFrame']): string {
   return ours ? `ours: ${ours[1]}` : url;
 }
 
-/** Self time by bucket of the samples taken in `window` (monotonic µs, as the profile's clock). */
-function summarise(file: string, requests: number, window: [number, number]): string {
+/** Self time by bucket of the samples taken in `windows` (monotonic µs, as the profile's clock). */
+function summarise(file: string, requests: number, windows: [number, number][]): string {
   const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
   const byId = new Map(profile.nodes.map((node) => [node.id, node]));
   const self = new Map<string, number>();
@@ -57,7 +61,7 @@ function summarise(file: string, requests: number, window: [number, number]): st
     const node = byId.get(id);
     const us = profile.timeDeltas[i] ?? 0;
     at += us;
-    if (!node || at < window[0] || at > window[1]) return;
+    if (!node || !windows.some(([from, to]) => at >= from && at <= to)) return;
     const bucket = bucketOf(node.callFrame);
     if (bucket === '(idle)') return;
     total += us;
@@ -76,8 +80,54 @@ function summarise(file: string, requests: number, window: [number, number]): st
 /** The clock V8's profiles use (uv_hrtime, monotonic and shared by every process), in µs. */
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);
 
+/** A manager's checked read of a project of 25 tasks on `topology`. */
+async function seeded(topology: Topology, query: string): Promise<LoadRequest> {
+  const manager = await signUpRemote(topology, topology.admin, 'MANAGER');
+  const { createProject } = await topology.query<{ createProject: { id: string } }>(
+    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
+    { input: { name: 'Profiled', status: 'ACTIVE' } },
+    manager.headers,
+  );
+  for (let i = 0; i < 25; i++) {
+    await topology.query(
+      'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
+      { input: { projectId: createProject.id, title: `Task ${i}`, assigneeId: manager.id } },
+      manager.headers,
+    );
+  }
+  return checkedRequest(topology.gatewayUrl, manager, [
+    graphqlBody(query, { id: createProject.id, first: 20 }),
+  ]);
+}
+
+interface Measured {
+  topology: Topology;
+  request: LoadRequest;
+  sent: number;
+  cpuMs: Record<string, number>;
+  windows: [number, number][];
+}
+
+const cpuOf = (topology: Topology): Record<string, number> =>
+  Object.fromEntries(
+    Object.entries(topology.pids).map(([name, pid]) => [name, processUsage(pid)?.cpuMs ?? 0]),
+  );
+
+/** One turn of 2 s at 10 connections, its requests, CPU and profile window added to `m`. */
+async function turn(client: LoadClient, m: Measured): Promise<void> {
+  const before = cpuOf(m.topology);
+  const started = monotonicUs();
+  m.sent += (await client.run(m.request, 10, 2)).requests;
+  m.windows.push([started, monotonicUs()]);
+  const after = cpuOf(m.topology);
+  for (const name of Object.keys(after)) {
+    m.cpuMs[name] = (m.cpuMs[name] ?? 0) + (after[name] ?? 0) - (before[name] ?? 0);
+  }
+}
+
 async function main(): Promise<void> {
   const deployed = process.argv.includes('deployed');
+  const ab = process.argv.includes('ab');
   // --no-prof: only the CPU per request, without the profiler's own cost.
   const profiled = !process.argv.includes('--no-prof');
   const dir = process.env.BENCH_PROF_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'psa-prof-'));
@@ -85,63 +135,66 @@ async function main(): Promise<void> {
   else delete process.env.BENCH_PROF_DIR;
   const requests = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
   const query = process.env.BENCH_PROFILE_QUERY ?? FEDERATED;
-  const topology = await (deployed ? startDeployed() : startNpmStart());
+  const topologies = await Promise.all(
+    deployed
+      ? [startDeployed()]
+      : ab
+        ? [
+            startNpmStart({}, 'npm start (in-process calls)'),
+            startNpmStart({ SUBGRAPH_CALLS: 'http' }, 'npm start (HTTP calls)'),
+          ]
+        : [startNpmStart()],
+  );
   const client = new LoadClient();
-  let sent = 0;
-  let cpuMs: Record<string, number> = {};
-  let window: [number, number] = [0, 0];
+  const measured: Measured[] = [];
   try {
-    const manager = await signUpRemote(topology, topology.admin, 'MANAGER');
-    const { createProject } = await topology.query<{ createProject: { id: string } }>(
-      'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-      { input: { name: 'Profiled', status: 'ACTIVE' } },
-      manager.headers,
-    );
-    for (let i = 0; i < 25; i++) {
-      await topology.query(
-        'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }',
-        { input: { projectId: createProject.id, title: `Task ${i}`, assigneeId: manager.id } },
-        manager.headers,
-      );
+    for (const topology of topologies) {
+      const request = await seeded(topology, query);
+      await client.run(request, 10, 2);
+      measured.push({ topology, request, sent: 0, cpuMs: {}, windows: [] });
     }
-    const request = await checkedRequest(topology.gatewayUrl, manager, [
-      graphqlBody(query, { id: createProject.id, first: 20 }),
-    ]);
-    await client.run(request, 10, 2);
-    const before = Object.fromEntries(
-      Object.entries(topology.pids).map(([name, pid]) => [name, processUsage(pid)?.cpuMs ?? 0]),
-    );
-    // Duration-bound runs until `requests` were answered; only their samples are summed.
-    const started = monotonicUs();
-    while (sent < requests) sent += (await client.run(request, 10, 2)).requests;
-    window = [started, monotonicUs()];
-    cpuMs = Object.fromEntries(
-      Object.entries(topology.pids).map(([name, pid]) => [
-        name,
-        (processUsage(pid)?.cpuMs ?? 0) - (before[name] ?? 0),
-      ]),
-    );
+    // Duration-bound turns until each answered `requests`; only their samples are summed.
+    while (measured.some((m) => m.sent < requests)) {
+      for (const m of measured) if (m.sent < requests) await turn(client, m);
+    }
   } finally {
     await client.stop();
-    await topology.stop();
+    for (const topology of topologies) await topology.stop();
   }
-  process.stdout.write(
-    `${sent} requests; load ${os
-      .loadavg()
-      .map((l) => l.toFixed(1))
-      .join(' ')}\n`,
+  const load = os
+    .loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ');
+  process.stdout.write(`load average at the end ${load}\n`);
+  const perRequest = measured.map(
+    (m) => Object.values(m.cpuMs).reduce((sum, ms) => sum + ms, 0) / m.sent,
   );
-  for (const [name, ms] of Object.entries(cpuMs)) {
-    process.stdout.write(`${name}: ${(ms / sent).toFixed(3)} ms CPU per request (/proc)\n`);
+  for (const [i, m] of measured.entries()) {
+    process.stdout.write(`${m.sent} requests in ${m.windows.length} turns\n`);
+    for (const [name, ms] of Object.entries(m.cpuMs)) {
+      process.stdout.write(`${name}: ${(ms / m.sent).toFixed(3)} ms CPU per request (/proc)\n`);
+    }
+    if (i > 0) {
+      const ratio = (perRequest[i] ?? 0) / (perRequest[0] ?? 1);
+      process.stdout.write(
+        `CPU per request against ${measured[0]?.topology.name}: ${ratio.toFixed(2)}×\n`,
+      );
+    }
   }
   // Main threads only (thread id 0): tsx's loader thread writes a profile of its own.
-  const names = new Map(Object.entries(topology.pids).map(([name, pid]) => [String(pid), name]));
-  for (const file of readdirSync(dir)) {
-    const match = /^CPU\.\d+\.\d+\.(\d+)\.0\.\d+\.cpuprofile$/.exec(file);
-    const name = match && names.get(match[1] ?? '');
-    if (name) process.stdout.write(`\n${name}: ${summarise(path.join(dir, file), sent, window)}\n`);
+  for (const m of measured) {
+    const names = new Map(
+      Object.entries(m.topology.pids).map(([name, pid]) => [String(pid), name]),
+    );
+    for (const file of readdirSync(dir)) {
+      const match = /^CPU\.\d+\.\d+\.(\d+)\.0\.\d+\.cpuprofile$/.exec(file);
+      const name = match && names.get(match[1] ?? '');
+      if (name) {
+        process.stdout.write(`\n${name}: ${summarise(path.join(dir, file), m.sent, m.windows)}\n`);
+      }
+    }
   }
-  process.stdout.write(`\nprofiles in ${dir}\n`);
+  if (profiled) process.stdout.write(`\nprofiles in ${dir}\n`);
 }
 
 main().catch((error: unknown) => {

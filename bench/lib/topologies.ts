@@ -167,8 +167,14 @@ export async function signUpRemote(
   return loginPerson(remote, username, password);
 }
 
-/** `npm start` in a child process, as a fresh clone runs it (the console served from a stub). */
-export async function startNpmStart(): Promise<Topology> {
+/**
+ * `npm start` in a child process, as a fresh clone runs it (the console served from a stub), with
+ * `extraEnv` on top (e.g. `SUBGRAPH_CALLS: 'http'`) and named `name`.
+ */
+export async function startNpmStart(
+  extraEnv: NodeJS.ProcessEnv = {},
+  name = 'npm start',
+): Promise<Topology> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'psa-bench-start-'));
   const webDir = path.join(dataDir, 'web');
   mkdirSync(webDir);
@@ -188,6 +194,7 @@ export async function startNpmStart(): Promise<Topology> {
     ...Object.fromEntries(Object.entries(ports).map(([key, port]) => [key, String(port)])),
     DATA_DIR: dataDir,
     WEB_DIR: webDir,
+    ...extraEnv,
   };
   const child = start(['--import', 'tsx', 'scripts/start-dev.ts'], env);
   const base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
@@ -201,7 +208,7 @@ export async function startNpmStart(): Promise<Topology> {
     const admin = await loginAdmin(remote);
     const sub = (port: number) => `http://127.0.0.1:${port}/graphql`;
     return {
-      name: 'npm start',
+      name,
       ...remote,
       gatewayUrl: `${base}/graphql`,
       subgraphUrls: {
@@ -212,7 +219,7 @@ export async function startNpmStart(): Promise<Topology> {
         time: sub(ports.TIME_PORT),
         notifications: sub(ports.NOTIFICATIONS_PORT),
       },
-      pids: { 'npm start': child.pid ?? 0 },
+      pids: { [name]: child.pid ?? 0 },
       admin,
       stop,
     };
