@@ -8,6 +8,7 @@
 import { createHmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { WEBHOOK_EVENTS } from '@psa/shared';
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 
@@ -257,6 +258,8 @@ function monday(weeksAgo: number): string {
 
 describe('every event, end to end', () => {
   it('sends each of the 17 events once per change, signed, and only to the webhooks subscribed to it', async () => {
+    // The API's list is the contract's: an event added there needs its case here.
+    expect(WEBHOOK_EVENTS).toEqual(ALL_EVENTS);
     const member = await signUp(graph, admin, 'MEMBER', 'hooked');
     const all = await createWebhook('/all', ALL_EVENTS);
     // Every other event: the rest must never reach it.

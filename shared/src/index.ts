@@ -182,6 +182,7 @@ export {
   type ProjectAccessSnapshot,
   type UserDeleted,
 } from './events/domain-events';
+export { isWebhookEvent, WEBHOOK_EVENTS, type WebhookEvent } from './webhook-events';
 export { announce, announceRelay, ANNOUNCE_TOPIC, type AnnouncedKind } from './events/announce';
 export {
   Outbox,

@@ -2,6 +2,8 @@ import { Pulse, type Job } from '@pulsecron/pulse';
 import {
   BadUserInputError,
   isDuplicateKeyError,
+  isWebhookEvent,
+  WEBHOOK_EVENTS,
   NotFoundError,
   paginate,
   requiredId,
@@ -11,7 +13,7 @@ import {
 } from '@psa/shared';
 import { Types } from 'mongoose';
 import { checkWebhookUrl, type AddressPolicy } from './webhooks.address-guard';
-import { isWebhookEvent, WEBHOOK_EVENTS, type Outgoing } from './webhooks.events';
+import type { Outgoing } from './webhooks.events';
 import type {
   WebhookDeliveryModel,
   WebhookDeliveryRecord,

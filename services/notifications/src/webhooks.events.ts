@@ -1,29 +1,5 @@
+import type { WebhookEvent } from '@psa/shared';
 import type { Heard, HeardListener } from './heard-events';
-
-/** The events a webhook may subscribe to, exactly as the API names them. */
-export const WEBHOOK_EVENTS = [
-  'project.created',
-  'project.updated',
-  'project.deleted',
-  'project.member_added',
-  'project.member_removed',
-  'status_update.posted',
-  'task.created',
-  'task.updated',
-  'task.status_changed',
-  'task.deleted',
-  'document.created',
-  'document.shared',
-  'document.deleted',
-  'timesheet.submitted',
-  'timesheet.approved',
-  'timesheet.rejected',
-  'budget.threshold',
-] as const;
-export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
-
-export const isWebhookEvent = (name: string): name is WebhookEvent =>
-  (WEBHOOK_EVENTS as readonly string[]).includes(name);
 
 /** A domain event as webhooks send it: its name, and `data` (the event's payload). */
 export interface Outgoing {

@@ -4,6 +4,7 @@ import { Provider } from 'urql';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StubHandler } from '../testing/stub-client';
 import { createStubClient } from '../testing/stub-client';
+import { WEBHOOK_EVENTS } from '../../../shared/src/webhook-events';
 import { WebhooksPanel } from './WebhooksPanel';
 
 afterEach(cleanup);
@@ -119,6 +120,13 @@ describe('webhooks panel', () => {
       </Provider>,
     );
     const form = screen.getByRole('form', { name: 'New webhook' });
+    // Every event the API accepts, from its one list, and no other.
+    expect(
+      within(form)
+        .getAllByRole('checkbox')
+        .map((box) => box.closest('label')?.textContent),
+    ).toEqual([...WEBHOOK_EVENTS]);
+    expect(WEBHOOK_EVENTS).toHaveLength(17);
     await user.type(within(form).getByLabelText('URL (https:)'), 'https://other.example.com/in');
     await user.click(within(form).getByRole('checkbox', { name: 'task.status_changed' }));
     await user.click(within(form).getByRole('button', { name: 'Create webhook' }));

@@ -7,28 +7,9 @@ import {
   WebhooksDocument,
   type WebhookFieldsFragment,
 } from '../api/generated';
+// The API's one list of event names (a file free of imports, shared with the notifications service).
+import { WEBHOOK_EVENTS } from '../../../shared/src/webhook-events';
 import { ErrorMessage } from './ErrorMessage';
-
-/** The events a webhook may subscribe to (the API refuses any other name). */
-export const WEBHOOK_EVENTS = [
-  'project.created',
-  'project.updated',
-  'project.deleted',
-  'project.member_added',
-  'project.member_removed',
-  'status_update.posted',
-  'task.created',
-  'task.updated',
-  'task.status_changed',
-  'task.deleted',
-  'document.created',
-  'document.shared',
-  'document.deleted',
-  'timesheet.submitted',
-  'timesheet.approved',
-  'timesheet.rejected',
-  'budget.threshold',
-] as const;
 
 const STATUS_TEXT = { PENDING: 'pending', DELIVERED: 'delivered', FAILED: 'failed' } as const;
 
