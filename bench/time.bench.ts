@@ -1,8 +1,9 @@
 /**
  * Time (issue 18): a timesheet week and a 12-month `timeReport` through the gateway, for a
  * project with 1,000 entries and one with 100,000 (both profiles; BENCH_TIME_LARGE changes the
- * large one), so the p50s show whether a week or a report grows with the entries outside it: the
- * large project's rows give their p50 over the small one's, measured in the same run. Entries are
+ * large one), so the p50s show whether a week or a report grows with the entries: the large
+ * project's rows give their p50 over the small one's. The two projects' requests take turns, so
+ * the machine's load (shared, and changing) weighs on both alike. Entries are
  * seeded straight into the time database (as logTime would have stored them), spread over 12
  * months and 20 users, and the day and month rows built from them as the service's upgrade does.
  * Two 12-month reports: up to today (its edge months read 2 and 3 days), and from a 16th to a
@@ -16,7 +17,7 @@ import { timeEntryModel } from '../services/time/src/models/time-entry.model';
 import { rebuildRollups } from '../services/time/src/rollups';
 import { ok } from '../test/helpers/people';
 import { createProject, startBenchGraph, type BenchGraph } from './lib/bench-graph';
-import { measure, type ScenarioResult } from './lib/measure';
+import { measureInTurns, type ScenarioResult } from './lib/measure';
 
 const REPORT = `query ($id: ID!, $from: Date!, $to: Date!) { project(id: $id) {
   timeReport(from: $from, to: $to) { totalMinutes billableMinutes billableAmount { amount }
@@ -108,16 +109,11 @@ export async function runTimeBench(full: boolean): Promise<ScenarioResult[]> {
   const results: ScenarioResult[] = [];
   const requests = full ? 200 : 50;
   const large = Number(process.env.BENCH_TIME_LARGE ?? 100_000);
-  /** The p50 of each scenario at 1,000 entries, for the ratio of the large project's. */
-  const smallP50 = new Map<string, number>();
-  const withRatio = (scenario: string, count: number, result: ScenarioResult): ScenarioResult => {
-    if (count === 1_000) smallP50.set(scenario, result.p50Ms);
-    const base = smallP50.get(scenario);
-    return count === 1_000 || !base
-      ? result
-      : { ...result, notes: `p50 ${(result.p50Ms / base).toFixed(2)}× the 1,000-entry project's` };
-  };
+  const from = addDays(today(), -365);
+  // The most edge days a 12-month report reads: both edge months cut near their middle.
+  const midFrom = `${monthOf(from)}-16`;
   try {
+    const projects: { label: string; projectId: string; sheetId: string }[] = [];
     for (const count of [1_000, large]) {
       const projectId = await createProject(bench, `Time ${count}`);
       await ok(
@@ -127,50 +123,46 @@ export async function runTimeBench(full: boolean): Promise<ScenarioResult[]> {
         { id: projectId },
       );
       const { sheetId } = await seed(bench, projectId, count);
-      const from = addDays(today(), -365);
-      const label = count.toLocaleString('en-US');
-      // One unmeasured round each, so the first measured request finds the indexes warm.
-      await ok(bench.graph, bench.manager, REPORT, { id: projectId, from, to: today() });
-      results.push(
-        withRatio(
-          'report',
-          count,
-          await measure(`timeReport, 12 months, ${label} entries`, requests, async () => {
-            await ok(bench.graph, bench.manager, REPORT, { id: projectId, from, to: today() });
+      projects.push({ label: count.toLocaleString('en-US'), projectId, sheetId });
+    }
+    const scenarios = [
+      {
+        name: (label: string) => `timeReport, 12 months, ${label} entries`,
+        run: (p: (typeof projects)[number]) =>
+          ok(bench.graph, bench.manager, REPORT, { id: p.projectId, from, to: today() }),
+      },
+      {
+        name: (label: string) => `timeReport, 12 months from a 16th, ${label} entries`,
+        run: (p: (typeof projects)[number]) =>
+          ok(bench.graph, bench.manager, REPORT, {
+            id: p.projectId,
+            from: midFrom,
+            to: addDays(midFrom, 364),
           }),
-        ),
+      },
+      {
+        name: (label: string) => `timesheet week (7 entries), ${label} in the project`,
+        run: (p: (typeof projects)[number]) =>
+          ok(bench.graph, bench.member, SHEET, { id: p.sheetId }),
+      },
+    ];
+    for (const scenario of scenarios) {
+      // One unmeasured round each, so the first measured request finds the indexes warm.
+      for (const project of projects) await scenario.run(project);
+      const [small, big] = await measureInTurns(
+        requests,
+        projects.map((project) => ({
+          name: scenario.name(project.label),
+          run: async () => {
+            await scenario.run(project);
+          },
+        })),
       );
-      // The most edge days a 12-month report reads: both edge months cut near their middle.
-      const midFrom = `${monthOf(from)}-16`;
-      const midRange = { id: projectId, from: midFrom, to: addDays(midFrom, 364) };
-      await ok(bench.graph, bench.manager, REPORT, midRange);
-      results.push(
-        withRatio(
-          'report-mid',
-          count,
-          await measure(
-            `timeReport, 12 months from a 16th, ${label} entries`,
-            requests,
-            async () => {
-              await ok(bench.graph, bench.manager, REPORT, midRange);
-            },
-          ),
-        ),
-      );
-      await ok(bench.graph, bench.member, SHEET, { id: sheetId });
-      results.push(
-        withRatio(
-          'week',
-          count,
-          await measure(
-            `timesheet week (7 entries), ${label} in the project`,
-            requests,
-            async () => {
-              await ok(bench.graph, bench.member, SHEET, { id: sheetId });
-            },
-          ),
-        ),
-      );
+      if (!small || !big) continue;
+      results.push(small, {
+        ...big,
+        notes: `p50 ${(big.p50Ms / small.p50Ms).toFixed(2)}× the 1,000-entry project's`,
+      });
     }
     return results;
   } finally {

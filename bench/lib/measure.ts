@@ -46,6 +46,39 @@ export async function measure(
   };
 }
 
+/**
+ * Runs each of `operations` `count` times, taking turns (first, second, …, first, …), so that a
+ * change in the machine's load during the run weighs on each alike; one result per operation
+ * (its throughput over its own time).
+ */
+export async function measureInTurns(
+  count: number,
+  operations: { name: string; run: () => Promise<void> }[],
+): Promise<ScenarioResult[]> {
+  const latencies = operations.map((): number[] => []);
+  for (let i = 0; i < count; i++) {
+    for (const [index, operation] of operations.entries()) {
+      const t0 = performance.now();
+      await operation.run();
+      latencies[index]?.push(performance.now() - t0);
+    }
+  }
+  return operations.map((operation, index) => {
+    const sorted = (latencies[index] ?? []).sort((a, b) => a - b);
+    const totalMs = sorted.reduce((sum, ms) => sum + ms, 0);
+    return {
+      name: operation.name,
+      operations: count,
+      totalMs,
+      opsPerSecond: (count / totalMs) * 1000,
+      unit: 'ops/s',
+      p50Ms: percentile(sorted, 50),
+      p95Ms: percentile(sorted, 95),
+      p99Ms: percentile(sorted, 99),
+    };
+  });
+}
+
 /** A markdown table of results (with a notes column when any result has notes). */
 export function formatTable(results: ScenarioResult[]): string {
   const withNotes = results.some((r) => r.notes);
