@@ -152,7 +152,15 @@ describe('the REST API', () => {
             'application/json': { schema: { $ref: '#/components/schemas/ProjectFilter' } },
           },
         }),
+        expect.objectContaining({
+          name: 'orderBy',
+          in: 'query',
+          schema: expect.objectContaining({ $ref: '#/components/schemas/ProjectOrder' }),
+        }),
       ]);
+      expect(document.components?.schemas?.ProjectOrder).toMatchObject({
+        enum: ['CREATED_AT', 'NAME'],
+      });
       const create = document.paths['/projects']!.post!;
       expect(create.requestBody).toMatchObject({
         required: true,
@@ -308,6 +316,13 @@ describe('the REST API', () => {
         as(manager),
       );
       expect(((await byHand.json()) as { totalCount: number }).totalCount).toBe(1);
+      // A list's order is a query parameter like the others.
+      const byName = await api.GET('/projects', {
+        ...as(manager),
+        params: { query: { first: 10, orderBy: 'NAME' } },
+      });
+      expect(byName.response.status).toBe(200);
+      expect(byName.data?.edges.map((edge) => edge.node.id)).toContain(project.id);
 
       const read = await api.GET('/projects/{id}', {
         ...as(manager),

@@ -40,12 +40,15 @@ export {
 } from './http/graphql-server';
 export {
   DEFAULT_PAGE_SIZE,
+  assertUnorderedSearch,
   MAX_PAGE_SIZE,
+  NAME_COLLATION,
   decodeCursor,
   emptyConnection,
   encodeCursor,
   pageSize,
   paginate,
+  paginateByName,
   paginateSearch,
   type Connection,
   type ConnectionArgs,

@@ -31,9 +31,10 @@ export interface paths {
         /**
          * Query.documents
          * @description The documents the caller may read (an admin: all; anyone else: those they own or that are
-         *     shared with them), oldest first (createdAt, then id). Each listed document records a VIEW.
-         *     Members of a document's project do not see it here yet: project-member visibility comes with
-         *     the project membership mechanism (issue 5, across services).
+         *     shared with them), oldest first (createdAt, then id) or in the order `orderBy` names. Each
+         *     listed document records a VIEW. Members of a document's project do not see it here yet:
+         *     project-member visibility comes with the project membership mechanism (issue 5, across
+         *     services).
          */
         get: operations["documents"];
         put?: never;
@@ -120,7 +121,7 @@ export interface paths {
         /**
          * Query.projects
          * @description The projects the caller may see (an admin: all; anyone else: those they manage or belong to),
-         *     oldest first (createdAt, then id).
+         *     oldest first (createdAt, then id), or in the order `orderBy` names.
          */
         get: operations["projects"];
         put?: never;
@@ -1285,6 +1286,11 @@ export interface components {
              */
             search?: string;
         };
+        /**
+         * DocumentOrder
+         * @enum {string}
+         */
+        DocumentOrder: "CREATED_AT" | "TITLE";
         /** @description Where and how to send an upload's bytes. */
         DocumentUpload: {
             /**
@@ -1466,6 +1472,11 @@ export interface components {
              */
             search?: string;
         };
+        /**
+         * ProjectOrder
+         * @enum {string}
+         */
+        ProjectOrder: "CREATED_AT" | "NAME";
         /**
          * ProjectStatus
          * @enum {string}
@@ -1655,6 +1666,11 @@ export interface components {
              */
             search?: string;
         };
+        /**
+         * TaskOrder
+         * @enum {string}
+         */
+        TaskOrder: "CREATED_AT" | "TITLE";
         /**
          * TaskPriority
          * @enum {string}
@@ -1960,6 +1976,11 @@ export interface components {
              */
             search?: string;
         };
+        /**
+         * UserOrder
+         * @enum {string}
+         */
+        UserOrder: "CREATED_AT" | "USERNAME" | "DISPLAY_NAME";
         /** @description A user's logged time against their capacity over a date range. */
         Utilization: {
             /**
@@ -2187,6 +2208,7 @@ export interface operations {
                 first?: number;
                 after?: string;
                 filter?: string;
+                orderBy?: components["schemas"]["DocumentOrder"];
             };
             header?: never;
             path?: never;
@@ -2343,6 +2365,7 @@ export interface operations {
                 first?: number;
                 after?: string;
                 filter?: string;
+                orderBy?: components["schemas"]["ProjectOrder"];
             };
             header?: never;
             path?: never;
@@ -2684,6 +2707,7 @@ export interface operations {
                 first?: number;
                 after?: string;
                 filter?: string;
+                orderBy?: components["schemas"]["UserOrder"];
             };
             header?: never;
             path?: never;

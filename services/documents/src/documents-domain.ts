@@ -9,7 +9,9 @@ import {
   creationKey,
   NotFoundError,
   optionalId,
+  assertUnorderedSearch,
   paginate,
+  paginateByName,
   paginateSearch,
   requiredId,
   requiredText,
@@ -58,6 +60,9 @@ export interface UpdateDocumentInput {
   title?: string | null;
   fileUrl?: string | null;
 }
+
+/** The orders of documents(orderBy). */
+export type DocumentOrder = 'CREATED_AT' | 'TITLE';
 
 export interface DocumentFilter {
   projectId?: string | null;
@@ -183,21 +188,27 @@ export class DocumentsDomain {
   }
 
   /**
-   * The documents `caller` may read matching `filter`, in the stable order. Throws BAD_USER_INPUT
-   * for a malformed `filter.projectId`, a `filter.search` over 100 characters, or bad paging.
+   * The documents `caller` may read matching `filter`, in the stable order or by title
+   * (`orderBy`). Throws BAD_USER_INPUT for a malformed `filter.projectId`, a `filter.search` over
+   * 100 characters or with an `orderBy`, or bad paging.
    */
   async listDocuments(
     caller: Identity,
     filter: DocumentFilter | null | undefined,
     args: ConnectionArgs,
+    orderBy?: DocumentOrder | null,
   ): Promise<Connection<DocumentRecord>> {
     const conditions: QueryFilter<DocumentRecord>[] = [];
     if (filter?.projectId !== null && filter?.projectId !== undefined) {
       conditions.push({ projectId: requiredId(filter.projectId, 'filter.projectId') });
     }
     const search = textSearch(filter?.search);
+    assertUnorderedSearch(search, orderBy);
     conditions.unshift(await this.visibleTo(caller), listedDocuments);
     if (search) return paginateSearch(this.documents, allOf(conditions), search, args);
+    if (orderBy === 'TITLE') {
+      return paginateByName(this.documents, allOf(conditions), 'title', args);
+    }
     return paginate(this.documents, allOf(conditions), args);
   }
 

@@ -13,7 +13,9 @@ import {
   NotFoundError,
   oneOf,
   optionalText,
+  assertUnorderedSearch,
   paginate,
+  paginateByName,
   paginateSearch,
   requiredId,
   requiredText,
@@ -70,6 +72,9 @@ export interface UpdateProjectInput {
   status?: ProjectStatus | null;
   managerId?: string | null;
 }
+
+/** The orders of projects(orderBy). */
+export type ProjectOrder = 'CREATED_AT' | 'NAME';
 
 export interface ProjectFilter {
   status?: ProjectStatus | null;
@@ -326,13 +331,15 @@ export class ProjectsDomain {
   }
 
   /**
-   * The projects `caller` may see matching `filter`, in the stable order. Throws BAD_USER_INPUT
-   * for a malformed `filter.managerId`, a `filter.search` over 100 characters, or bad paging.
+   * The projects `caller` may see matching `filter`, in the stable order or by name (`orderBy`).
+   * Throws BAD_USER_INPUT for a malformed `filter.managerId`, a `filter.search` over 100
+   * characters or with an `orderBy`, or bad paging.
    */
   listProjects(
     caller: Identity,
     filter: ProjectFilter | null | undefined,
     args: ConnectionArgs,
+    orderBy?: ProjectOrder | null,
   ): Promise<Connection<ProjectRecord>> {
     const conditions: QueryFilter<ProjectRecord>[] = [listableProjects(caller)];
     if (filter?.status !== null && filter?.status !== undefined) {
@@ -342,7 +349,9 @@ export class ProjectsDomain {
       conditions.push({ managerId: requiredId(filter.managerId, 'filter.managerId') });
     }
     const search = textSearch(filter?.search);
+    assertUnorderedSearch(search, orderBy);
     if (search) return paginateSearch(this.projects, allOf(conditions), search, args);
+    if (orderBy === 'NAME') return paginateByName(this.projects, allOf(conditions), 'name', args);
     return paginate(this.projects, allOf(conditions), args);
   }
 

@@ -16,7 +16,9 @@ import {
   oneOf,
   optionalId,
   optionalText,
+  assertUnorderedSearch,
   paginate,
+  paginateByName,
   paginateSearch,
   requiredId,
   requiredText,
@@ -85,6 +87,9 @@ export interface SetTaskStatusInput {
   taskId: string;
   status: TaskStatus;
 }
+
+/** The orders of Project.tasks(orderBy). */
+export type TaskOrder = 'CREATED_AT' | 'TITLE';
 
 export interface TaskFilter {
   status?: TaskStatus | null;
@@ -395,14 +400,16 @@ export class TasksDomain {
   }
 
   /**
-   * A page of a project's tasks matching `filter`. Throws NOT_FOUND when the caller may not see
-   * the project, BAD_USER_INPUT for a malformed filter or bad paging.
+   * A page of a project's tasks matching `filter`, in the stable order or by title (`orderBy`).
+   * Throws NOT_FOUND when the caller may not see the project, BAD_USER_INPUT for a malformed
+   * filter, a search with an `orderBy`, or bad paging.
    */
   async projectTasks(
     caller: Identity,
     projectId: string,
     filter: TaskFilter | null | undefined,
     args: ConnectionArgs,
+    orderBy?: TaskOrder | null,
   ): Promise<Connection<TaskRecord>> {
     const conditions: QueryFilter<TaskRecord>[] = [];
     if (filter?.status !== null && filter?.status !== undefined) {
@@ -419,10 +426,12 @@ export class TasksDomain {
       conditions.push({ dueDate: trusted({ $lt: dueBefore }) });
     }
     const search = textSearch(filter?.search);
+    assertUnorderedSearch(search, orderBy);
     const project = await this.readableProjectId(caller, projectId);
     // projectId stays a top-level equality: the text index leads with it.
     const matching = { projectId: project, ...allOf(conditions) };
     if (search) return paginateSearch(this.stores.tasks, matching, search, args);
+    if (orderBy === 'TITLE') return paginateByName(this.stores.tasks, matching, 'title', args);
     return paginate(this.stores.tasks, matching, args);
   }
 

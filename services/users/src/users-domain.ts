@@ -6,7 +6,9 @@ import {
   isDuplicateKeyError,
   NotFoundError,
   optionalText,
+  assertUnorderedSearch,
   paginate,
+  paginateByName,
   paginateSearch,
   requiredId,
   textSearch,
@@ -42,6 +44,9 @@ export interface UpdateProfileInput {
   displayName?: string | null;
   email?: string | null;
 }
+
+/** The orders of users(orderBy). */
+export type UserOrder = 'CREATED_AT' | 'USERNAME' | 'DISPLAY_NAME';
 
 export interface UserFilter {
   role?: Role | null;
@@ -231,15 +236,22 @@ export class UsersDomain {
     return updated;
   }
 
-  /** A page of users matching `filter` among those `visible` lets the caller see (the policy's). */
+  /**
+   * A page of users matching `filter` among those `visible` lets the caller see (the policy's),
+   * in the stable order or by a name (`orderBy`).
+   */
   async listUsers(
     filter: UserFilter | null | undefined,
     args: ConnectionArgs,
     visible: QueryFilter<UserRecord> = {},
+    orderBy?: UserOrder | null,
   ): Promise<Connection<UserRecord>> {
     const query: QueryFilter<UserRecord> = { ...visible };
     if (filter?.role) query.role = filter.role;
     const search = textSearch(filter?.search);
+    assertUnorderedSearch(search, orderBy);
+    if (orderBy === 'USERNAME') return paginateByName(this.users, query, 'username', args);
+    if (orderBy === 'DISPLAY_NAME') return paginateByName(this.users, query, 'displayName', args);
     if (search === null) return paginate(this.users, query, args);
     // Search-as-you-type narrows: every word typed must be a word or a word's start of the
     // user's names (an equality on nameTerms each), and the text index ranks what is left.

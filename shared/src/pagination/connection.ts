@@ -117,6 +117,108 @@ export async function paginate<T extends Paged>(
   };
 }
 
+/**
+ * The order of names in lists: ICU's English rules at strength 2, so case is ignored ("alpha",
+ * "Beta", "gamma") and accents are not. A list ordered by a name sorts, compares its cursor and
+ * is served by an index all under this collation: MongoDB uses an index for a query only when
+ * both carry the same collation, and a cursor compared otherwise would skip or repeat items.
+ */
+export const NAME_COLLATION = { locale: 'en', strength: 2 } as const;
+
+/** An opaque cursor of a list ordered by a name: the field, its value (null: none) and the _id. */
+function encodeNameCursor(field: string, value: string | null, id: Types.ObjectId): string {
+  return Buffer.from(JSON.stringify(['name', field, value, id.toHexString()])).toString(
+    'base64url',
+  );
+}
+
+/** Decodes a name-ordered list's cursor for `field` or throws BAD_USER_INPUT naming `after`. */
+function decodeNameCursor(
+  cursor: string,
+  field: string,
+): { value: string | null; id: Types.ObjectId } {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 4 &&
+      value[0] === 'name' &&
+      value[1] === field &&
+      (typeof value[2] === 'string' || value[2] === null) &&
+      typeof value[3] === 'string' &&
+      /^[0-9a-f]{24}$/.test(value[3])
+    ) {
+      return { value: value[2], id: new Types.ObjectId(value[3]) };
+    }
+  } catch {
+    // fall through to the error below
+  }
+  throw new BadUserInputError('after is not a valid cursor for this order', 'after');
+}
+
+/**
+ * One page of `model` matching `filter`, ordered by the string `field` A to Z under
+ * {@link NAME_COLLATION} (documents without one first, as MongoDB sorts null), then by _id, starting
+ * after the `after` cursor. As with {@link paginate}, a page boundary is a position in that order,
+ * not an offset. Serve it with an index `{[field]: 1, _id: 1}` (after any equality fields of the
+ * filter) created with `collation: NAME_COLLATION`. Cursors of other orders are refused.
+ */
+export async function paginateByName<T extends Paged>(
+  model: Model<T>,
+  filter: QueryFilter<T>,
+  field: string & keyof T,
+  args: ConnectionArgs,
+): Promise<Connection<T>> {
+  const first = pageSize(args.first);
+  let pageFilter = filter;
+  if (args.after) {
+    const { value, id } = decodeNameCursor(args.after, field);
+    // Under the collation `$gt` and the equality compare as the sort does: names equal but for
+    // case are ties, ordered by _id. After a missing name come the other missing ones, then every
+    // name (BSON orders null before strings). Operators we build are trusted, as in paginate.
+    const beyond =
+      value === null
+        ? [{ [field]: null, _id: trusted({ $gt: id }) }, { [field]: trusted({ $type: 'string' }) }]
+        : [{ [field]: trusted({ $gt: value }) }, { [field]: value, _id: trusted({ $gt: id }) }];
+    pageFilter = { $and: [filter, { $or: beyond }] } as QueryFilter<T>;
+  }
+  const items =
+    first === 0
+      ? []
+      : ((await model
+          .find(pageFilter)
+          .collation(NAME_COLLATION)
+          .sort({ [field]: 1, _id: 1 })
+          .limit(first + 1)
+          .lean({ virtuals: false })
+          .exec()) as unknown as T[]);
+  const edges = items.slice(0, first).map((node) => {
+    const name: unknown = node[field];
+    return {
+      cursor: encodeNameCursor(field, typeof name === 'string' ? name : null, node._id),
+      node,
+    };
+  });
+  return {
+    edges,
+    pageInfo: { hasNextPage: items.length > first, endCursor: edges.at(-1)?.cursor ?? null },
+    totalCount: () => model.countDocuments(filter).exec(),
+  };
+}
+
+/**
+ * A list asked for a text search comes best match first, so it takes no other order: throws
+ * BAD_USER_INPUT naming `orderBy` when both are given.
+ */
+export function assertUnorderedSearch(search: string | null, orderBy: unknown): void {
+  if (search !== null && orderBy !== null && orderBy !== undefined) {
+    throw new BadUserInputError(
+      'orderBy cannot be combined with filter.search: search results come best match first',
+      'orderBy',
+    );
+  }
+}
+
 /** Where a ranked page keeps each document's text score while it is built. */
 const SCORE = '__textScore';
 

@@ -175,6 +175,16 @@ export type DocumentFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** How a list of documents is ordered. A cursor is valid only for the order it came from. */
+export type DocumentOrder =
+  /** Oldest first (createdAt, then id): the default. */
+  | 'CREATED_AT'
+  /**
+   * By title, A to Z ignoring case ("alpha", "Beta", "gamma"; accents still count), then by id. The
+   * titles compare under a collation, on MongoDB as on the embedded engine.
+   */
+  | 'TITLE';
+
 /** Where and how to send an upload's bytes. */
 export type DocumentUpload = {
   __typename?: 'DocumentUpload';
@@ -298,9 +308,10 @@ export type Query = {
   document: Maybe<Document>;
   /**
    * The documents the caller may read (an admin: all; anyone else: those they own or that are
-   * shared with them), oldest first (createdAt, then id). Each listed document records a VIEW.
-   * Members of a document's project do not see it here yet: project-member visibility comes with
-   * the project membership mechanism (issue 5, across services).
+   * shared with them), oldest first (createdAt, then id) or in the order `orderBy` names. Each
+   * listed document records a VIEW. Members of a document's project do not see it here yet:
+   * project-member visibility comes with the project membership mechanism (issue 5, across
+   * services).
    */
   documents: DocumentConnection;
 };
@@ -315,6 +326,7 @@ export type QueryDocumentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<DocumentFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<DocumentOrder>;
 };
 
 /** Roles, highest first: ADMIN ⊇ MANAGER ⊇ MEMBER; CLIENT is an outside stakeholder. */
@@ -479,6 +491,7 @@ export type ResolversTypes = ResolversObject<{
   DocumentEdge: ResolverTypeWrapper<DocumentEdgeRecord>;
   DocumentFile: ResolverTypeWrapper<FileVersionRecord>;
   DocumentFilter: DocumentFilter;
+  DocumentOrder: DocumentOrder;
   DocumentUpload: ResolverTypeWrapper<DocumentUploadRecord>;
   HttpHeader: ResolverTypeWrapper<HttpHeader>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;

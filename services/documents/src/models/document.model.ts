@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
+import { NAME_COLLATION, withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 /** One stored version of an uploaded file (the bytes are in the file store under `key`). */
 export interface FileVersionRecord {
@@ -104,6 +104,10 @@ const documentSchema = new Schema<DocumentRecord>(
 // the sort are served together.
 // documents(first, after) for an admin, unfiltered.
 documentSchema.index({ createdAt: 1, _id: 1 });
+// documents(orderBy: TITLE) for an admin: titles in their case-insensitive order, the index under
+// the query's collation (MongoDB uses an index for strings only under its own collation). Anyone
+// else's documents are selected by the visibility branches below and sorted in memory.
+documentSchema.index({ title: 1, _id: 1 }, { collation: NAME_COLLATION });
 // A retried createDocument (Idempotency-Key) finds the document its first attempt made.
 withCreationKey(documentSchema);
 // documents(filter: {projectId}) and Project.documents for whoever may read the project; the

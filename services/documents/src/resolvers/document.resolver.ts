@@ -43,9 +43,9 @@ export const documentResolvers: Resolvers = {
   DateTime: DateTimeScalar,
   Query: {
     document: async (_parent, { id }, ctx) => viewed(await loadReadableDocument(id, ctx), ctx),
-    documents: (_parent, { first, after, filter }, ctx) =>
+    documents: (_parent, { first, after, filter, orderBy }, ctx) =>
       viewedPage(
-        ctx.domain.listDocuments(requireIdentity(ctx.caller), filter, { first, after }),
+        ctx.domain.listDocuments(requireIdentity(ctx.caller), filter, { first, after }, orderBy),
         ctx,
       ),
   },

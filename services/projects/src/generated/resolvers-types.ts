@@ -141,6 +141,16 @@ export type ProjectFilter = {
   status?: InputMaybe<ProjectStatus>;
 };
 
+/** How a list of projects is ordered. A cursor is valid only for the order it came from. */
+export type ProjectOrder =
+  /** Oldest first (createdAt, then id): the default. */
+  | 'CREATED_AT'
+  /**
+   * By name, A to Z ignoring case ("alpha", "Beta", "gamma"; accents still count), then by id. The
+   * names compare under a collation, on MongoDB as on the embedded engine.
+   */
+  | 'NAME';
+
 /**
  * Who may read a project: callers with one of `roles`, and the users `userIds` (for the gateway's
  * realtime delivery; not in the public API).
@@ -170,7 +180,7 @@ export type Query = {
   projectReaders: Maybe<ProjectReaders>;
   /**
    * The projects the caller may see (an admin: all; anyone else: those they manage or belong to),
-   * oldest first (createdAt, then id).
+   * oldest first (createdAt, then id), or in the order `orderBy` names.
    */
   projects: ProjectConnection;
   /**
@@ -195,6 +205,7 @@ export type QueryProjectsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<ProjectFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<ProjectOrder>;
 };
 
 
@@ -413,6 +424,7 @@ export type ResolversTypes = ResolversObject<{
   ProjectConnection: ResolverTypeWrapper<ProjectConnectionRecord>;
   ProjectEdge: ResolverTypeWrapper<ProjectEdgeRecord>;
   ProjectFilter: ProjectFilter;
+  ProjectOrder: ProjectOrder;
   ProjectReaders: ResolverTypeWrapper<ProjectReaders>;
   ProjectStatus: ProjectStatus;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;

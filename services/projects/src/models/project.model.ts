@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
+import { NAME_COLLATION, withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 export const PROJECT_STATUSES = ['PLANNED', 'ACTIVE', 'ON_HOLD', 'COMPLETED', 'CANCELLED'] as const;
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
@@ -55,6 +55,10 @@ projectSchema.index({ managerId: 1, createdAt: 1, _id: 1 });
 // User.projects and the "belongs to it" branch of the visibility `$or` (multikey: one entry per
 // member).
 projectSchema.index({ memberIds: 1, createdAt: 1, _id: 1 });
+// projects(orderBy: NAME) for an admin: names in their case-insensitive order, so the index must
+// carry the query's collation (MongoDB uses an index for strings only under its own collation).
+// Anyone else's projects are selected by the visibility branches above and sorted in memory.
+projectSchema.index({ name: 1, _id: 1 }, { collation: NAME_COLLATION });
 // A retried createProject (Idempotency-Key) finds the project its first attempt made.
 withCreationKey(projectSchema);
 // projects(filter: {search}): the collection's one text index, English stemming and stop words,

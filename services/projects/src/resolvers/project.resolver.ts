@@ -31,8 +31,8 @@ export const projectResolvers: Resolvers = {
       const caller = requireIdentity(ctx.caller);
       return readableProject(caller, await ctx.loaders.project.load(id));
     },
-    projects: (_parent, { first, after, filter }, ctx) =>
-      ctx.domain.listProjects(requireIdentity(ctx.caller), filter, { first, after }),
+    projects: (_parent, { first, after, filter, orderBy }, ctx) =>
+      ctx.domain.listProjects(requireIdentity(ctx.caller), filter, { first, after }, orderBy),
     statusUpdate: (_parent, { id }, ctx) => visibleStatusUpdate(ctx, id),
     projectReaders: async (_parent, { projectId }, ctx) => {
       const caller = requireIdentity(ctx.caller);

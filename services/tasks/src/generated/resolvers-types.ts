@@ -97,7 +97,7 @@ export type Project = {
   id: Scalars['ID']['output'];
   /** How many of the project's tasks are in each state. */
   taskSummary: TaskSummary;
-  /** The project's tasks matching `filter`, oldest first (createdAt, then id). */
+  /** The project's tasks matching `filter`, oldest first (createdAt, then id) or in the order `orderBy` names. */
   tasks: TaskConnection;
 };
 
@@ -110,6 +110,7 @@ export type ProjectTasksArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<TaskFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<TaskOrder>;
 };
 
 export type Query = {
@@ -223,6 +224,16 @@ export type TaskFilter = {
   search?: InputMaybe<Scalars['String']['input']>;
   status?: InputMaybe<TaskStatus>;
 };
+
+/** How a list of tasks is ordered. A cursor is valid only for the order it came from. */
+export type TaskOrder =
+  /** Oldest first (createdAt, then id): the default. */
+  | 'CREATED_AT'
+  /**
+   * By title, A to Z ignoring case ("alpha", "Beta", "gamma"; accents still count), then by id. The
+   * titles compare under a collation, on MongoDB as on the embedded engine.
+   */
+  | 'TITLE';
 
 export type TaskPriority =
   | 'HIGH'
@@ -403,6 +414,7 @@ export type ResolversTypes = ResolversObject<{
   TaskEvent: ResolverTypeWrapper<TaskEventRecord>;
   TaskEventKind: TaskEventKind;
   TaskFilter: TaskFilter;
+  TaskOrder: TaskOrder;
   TaskPriority: TaskPriority;
   TaskStatus: TaskStatus;
   TaskSummary: ResolverTypeWrapper<TaskSummary>;

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
+import { NAME_COLLATION, withCreationKey, type Connection as Page, type Edge } from '@psa/shared';
 
 export const TASK_STATUSES = ['TODO', 'IN_PROGRESS', 'BLOCKED', 'DONE'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
@@ -51,6 +51,10 @@ taskSchema.index({ createdAt: 1, _id: 1 });
 // Project.tasks unfiltered, Project.taskSummary, the automation's counts, and the cascades
 // (project deleted, member removed).
 taskSchema.index({ projectId: 1, createdAt: 1, _id: 1 });
+// Project.tasks(orderBy: TITLE): titles in their case-insensitive order within the project, the
+// index under the query's collation (MongoDB uses an index for strings only under its own
+// collation); a filter besides the project is applied while walking it.
+taskSchema.index({ projectId: 1, title: 1, _id: 1 }, { collation: NAME_COLLATION });
 // Project.tasks(filter: {status}); also the automation's count of a project's open tasks.
 taskSchema.index({ projectId: 1, status: 1, createdAt: 1, _id: 1 });
 // Project.tasks(filter: {assigneeId}).

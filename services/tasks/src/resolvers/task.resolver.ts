@@ -61,8 +61,14 @@ export const taskResolvers: Resolvers = {
       requireIdentity(ctx.caller);
       return { id: reference.id };
     },
-    tasks: (project, { first, after, filter }, ctx) =>
-      ctx.domain.projectTasks(requireIdentity(ctx.caller), project.id, filter, { first, after }),
+    tasks: (project, { first, after, filter, orderBy }, ctx) =>
+      ctx.domain.projectTasks(
+        requireIdentity(ctx.caller),
+        project.id,
+        filter,
+        { first, after },
+        orderBy,
+      ),
     taskSummary: (project, _args, ctx) =>
       ctx.domain.taskSummary(requireIdentity(ctx.caller), project.id),
   },

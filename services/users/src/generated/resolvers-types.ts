@@ -138,6 +138,7 @@ export type QueryUsersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<UserFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  orderBy?: InputMaybe<UserOrder>;
 };
 
 /** Roles, highest first: ADMIN ⊇ MANAGER ⊇ MEMBER; CLIENT is an outside stakeholder. */
@@ -211,6 +212,18 @@ export type UserFilter = {
    */
   search?: InputMaybe<Scalars['String']['input']>;
 };
+
+/** How a list of users is ordered. A cursor is valid only for the order it came from. */
+export type UserOrder =
+  /** Oldest first (createdAt, then id): the default. */
+  | 'CREATED_AT'
+  /**
+   * By display name, A to Z ignoring case ("alice", "Bob", "carol"; accents still count), then by
+   * id; users without a display name first.
+   */
+  | 'DISPLAY_NAME'
+  /** By username, A to Z (a collation, on MongoDB as on the embedded engine), then by id. */
+  | 'USERNAME';
 
 export type WithIndex<TObject> = TObject & Record<string, any>;
 export type ResolversObject<TObject> = WithIndex<TObject>;
@@ -326,6 +339,7 @@ export type ResolversTypes = ResolversObject<{
   UserConnection: ResolverTypeWrapper<UserConnectionRecord>;
   UserEdge: ResolverTypeWrapper<UserEdgeRecord>;
   UserFilter: UserFilter;
+  UserOrder: UserOrder;
   link__Import: ResolverTypeWrapper<Scalars['link__Import']['output']>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
 }>;

@@ -1,5 +1,5 @@
 import { Schema, type Connection, type Model, type Types } from 'mongoose';
-import { ROLES, type Connection as Page, type Edge, type Role } from '@psa/shared';
+import { NAME_COLLATION, ROLES, type Connection as Page, type Edge, type Role } from '@psa/shared';
 
 /** A user as stored (lean). */
 export interface UserRecord {
@@ -45,6 +45,10 @@ userSchema.index({ emailKey: 1 }, { unique: true });
 // users(first, after): the stable page order, alone and after a role filter.
 userSchema.index({ createdAt: 1, _id: 1 });
 userSchema.index({ role: 1, createdAt: 1, _id: 1 });
+// users(orderBy: USERNAME | DISPLAY_NAME): each name in its case-insensitive order, the index
+// under the query's collation (MongoDB uses an index for strings only under its own collation).
+userSchema.index({ username: 1, _id: 1 }, { collation: NAME_COLLATION });
+userSchema.index({ displayName: 1, _id: 1 }, { collation: NAME_COLLATION });
 // users(filter: {search}): the collection's one text index. No language (no stemming, no stop
 // words: names are not English prose). A whole word of a name weighs ten times a word's start, so
 // "alice" ranks Alice above Alicia, and "ali" finds both.

@@ -30,9 +30,10 @@ export const userResolvers: Resolvers = {
     },
     sessionStanding: async (_parent, { accessToken }, ctx) =>
       STANDINGS[await ctx.sessionStanding(accessToken)],
-    users: async (_parent, { first, after, filter }, ctx) => {
+    users: async (_parent, { first, after, filter, orderBy }, ctx) => {
       const caller = requireIdentity(ctx.caller);
-      return ctx.domain.listUsers(filter, { first, after }, await visibleUsers(caller, ctx.access));
+      const visible = await visibleUsers(caller, ctx.access);
+      return ctx.domain.listUsers(filter, { first, after }, visible, orderBy);
     },
   },
   Mutation: {
