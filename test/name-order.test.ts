@@ -230,7 +230,8 @@ describe('users(orderBy: USERNAME | DISPLAY_NAME)', () => {
     );
     const stages = await planStages(graph.databases.users, 'users', {}, { displayName: 1, _id: 1 });
     expect(stages.at(-1)).toMatchObject({ stage: 'IXSCAN', indexName: 'displayName_1__id_1' });
-  });
+    // Four sign-ups and logins hash eight passwords (scrypt): about 20 s on a loaded machine.
+  }, 90_000);
 });
 
 describe('documents(orderBy: TITLE) and Project.tasks(orderBy: TITLE)', () => {
