@@ -173,6 +173,16 @@ export type ProjectFilter = {
   status?: ProjectStatus | null | undefined;
 };
 
+/** How a list of projects is ordered. A cursor is valid only for the order it came from. */
+export type ProjectOrder =
+  /** Oldest first (createdAt, then id): the default. */
+  | 'CREATED_AT'
+  /**
+   * By name, A to Z ignoring case ("alpha", "Beta", "gamma"; accents still count), then by id. The
+   * names compare under a collation, on MongoDB as on the embedded engine.
+   */
+  | 'NAME';
+
 export type ProjectStatus = 'ACTIVE' | 'CANCELLED' | 'COMPLETED' | 'ON_HOLD' | 'PLANNED';
 
 export type RejectTimesheetInput = {
@@ -469,6 +479,7 @@ export type ProjectsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   filter?: ProjectFilter | null | undefined;
+  orderBy?: ProjectOrder | null | undefined;
 }>;
 
 export type ProjectsQuery = {
@@ -2354,6 +2365,11 @@ export const ProjectsDocument = {
           variable: { kind: 'Variable', name: { kind: 'Name', value: 'filter' } },
           type: { kind: 'NamedType', name: { kind: 'Name', value: 'ProjectFilter' } },
         },
+        {
+          kind: 'VariableDefinition',
+          variable: { kind: 'Variable', name: { kind: 'Name', value: 'orderBy' } },
+          type: { kind: 'NamedType', name: { kind: 'Name', value: 'ProjectOrder' } },
+        },
       ],
       selectionSet: {
         kind: 'SelectionSet',
@@ -2376,6 +2392,11 @@ export const ProjectsDocument = {
                 kind: 'Argument',
                 name: { kind: 'Name', value: 'filter' },
                 value: { kind: 'Variable', name: { kind: 'Name', value: 'filter' } },
+              },
+              {
+                kind: 'Argument',
+                name: { kind: 'Name', value: 'orderBy' },
+                value: { kind: 'Variable', name: { kind: 'Name', value: 'orderBy' } },
               },
             ],
             selectionSet: {

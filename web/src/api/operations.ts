@@ -101,6 +101,7 @@ export type UserRef = UserRefFragment;
 export type MyTask = NonNullable<MyWorkResult['me']>['assignedTasks']['edges'][number]['node'];
 export type ProjectListItem = ProjectsResult['projects']['edges'][number]['node'];
 export type ProjectFilter = NonNullable<ProjectsQueryVariables['filter']>;
+export type ProjectOrder = NonNullable<ProjectsQueryVariables['orderBy']>;
 export type BoardTask = BoardTaskFieldsFragment;
 export type StatusUpdateItem = StatusUpdateFieldsFragment;
 export type ProjectDetail = NonNullable<ProjectResult['project']>;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { FormEvent } from 'react';
 import { useMutation, useQuery } from 'urql';
-import type { ProjectFilter, ProjectStatus } from '../api/operations';
+import type { ProjectFilter, ProjectOrder, ProjectStatus } from '../api/operations';
 import { CreateProjectMutation, PROJECT_STATUSES, ProjectsQuery } from '../api/operations';
 import { ErrorMessage } from '../components/ErrorMessage';
 import type { Role } from '../domain/workflow';
@@ -16,14 +16,23 @@ export function statusText(status: string): string {
 export function ProjectsPage({ viewer }: { viewer: { role: Role } }) {
   const [status, setStatus] = useState<ProjectStatus | ''>('');
   const [search, setSearch] = useState('');
-  const [filter, setFilter] = useState<ProjectFilter>({});
+  const [order, setOrder] = useState<ProjectOrder>('CREATED_AT');
+  const [query, setQuery] = useState<{ filter: ProjectFilter; orderBy: ProjectOrder | null }>({
+    filter: {},
+    orderBy: null,
+  });
   const canCreate = viewer.role === 'MANAGER' || viewer.role === 'ADMIN';
 
   function onFilter(event: FormEvent) {
     event.preventDefault();
-    setFilter({
-      ...(status ? { status } : {}),
-      ...(search.trim() ? { search: search.trim() } : {}),
+    const searching = search.trim() !== '';
+    setQuery({
+      filter: {
+        ...(status ? { status } : {}),
+        ...(searching ? { search: search.trim() } : {}),
+      },
+      // A search comes best match first: the API takes no other order with it.
+      orderBy: searching || order === 'CREATED_AT' ? null : order,
     });
   }
 
@@ -47,15 +56,27 @@ export function ProjectsPage({ viewer }: { viewer: { role: Role } }) {
           Search
           <input type="search" value={search} onChange={(e) => setSearch(e.target.value)} />
         </label>
+        <label>
+          Order
+          <select
+            value={search.trim() ? 'BEST_MATCH' : order}
+            disabled={search.trim() !== ''}
+            onChange={(e) => setOrder(e.target.value as ProjectOrder)}
+          >
+            <option value="CREATED_AT">Oldest first</option>
+            <option value="NAME">Name A–Z</option>
+            {search.trim() ? <option value="BEST_MATCH">Best match</option> : null}
+          </select>
+        </label>
         <button type="submit">Apply</button>
       </form>
-      <ProjectList key={JSON.stringify(filter)} filter={filter} />
+      <ProjectList key={JSON.stringify(query)} {...query} />
     </main>
   );
 }
 
-/** Pages of projects for one filter; "Load more" adds the next page below. */
-function ProjectList({ filter }: { filter: ProjectFilter }) {
+/** Pages of projects for one filter and order; "Load more" adds the next page below. */
+function ProjectList({ filter, orderBy }: { filter: ProjectFilter; orderBy: ProjectOrder | null }) {
   const [cursors, setCursors] = useState<(string | null)[]>([null]);
   return (
     <ul className="list" aria-live="polite">
@@ -64,6 +85,7 @@ function ProjectList({ filter }: { filter: ProjectFilter }) {
           key={after ?? 'first'}
           after={after}
           filter={filter}
+          orderBy={orderBy}
           last={i === cursors.length - 1}
           onMore={(cursor) => setCursors((c) => [...c, cursor])}
         />
@@ -75,12 +97,18 @@ function ProjectList({ filter }: { filter: ProjectFilter }) {
 function ProjectPage(props: {
   after: string | null;
   filter: ProjectFilter;
+  orderBy: ProjectOrder | null;
   last: boolean;
   onMore: (cursor: string) => void;
 }) {
   const [{ data, fetching, error }] = useQuery({
     query: ProjectsQuery,
-    variables: { first: PAGE_SIZE, after: props.after, filter: props.filter },
+    variables: {
+      first: PAGE_SIZE,
+      after: props.after,
+      filter: props.filter,
+      ...(props.orderBy ? { orderBy: props.orderBy } : {}),
+    },
   });
   const projects = data?.projects;
   return (
