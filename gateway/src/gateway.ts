@@ -261,6 +261,8 @@ export async function startGateway(
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      transferIdleTimeoutMs: config.FILES_IDLE_TIMEOUT_MS,
       corsOrigins: config.CORS_ORIGINS,
       fallback: config.WEB_DIR ? staticFiles(config.WEB_DIR) : undefined,
       routes: {
@@ -274,6 +276,8 @@ export async function startGateway(
           execute: restExecutor(apollo, contextFor, logger),
           bodyLimitBytes: config.BODY_LIMIT_BYTES,
         }),
+      },
+      transferRoutes: {
         [FILES_PREFIX]: filesProxy({
           documentsUrl: urls.documents,
           apollo,

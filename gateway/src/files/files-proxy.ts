@@ -142,7 +142,9 @@ export function filesProxy(options: FilesProxyOptions): Route {
           });
       });
       upstream.on('error', (error) => {
-        if (!res.headersSent) {
+        if (req.socket.destroyed) {
+          // The client went away (or was cut for stalling): there is no one to answer.
+        } else if (!res.headersSent) {
           options.logger.warn({ err: error }, 'documents service unreachable for /files/');
           sendError(
             res,
@@ -152,9 +154,13 @@ export function filesProxy(options: FilesProxyOptions): Route {
         } else res.destroy();
         resolve();
       });
-      // A client that goes away mid-body must not leave a half upload waiting upstream.
+      // A client that goes away, or is cut for stalling (a documents service that stalls stalls
+      // the client's socket too), must not leave a half upload or an answer waiting upstream.
       req.on('close', () => {
         if (!req.complete) upstream.destroy();
+      });
+      res.on('close', () => {
+        if (!res.writableFinished) upstream.destroy();
       });
       req.pipe(upstream);
     });

@@ -121,7 +121,9 @@ export function startDocumentsService(
         dispose: async () => clearInterval(purge),
         ...(store.servesOwnUrls
           ? {
-              prefixRoutes: { [FILES_PREFIX]: fileRoutes({ store, signer, hooks: files, logger }) },
+              transferRoutes: {
+                [FILES_PREFIX]: fileRoutes({ store, signer, hooks: files, logger }),
+              },
             }
           : {}),
         consumers: {

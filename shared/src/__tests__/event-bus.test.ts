@@ -328,6 +328,8 @@ describe.each(implementations)('the %s event bus', (_name, create) => {
         BODY_LIMIT_BYTES: 1_048_576,
         SHUTDOWN_GRACE_MS: 1_000,
         SHUTDOWN_DELAY_MS: 0,
+        REQUEST_TIMEOUT_MS: 30_000,
+        FILES_IDLE_TIMEOUT_MS: 60_000,
         JWT_ISSUER: 'psa-graph',
         JWT_AUDIENCE: 'psa-graph-api',
       },

@@ -1,5 +1,12 @@
+import http from 'node:http';
 import { parse } from 'graphql';
-import { silentLogger, startSubgraph, type RequestContextBase, type RunningServer } from '../index';
+import {
+  silentLogger,
+  startSubgraph,
+  type GraphQLServerOptions,
+  type RequestContextBase,
+  type RunningServer,
+} from '../index';
 import { graphqlRequest } from '../testing';
 
 const typeDefs = parse(`
@@ -27,6 +34,7 @@ const resolvers = {
 async function start(
   readiness: () => Record<string, boolean> = () => ({ dependency: ready }),
   degradedWithout: string[] = [],
+  extra: Partial<GraphQLServerOptions<RequestContextBase>> = {},
 ): Promise<RunningServer> {
   const logger = silentLogger();
   return startSubgraph<RequestContextBase>({
@@ -42,6 +50,7 @@ async function start(
     readiness,
     degradedWithout,
     context: async ({ requestId, logger: requestLogger }) => ({ requestId, logger: requestLogger }),
+    ...extra,
   });
 }
 
@@ -252,6 +261,83 @@ describe('the GraphQL HTTP server', () => {
       });
     } finally {
       await server.stop();
+    }
+  });
+});
+
+describe('transfer routes', () => {
+  const TIMEOUT_MS = 500;
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** `/transfer/?pieces=&gap=&pauseAt=&pause=`: `pieces` KiB, `gap` ms apart, a longer pause once. */
+  const transfer = async (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const pieces = Number(query.get('pieces'));
+    res.writeHead(200, { 'content-length': pieces * 1024 });
+    for (let i = 0; i < pieces && !res.destroyed; i++) {
+      if (i === Number(query.get('pauseAt') ?? -1)) await sleep(Number(query.get('pause')));
+      res.write(Buffer.alloc(1024, 'x'));
+      await sleep(Number(query.get('gap')));
+    }
+    res.end();
+  };
+
+  /** GETs `path`: the bytes received and whether the answer arrived whole. */
+  const get = (server: RunningServer, path: string, agent?: http.Agent) =>
+    new Promise<{ received: number; complete: boolean }>((resolve, reject) => {
+      http
+        .get(server.url.replace('/graphql', path), { agent }, (response) => {
+          let received = 0;
+          response.on('data', (chunk: Buffer) => (received += chunk.length));
+          response.on('error', () => undefined); // a cut answer: 'aborted'
+          response.on('close', () => resolve({ received, complete: response.complete }));
+        })
+        .on('error', reject);
+    });
+
+  let server: RunningServer;
+  beforeAll(async () => {
+    server = await start(() => ({}), [], {
+      transferRoutes: { '/transfer/': transfer },
+      transferIdleTimeoutMs: TIMEOUT_MS,
+      requestTimeoutMs: TIMEOUT_MS,
+    });
+  });
+  afterAll(() => server.stop());
+
+  it('answers in full an answer that takes several times the timeout but keeps moving', async () => {
+    const started = Date.now();
+    // 16 KiB 150 ms apart: 2.4 s, never 500 ms without a byte.
+    expect(await get(server, '/transfer/?pieces=16&gap=150')).toEqual({
+      received: 16 * 1024,
+      complete: true,
+    });
+    expect(Date.now() - started).toBeGreaterThan(4 * TIMEOUT_MS);
+  });
+
+  it('cuts an answer that stalls longer than the idle timeout', async () => {
+    const cut = await get(server, '/transfer/?pieces=8&gap=10&pauseAt=4&pause=1500');
+    expect(cut).toEqual({ received: 4 * 1024, complete: false });
+  });
+
+  it('leaves a kept-alive connection to its own timeout once a transfer is done', async () => {
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    try {
+      expect((await get(server, '/transfer/?pieces=2&gap=10', agent)).complete).toBe(true);
+      // Longer than the transfer's idle timeout, shorter than the keep-alive one (5 s): the
+      // idle connection is still there for the next request.
+      await sleep(3 * TIMEOUT_MS);
+      const next = http.get(server.url.replace('/graphql', '/healthz'), { agent });
+      const status = await new Promise<number>((resolve, reject) => {
+        next.on('response', (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        });
+        next.on('error', reject);
+      });
+      expect(status).toBe(200);
+      expect(next.reusedSocket).toBe(true);
+    } finally {
+      agent.destroy();
     }
   });
 });

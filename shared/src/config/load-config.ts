@@ -93,6 +93,10 @@ export const commonEnv = {
   HOST: z.string().min(1).default('0.0.0.0'),
   BODY_LIMIT_BYTES: envVar.positiveInt(1_048_576),
   SHUTDOWN_GRACE_MS: envVar.positiveInt(10_000),
+  /** How long a request's body may take to arrive after its headers (file transfers aside). */
+  REQUEST_TIMEOUT_MS: envVar.positiveInt(30_000),
+  /** How long a file upload or download (`/files/`) may go without a byte moving. */
+  FILES_IDLE_TIMEOUT_MS: envVar.positiveInt(60_000),
   /** Serving on, not ready, this long after SIGTERM (behind a load balancer: a few seconds). */
   SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).default(0),
   REDIS_URL: envVar.redisUrl().optional(),

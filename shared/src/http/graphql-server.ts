@@ -68,6 +68,20 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
    * routes and before `fallback`; the first prefix that matches serves.
    */
   prefixRoutes?: Record<string, Route>;
+  /**
+   * Routes for every path under a prefix that move large bodies either way (file uploads and
+   * downloads), like `prefixRoutes` but timed differently: no bound on a whole request, which a
+   * big file over a slow link would outlast, but one on inactivity: the request is cut once no
+   * byte moved in or out for `transferIdleTimeoutMs`.
+   */
+  transferRoutes?: Record<string, Route>;
+  /** How long a transfer route's request may stall (default 60 s). */
+  transferIdleTimeoutMs?: number;
+  /**
+   * How long a request's body may take to arrive once its headers did (default 30 s; the headers
+   * themselves get 10 s). A transfer route's has no such bound.
+   */
+  requestTimeoutMs?: number;
   /** Serves GET and HEAD requests no route matched (e.g. the web console's files). */
   fallback?: Route;
   /** Browser origins allowed to call the API (CORS). Default: none. */
@@ -121,6 +135,14 @@ export function requestIdFrom(headers: IncomingHttpHeaders): string {
 
 /** Thrown by {@link readBody} for a body over the limit (answer 413 and close the connection). */
 export class BodyTooLargeError extends Error {}
+
+/** The route of the first prefix `pathname` starts with. */
+function prefixRouteOf(
+  routes: Record<string, Route> | undefined,
+  pathname: string,
+): Route | undefined {
+  return Object.entries(routes ?? {}).find(([prefix]) => pathname.startsWith(prefix))?.[1];
+}
 
 /** The request body as text; rejects with {@link BodyTooLargeError} past `limit` bytes. */
 export async function readBody(req: IncomingMessage, limit: number): Promise<string> {
@@ -235,6 +257,29 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
   let idle: (() => void) | null = null;
   const allowedOrigins = new Set(options.corsOrigins ?? []);
 
+  const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
+  const transferIdleTimeoutMs = options.transferIdleTimeoutMs ?? 60_000;
+
+  // A request that ran out of time is answered as Node answers its own timeouts (the clientError
+  // handler below: a JSON 408 when nothing was answered yet, else the socket is closed).
+  const timedOut = (req: IncomingMessage) => {
+    const error: NodeJS.ErrnoException = new Error('request timed out');
+    error.code = 'ERR_HTTP_REQUEST_TIMEOUT';
+    httpServer.emit('clientError', error, req.socket);
+  };
+
+  // Node's own requestTimeout would bound transfers too: the bound is kept here, per request,
+  // from when its headers arrived until its body did.
+  const limitRequestTime = (req: IncomingMessage) => {
+    if (req.complete) return;
+    const timer = setTimeout(() => {
+      if (!req.complete) timedOut(req);
+    }, requestTimeoutMs).unref();
+    const clear = () => clearTimeout(timer);
+    req.once('end', clear);
+    req.once('close', clear);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const requestId = requestIdFrom(req.headers);
     res.setHeader('x-request-id', requestId);
@@ -254,6 +299,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       );
     }
     const url = new URL(req.url ?? '/', 'http://localhost');
+    const transfer = prefixRouteOf(options.transferRoutes, url.pathname);
+    if (transfer) res.setTimeout(transferIdleTimeoutMs, () => timedOut(req));
+    else limitRequestTime(req);
     if (req.method === 'OPTIONS') {
       res.writeHead(204).end();
       return;
@@ -274,11 +322,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         ...(failed.length > 0 ? { failed } : {}),
       });
     }
+    if (transfer) return transfer(req, res);
     const route =
-      options.routes?.[url.pathname] ??
-      Object.entries(options.prefixRoutes ?? {}).find(([prefix]) =>
-        url.pathname.startsWith(prefix),
-      )?.[1];
+      options.routes?.[url.pathname] ?? prefixRouteOf(options.prefixRoutes, url.pathname);
     if (route) return route(req, res);
     if (url.pathname !== '/graphql') {
       if (options.fallback && (req.method === 'GET' || req.method === 'HEAD')) {
@@ -429,8 +475,9 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
         if (inFlight === 0) idle?.();
       });
   });
-  // Slow or stalled clients must not hold sockets forever.
-  httpServer.requestTimeout = 30_000;
+  // Slow or stalled clients must not hold sockets forever: headers within 10 s here, bodies by
+  // limitRequestTime and transfers by their idle timeout (0 turns Node's whole-request bound off).
+  httpServer.requestTimeout = 0;
   httpServer.headersTimeout = 10_000;
   httpServer.keepAliveTimeout = 5_000;
   // Malformed HTTP, headers too large and timeouts get a GraphQL-shaped JSON answer, not Node's

@@ -81,8 +81,12 @@ export interface ServiceParts<TContext extends SubgraphContextBase> {
   consumers?: Record<string, EventHandler>;
   /** Delivers what writes left undelivered, in the background, once ready. */
   outbox?: Outbox;
-  /** Plain HTTP routes for every path under a prefix (e.g. `/files/`), served beside `/graphql`. */
-  prefixRoutes?: Record<string, Route>;
+  /**
+   * Plain HTTP routes for every path under a prefix that move large bodies (e.g. `/files/`),
+   * served beside `/graphql`: bounded by FILES_IDLE_TIMEOUT_MS of inactivity instead of
+   * REQUEST_TIMEOUT_MS in all.
+   */
+  transferRoutes?: Record<string, Route>;
 }
 
 export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
@@ -97,6 +101,8 @@ export interface SubgraphServiceOptions<TContext extends SubgraphContextBase> {
     BODY_LIMIT_BYTES: number;
     SHUTDOWN_GRACE_MS: number;
     SHUTDOWN_DELAY_MS: number;
+    REQUEST_TIMEOUT_MS: number;
+    FILES_IDLE_TIMEOUT_MS: number;
     JWT_ISSUER: string;
     JWT_AUDIENCE: string;
   };
@@ -176,6 +182,8 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
+      requestTimeoutMs: config.REQUEST_TIMEOUT_MS,
+      transferIdleTimeoutMs: config.FILES_IDLE_TIMEOUT_MS,
       readiness: () => ({
         mongodb: mongo.isReady(),
         events: events.isReady(),
@@ -184,7 +192,7 @@ export async function startSubgraphService<TContext extends SubgraphContextBase>
       // Without Redis, events wait in the outbox and are published when it is back.
       degradedWithout: ['events', ...(parts.degradedWithout ?? [])],
       routes: { ...options.routes, '/metrics': metrics.route() },
-      prefixRoutes: parts.prefixRoutes,
+      transferRoutes: parts.transferRoutes,
       userIdOf: (context) => context.caller.identity?.userId ?? null,
       plugins: [
         tokenGuardPlugin<TContext>(options.publicRootFields ?? []),
