@@ -420,8 +420,17 @@ function expandRanges(
     const next: [IndexKey, IndexKey][] = [];
     for (const [low, high] of ranges) {
       for (const interval of fieldIntervals) {
+        // A descending component's tree order runs from its highest value down: its scan starts
+        // at the interval's high end and stops at its low one, and an open end (the sentinel
+        // beyond every value) becomes the other sentinel, since LOW and HIGH keep their place in
+        // the tree whatever the direction.
         const [lo, hi] =
-          direction === 1 ? [interval.low, interval.high] : [interval.high, interval.low];
+          direction === 1
+            ? [interval.low, interval.high]
+            : [
+                interval.high === HIGH ? LOW : interval.high,
+                interval.low === LOW ? HIGH : interval.low,
+              ];
         next.push([
           [...low, lo],
           [...high, hi],
