@@ -26,6 +26,9 @@ const POST_UPDATE =
 const CREATE_DOCUMENT =
   'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
 const SHARE = 'mutation ($input: ShareDocumentInput!) { shareDocument(input: $input) { id } }';
+const UNSHARE =
+  'mutation ($input: UnshareDocumentInput!) { unshareDocument(input: $input) { id } }';
+const DELETE_DOCUMENT = 'mutation ($id: ID!) { deleteDocument(id: $id) }';
 const LOG = 'mutation ($input: LogTimeInput!) { logTime(input: $input) { id } }';
 const SUBMIT = 'mutation ($input: SubmitTimesheetInput!) { submitTimesheet(input: $input) { id } }';
 const APPROVE = 'mutation ($id: ID!) { approveTimesheet(input: { timesheetId: $id }) { id } }';
@@ -276,6 +279,37 @@ it('tells the user a document was shared with, linking the document', async () =
     actor: { id: member.id },
   });
   expect(await shared(member)).toEqual([]);
+});
+
+it('takes a DOCUMENT_SHARED away when the share is taken back or the document deleted', async () => {
+  const create = async (title: string) =>
+    (
+      await ok<{ createDocument: { id: string } }>(graph, member, CREATE_DOCUMENT, {
+        input: { title, fileUrl: 'https://files.example.com/brief.pdf' },
+      })
+    ).createDocument.id;
+  const sharedIds = async () =>
+    (await inbox(other)).notifications.edges
+      .filter((edge) => edge.node.kind === 'DOCUMENT_SHARED')
+      .map((edge) => edge.node.document?.id);
+  const unshared = await create('Brief, first draft');
+  const deleted = await create('Brief, second draft');
+  const kept = await create('Brief, final');
+  for (const documentId of [unshared, deleted, kept]) {
+    await ok(graph, member, SHARE, { input: { documentId, userId: other.id } });
+  }
+  await eventually(async () => {
+    const ids = await sharedIds();
+    return [unshared, deleted, kept].every((id) => ids.includes(id));
+  });
+
+  await ok(graph, member, UNSHARE, { input: { documentId: unshared, userId: other.id } });
+  await ok(graph, member, DELETE_DOCUMENT, { id: deleted });
+  await eventually(async () => {
+    const ids = await sharedIds();
+    return !ids.includes(unshared) && !ids.includes(deleted);
+  });
+  expect(await sharedIds()).toContain(kept);
 });
 
 it('tells the manager of a submitted timesheet, and the submitter of its rejection (with the reason) and approval', async () => {

@@ -3,6 +3,7 @@ import {
   documentCreated,
   documentDeleted,
   documentShared,
+  documentUnshared,
   BadUserInputError,
   callerObjectId,
   createOnce,
@@ -306,6 +307,12 @@ export class DocumentsDomain {
     if (!document.sharedWithIds.some((u) => u.equals(userId))) return document;
     const updated = await this.updated(id, { $pull: { sharedWithIds: userId } });
     await this.record(caller, [id], 'SHARE');
+    await announce(this.outbox, documentUnshared, {
+      documentId: id.toHexString(),
+      projectId: updated.projectId?.toHexString() ?? null,
+      userId: userId.toHexString(),
+      actorId: callerObjectId(caller).toHexString(),
+    });
     return updated;
   }
 

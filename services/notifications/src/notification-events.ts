@@ -57,7 +57,8 @@ async function keepTask(
 
 /**
  * What the service makes of each event: project access feeds the read model (so what a user may
- * no longer see is hidden); the other events become notifications for the recipients the policy
+ * no longer see is hidden); a share taken back or a deleted document removes the notifications
+ * about it that its readers can no longer follow; the other events become notifications for the recipients the policy
  * names; task changes also arm the task's reminders. A listener that throws leaves its event to be
  * delivered again: notifications are keyed by event, so nothing is told twice.
  */
@@ -169,6 +170,16 @@ export function notificationListener(deps: NotificationEventDeps): HeardListener
         );
         return;
       }
+      // What the recipient may no longer read goes from their list: a share taken back, a
+      // deleted document.
+      case 'document.unshared': {
+        await domain.forgetShare(oid(heard.data.userId), oid(heard.data.documentId));
+        return;
+      }
+      case 'document.deleted': {
+        await domain.forgetDocument(oid(heard.data.documentId));
+        return;
+      }
       case 'user.deleted': {
         await domain.forgetUser(oid(heard.data.userId));
         return;
@@ -178,7 +189,6 @@ export function notificationListener(deps: NotificationEventDeps): HeardListener
       case 'project.updated':
       case 'project.member-removed':
       case 'document.created':
-      case 'document.deleted':
         return;
     }
   };

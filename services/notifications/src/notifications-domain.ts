@@ -161,6 +161,18 @@ export class NotificationsDomain {
   }
 
   /** Forgets a deleted user's notifications. */
+  /** Removes the DOCUMENT_SHARED notifications of `userId` about `documentId` (the share was taken back). */
+  async forgetShare(userId: Types.ObjectId, documentId: Types.ObjectId): Promise<void> {
+    await this.stores.notifications
+      .deleteMany({ recipientId: userId, documentId, kind: 'DOCUMENT_SHARED' })
+      .exec();
+  }
+
+  /** Removes every notification about document `documentId` (it was deleted). */
+  async forgetDocument(documentId: Types.ObjectId): Promise<void> {
+    await this.stores.notifications.deleteMany({ documentId }).exec();
+  }
+
   async forgetUser(userId: Types.ObjectId): Promise<void> {
     await this.stores.notifications.deleteMany({ recipientId: userId }).exec();
   }

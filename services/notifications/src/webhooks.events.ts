@@ -17,7 +17,8 @@ const TASK_CHANGES = {
 
 /**
  * The webhook event a domain event is, or null for one webhooks do not send (a project's access
- * snapshot other than its deletion, which says who may read, not what happened; a deleted user).
+ * snapshot other than its deletion, which says who may read, not what happened; a share taken
+ * back, which the contract has no event for; a deleted user).
  */
 export function webhookEventOf(heard: Heard): Outgoing | null {
   switch (heard.type) {
@@ -45,6 +46,7 @@ export function webhookEventOf(heard: Heard): Outgoing | null {
     case 'timesheet.rejected':
     case 'budget.threshold':
       return { event: heard.type, data: heard.data };
+    case 'document.unshared':
     case 'user.deleted':
       return null;
   }

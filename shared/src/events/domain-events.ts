@@ -258,6 +258,20 @@ export const documentShared = {
 } as const;
 export type DocumentShared = z.infer<typeof documentShared.schema>;
 
+/** `document.unshared` (stream `documents`): a share with `userId` was taken back. */
+export const documentUnshared = {
+  type: 'document.unshared',
+  stream: STREAMS.documents,
+  schema: z.object({
+    documentId: objectIdHex,
+    /** The document's project, when it belongs to one. */
+    projectId: objectIdHex.nullable(),
+    userId: objectIdHex,
+    actorId: objectIdHex,
+  }),
+} as const;
+export type DocumentUnshared = z.infer<typeof documentUnshared.schema>;
+
 const documentFacts = {
   documentId: objectIdHex,
   /** The document's project, when it belongs to one. */

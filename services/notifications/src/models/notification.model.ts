@@ -59,6 +59,11 @@ const notificationSchema = (retentionDays: number) => {
   // A user's list, newest first (and their unread ones).
   schema.index({ recipientId: 1, createdAt: -1, _id: -1 });
   schema.index({ recipientId: 1, read: 1 });
+  // A document's notifications, removed when it is deleted or a share is taken back.
+  schema.index(
+    { documentId: 1 },
+    { partialFilterExpression: { documentId: { $type: 'objectId' } } },
+  );
   // Kept `retentionDays`: the database removes older ones.
   schema.index({ createdAt: 1 }, { expireAfterSeconds: retentionDays * 86_400 });
   return schema;
