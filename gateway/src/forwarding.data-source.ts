@@ -40,10 +40,20 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
    * is named in a SERVICE_UNAVAILABLE error; the fields other subgraphs resolved are still
    * returned. Without this the error is an anonymous INTERNAL_SERVER_ERROR in production.
    */
-  override didEncounterError(error: Error, _request: unknown, response?: FetcherResponse): void {
+  override didEncounterError(
+    error: Error,
+    _request: unknown,
+    response?: FetcherResponse,
+    context?: GatewayContext,
+  ): void {
     const unreachable = !(error instanceof GraphQLError);
     const gatewayStatus = response !== undefined && [502, 503, 504].includes(response.status);
     if (!unreachable && !gatewayStatus) throw error;
+    // The client learns only which service; the operator needs why (refused, timed out, a 503).
+    context?.logger?.warn(
+      { err: error, subgraph: this.serviceName, status: response?.status },
+      'subgraph call failed',
+    );
     throw new GraphQLError(`The ${this.serviceName} service is unavailable right now; try again`, {
       extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, serviceName: this.serviceName },
     });
