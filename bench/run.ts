@@ -10,6 +10,7 @@ import { runEmbeddedMongoBench } from './embedded-mongo.bench';
 import { runEngineBench } from './engine.bench';
 import { runFanoutBench } from './fanout.bench';
 import { runFederatedBench } from './federated.bench';
+import { runFilesBench } from './files.bench';
 import { runGatewayBench } from './gateway.bench';
 import { runScalingBench } from './scaling.bench';
 import { runTimeBench } from './time.bench';
@@ -23,6 +24,7 @@ const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   fanout: runFanoutBench,
   gateway: runGatewayBench,
   federated: runFederatedBench,
+  files: runFilesBench,
   scaling: runScalingBench,
   time: runTimeBench,
   topologies: runTopologiesBench,

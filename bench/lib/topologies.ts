@@ -234,8 +234,10 @@ const SUBGRAPHS = ['users', 'projects', 'tasks', 'documents', 'time', 'notificat
 /**
  * The deployed topology: the engine, each subgraph and the gateway in processes of their own,
  * events and rate limits through Redis (REDIS_URL, default 127.0.0.1:6379) under keys of this run.
+ * Uploaded files go to the throwaway data directory; `extraEnv` reaches every child (e.g. a
+ * larger MAX_UPLOAD_BYTES).
  */
-export async function startDeployed(): Promise<Topology> {
+export async function startDeployed(extraEnv: NodeJS.ProcessEnv = {}): Promise<Topology> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'psa-bench-deployed-'));
   const prefix = `psa:bench:${randomBytes(4).toString('hex')}:`;
   const children: ChildProcess[] = [];
@@ -265,6 +267,8 @@ export async function startDeployed(): Promise<Topology> {
       JWT_KEYS_DIR: path.join(dataDir, 'keys'),
       EVENT_STREAM_PREFIX: `${prefix}events:`,
       RATE_LIMIT_KEY_PREFIX: `${prefix}rl:`,
+      FILES_DIR: path.join(dataDir, 'files'),
+      ...extraEnv,
     };
     const urls: Record<string, string> = {};
     const pids: Record<string, number> = {};
