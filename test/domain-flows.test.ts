@@ -227,7 +227,9 @@ describe('cascades', () => {
     await ok(graph, boss, 'mutation ($p: String!) { deleteAccount(password: $p) }', {
       p: boss.password,
     });
-  });
+    // Three sign-ups and three password checks (deliberately slow hashes) and a cascade through
+    // two services' events: 18-29 s on a loaded two-core machine, past jest's default 30 s once.
+  }, 90_000);
 });
 
 describe('one query across the four subgraphs', () => {
