@@ -2,8 +2,8 @@
  * Embedded engine benchmark, with the engine in its own process (the CLI) so that its memory is
  * its own: a full scan through the driver (time, and the engine's resident memory before and at
  * its peak during the scan: a streaming cursor keeps it flat), a scan of 100k of them sorted on
- * an unindexed field for contrast (a sort must hold the result), and `$text` searches over a text
- * index (queries per second and latency).
+ * an unindexed field for contrast (a sort must hold the result), `$text` searches over a text
+ * index (queries per second and latency), and pages ordered by a title under a collation.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -192,6 +192,43 @@ async function textSearches(
   ];
 }
 
+/** The collation of lists ordered by a name (shared NAME_COLLATION). */
+const NAME_COLLATION = { locale: 'en', strength: 2 };
+
+/** One page of 20 (+1) by title under a collation after `after`, as shared paginateByName builds it. */
+function namePage(collection: Collection<Document>, after: Document | null): Promise<Document[]> {
+  const filter = after
+    ? { $or: [{ title: { $gt: after.title } }, { title: after.title, _id: { $gt: after._id } }] }
+    : {};
+  return collection
+    .find(filter, { sort: { title: 1, _id: 1 }, collation: NAME_COLLATION, limit: 21 })
+    .toArray();
+}
+
+/**
+ * What a list ordered by a name runs (`orderBy: NAME`/`TITLE`): a page of 21 through an index
+ * under the list's collation, first pages and pages after cursors spread over the whole order.
+ * A page after a cursor reads from the cursor on, so the two should cost about the same.
+ */
+async function namePages(
+  collection: Collection<Document>,
+  queries: number,
+  label: string,
+): Promise<ScenarioResult[]> {
+  await collection.createIndex({ title: 1, _id: 1 }, { collation: NAME_COLLATION });
+  const order = await collection
+    .find({}, { sort: { title: 1, _id: 1 }, collation: NAME_COLLATION, projection: { title: 1 } })
+    .toArray();
+  return [
+    await measure(`page by title under a collation, first @${label}`, queries, async () => {
+      await namePage(collection, null);
+    }),
+    await measure(`page by title, after a cursor anywhere @${label}`, queries, async (i) => {
+      await namePage(collection, order[(i * 7919) % order.length] ?? null);
+    }),
+  ];
+}
+
 /** Runs the engine-process scenarios and returns their figures. */
 export async function runEngineBench(full: boolean): Promise<ScenarioResult[]> {
   const sizes: Sizes = full
@@ -225,6 +262,7 @@ export async function runEngineBench(full: boolean): Promise<ScenarioResult[]> {
     const texts = db.collection('texts');
     await fillText(texts, sizes.textDocs);
     results.push(...(await textSearches(texts, sizes.queries, `${sizes.textDocs / 1000}k`)));
+    results.push(...(await namePages(texts, sizes.queries, `${sizes.textDocs / 1000}k`)));
     return results;
   } finally {
     await client.close();
