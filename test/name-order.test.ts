@@ -115,7 +115,8 @@ beforeAll(async () => {
   mongo = await MongoClient.connect(process.env.MONGO_URL as string);
   admin = await loginAdmin(graph);
   manager = await signUp(graph, admin, 'MANAGER', 'orderer');
-});
+  // Six services and two password hashes: well over 30 s on a loaded machine.
+}, 120_000);
 
 afterAll(async () => {
   await mongo?.close();
@@ -130,7 +131,7 @@ describe('projects(orderBy: NAME)', () => {
 
   beforeAll(async () => {
     for (const name of names) ids.set(name, await create(manager, CREATE_PROJECT, { name }));
-  });
+  }, 60_000);
 
   it('lists A to Z ignoring case, in pages that neither skip nor repeat', async () => {
     const byName = await allPages(manager, PROJECTS, { orderBy: 'NAME' }, 3);
