@@ -579,12 +579,13 @@ describe('k8s manifests', () => {
         tls?: { hosts: string[]; secretName: string }[];
       }>(ingress);
       expect(spec.rules).toHaveLength(1);
-      // Only the API and the console (/ and its /assets) are public: not /healthz, /readyz or
-      // /metrics.
+      // Only the API (GraphQL and REST) and the console (/ and its /assets) are public: not
+      // /healthz, /readyz or /metrics.
       expect(spec.rules[0]!.http.paths.map((p) => [p.path, p.pathType])).toEqual([
         ['/graphql', 'Exact'],
         ['/', 'Exact'],
         ['/assets', 'Prefix'],
+        ['/api', 'Prefix'],
       ]);
       const backend = spec.rules[0]!.http.paths[0]!.backend.service;
       expect(backend.name).toBe('gateway');
@@ -594,6 +595,35 @@ describe('k8s manifests', () => {
       expect(gatewayService.ports.find((p) => p.name === backend.port.name)?.port).toBe(
         SERVICES.gateway.port,
       );
+      if (overlay === 'prod') {
+        expect(spec.rules[0]!.host).toBe('psa.example.com');
+        expect(spec.tls).toEqual([{ hosts: ['psa.example.com'], secretName: 'psa-graph-tls' }]);
+      }
+    });
+
+    it('routes file transfers (/files) through an Ingress that takes uploads up to MAX_UPLOAD_BYTES and streams them', () => {
+      const ingress = find(objects, 'Ingress', 'gateway-files');
+      const annotations = (ingress.metadata.annotations ?? {}) as Record<string, string>;
+      const maxUpload = loadDocumentsConfig({}).MAX_UPLOAD_BYTES;
+      expect(annotations).toMatchObject({
+        'nginx.ingress.kubernetes.io/proxy-body-size': `${maxUpload / 1024 / 1024}m`,
+        'nginx.ingress.kubernetes.io/proxy-request-buffering': 'off',
+        'nginx.ingress.kubernetes.io/proxy-buffering': 'off',
+      });
+      const spec = specOf<{
+        rules: {
+          host?: string;
+          http: { paths: { path: string; pathType: string; backend: unknown }[] };
+        }[];
+        tls?: unknown[];
+      }>(ingress);
+      expect(spec.rules[0]!.http.paths).toEqual([
+        {
+          path: '/files',
+          pathType: 'Prefix',
+          backend: { service: { name: 'gateway', port: { name: 'http' } } },
+        },
+      ]);
       if (overlay === 'prod') {
         expect(spec.rules[0]!.host).toBe('psa.example.com');
         expect(spec.tls).toEqual([{ hosts: ['psa.example.com'], secretName: 'psa-graph-tls' }]);
