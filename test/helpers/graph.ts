@@ -11,6 +11,7 @@ import {
   silentLogger,
   type InProcessHandler,
   type SigningKey,
+  type SubgraphService,
 } from '@psa/shared';
 import { graphqlRequest, type GraphQLResponse, type SubgraphName } from '@psa/shared/testing';
 import { loadTasksConfig, startTasksService } from '@psa/tasks-service';
@@ -42,6 +43,10 @@ export interface Graph {
    * `env` on top (its own rate-limit counters unless `env` names a prefix); `stop()` stops it.
    */
   startGateway(env?: NodeJS.ProcessEnv, deps?: GatewayDeps): Promise<Gateway>;
+  /** Stops one subgraph (the gateway keeps pointing at its URL). */
+  stopSubgraph(name: SubgraphName): Promise<void>;
+  /** Starts a stopped subgraph again on its port and databases; resolves once it is ready. */
+  startSubgraph(name: SubgraphName): Promise<void>;
   /** Runs an operation through the gateway. */
   query<T = Record<string, unknown>>(
     query: string,
@@ -130,25 +135,35 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
     ...options.env,
   };
   const logger = silentLogger();
+  const starters: Record<SubgraphName, (env: NodeJS.ProcessEnv) => Promise<SubgraphService>> = {
+    users: (serviceEnv) => startUsersService(loadUsersConfig(serviceEnv), logger),
+    projects: (serviceEnv) => startProjectsService(loadProjectsConfig(serviceEnv), logger),
+    tasks: (serviceEnv) => startTasksService(loadTasksConfig(serviceEnv), logger),
+    documents: (serviceEnv) => startDocumentsService(loadDocumentsConfig(serviceEnv), logger),
+    time: (serviceEnv) => startTimeService(loadTimeConfig(serviceEnv), logger),
+    notifications: (serviceEnv) =>
+      startNotificationsService(loadNotificationsConfig(serviceEnv), logger),
+  };
+  // Each subgraph as it runs now (null while a test has it stopped).
+  const running: Partial<Record<SubgraphName, SubgraphService | null>> = {};
   const started: { stop(): Promise<void> }[] = [];
+  const startSubgraph = async (name: SubgraphName, serviceEnv = env) => {
+    const service = await starters[name](serviceEnv);
+    running[name] = service;
+    return service;
+  };
   const stop = async (): Promise<void> => {
     for (const service of started.reverse()) await service.stop();
     rmSync(keysDir, { recursive: true, force: true });
     rmSync(filesDir, { recursive: true, force: true });
   };
   try {
-    const users = await startUsersService(loadUsersConfig(env), logger);
-    started.push(users);
-    const projects = await startProjectsService(loadProjectsConfig(env), logger);
-    started.push(projects);
-    const tasks = await startTasksService(loadTasksConfig(env), logger);
-    started.push(tasks);
-    const documents = await startDocumentsService(loadDocumentsConfig(env), logger);
-    started.push(documents);
-    const time = await startTimeService(loadTimeConfig(env), logger);
-    started.push(time);
-    const notifications = await startNotificationsService(loadNotificationsConfig(env), logger);
-    started.push(notifications);
+    const services = {} as Record<SubgraphName, SubgraphService>;
+    for (const name of Object.keys(starters) as SubgraphName[]) {
+      services[name] = await startSubgraph(name);
+      started.push({ stop: async () => void (await running[name]?.stop()) });
+    }
+    const { users, projects, tasks, documents, time, notifications } = services;
     const gatewayEnv: NodeJS.ProcessEnv = {
       ...env,
       ...gatewayTestEnv(),
@@ -210,6 +225,16 @@ export async function startGraph(options: GraphOptions = {}): Promise<Graph> {
         started.push(extra);
         await gatewayConnected(extra);
         return extra;
+      },
+      stopSubgraph: async (name) => {
+        await running[name]?.stop();
+        running[name] = null;
+      },
+      startSubgraph: async (name) => {
+        if (running[name]) throw new Error(`${name} is running`);
+        const port = String(services[name].port);
+        const service = await startSubgraph(name, { ...env, [`${name.toUpperCase()}_PORT`]: port });
+        await service.whenReady();
       },
       query: (query, variables, headers) => graphqlRequest(gateway.url, query, variables, headers),
       stop,

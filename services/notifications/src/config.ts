@@ -8,12 +8,22 @@ const schema = z.object({
   /** How long a notification is kept (a TTL index removes older ones), days. */
   NOTIFICATION_RETENTION_DAYS: z.coerce.number().int().min(1).max(3_650).default(90),
   /**
-   * How often the reminder scheduler looks for reminders that are due, ms: a reminder is sent at
-   * most this long (plus the time to send it) after its moment.
+   * How often the reminder scheduler looks for reminders due within the next interval, ms; it
+   * takes them ahead and sends each at its moment. A reminder whose moment came while no replica
+   * ran is sent at most this long after one starts.
    */
   REMINDER_POLL_MS: envVar.positiveInt(10_000),
-  /** How long before its due date an open task's assignee is told it is due soon, hours. */
-  TASK_DUE_SOON_HOURS: z.coerce.number().int().min(1).max(720).default(24),
+  /**
+   * How long a replica holds the reminders it took, ms (longer than REMINDER_POLL_MS: it takes
+   * them up to one interval ahead). A replica that dies holding some leaves them to another after
+   * this long, so a reminder is then at most this plus REMINDER_POLL_MS late.
+   */
+  REMINDER_LOCK_MS: envVar.positiveInt(20_000),
+  /**
+   * How long before its due date an open task's assignee is told it is due soon, hours (a
+   * fraction is allowed, e.g. 0.5).
+   */
+  TASK_DUE_SOON_HOURS: z.coerce.number().positive().max(720).default(24),
   /**
    * Hosts (names or addresses, comma-separated) webhooks may reach although they are private,
    * loopback or link-local: in production nothing else of the kind is reached.
@@ -44,6 +54,11 @@ export type NotificationsConfig = z.infer<typeof schema>;
 export function loadNotificationsConfig(env: NodeJS.ProcessEnv = process.env): NotificationsConfig {
   const config = loadConfig(schema, env);
   const problems = authConfigProblems(config, false);
+  if (config.REMINDER_LOCK_MS <= config.REMINDER_POLL_MS) {
+    problems.push(
+      'REMINDER_LOCK_MS: must be longer than REMINDER_POLL_MS (reminders are taken up to one interval ahead)',
+    );
+  }
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

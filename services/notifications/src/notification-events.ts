@@ -5,9 +5,9 @@ import type { Heard, HeardListener } from './heard-events';
 import type { NotificationDraft, NotificationsDomain } from './notifications-domain';
 import { projectAudience, projectManager, recipients } from './notifications.policy';
 
-/** Arms a task's reminders for its current state (see reminders.ts). */
+/** Arms a task's reminders for its current state after a change by `actorId` (see reminders.ts). */
 export interface ReminderScheduler {
-  arm(task: TaskScheduleRecord): Promise<void>;
+  arm(task: TaskScheduleRecord, actorId: string | null): Promise<void>;
 }
 
 export interface NotificationEventDeps {
@@ -98,7 +98,7 @@ export function notificationListener(deps: NotificationEventDeps): HeardListener
       case 'task.changed': {
         const change = heard.data;
         const kept = await keepTask(deps.schedule, change);
-        if (kept) await deps.reminders.arm(kept);
+        if (kept) await deps.reminders.arm(kept, change.actorId);
         const newlyAssigned =
           change.assigneeId !== null &&
           change.assigneeId !== change.previousAssigneeId &&

@@ -15,7 +15,7 @@ import {
 } from '@psa/shared';
 import type { NotificationsConfig } from './config';
 import type { NotificationsContext } from './context';
-import { notificationModel } from './models/notification.model';
+import { notificationIndexes, notificationModel } from './models/notification.model';
 import { taskScheduleModel } from './models/task-schedule.model';
 import { heardEventHandlers } from './heard-events';
 import { notificationListener } from './notification-events';
@@ -90,6 +90,7 @@ export function startNotificationsService(
         mongoUrl: config.MONGO_URL,
         dbName: config.NOTIFICATIONS_DB,
         pollMs: config.REMINDER_POLL_MS,
+        lockMs: config.REMINDER_LOCK_MS,
         dueSoonMs: config.TASK_DUE_SOON_HOURS * 3_600_000,
         schedule,
         access,
@@ -111,7 +112,13 @@ export function startNotificationsService(
         logger,
       });
       return {
-        models: [notifications, schedule, accessRecords, hooks, hookDeliveries],
+        models: [
+          notificationIndexes(notifications, config.NOTIFICATION_RETENTION_DAYS),
+          schedule,
+          accessRecords,
+          hooks,
+          hookDeliveries,
+        ],
         // Each event is parsed once, then notifies and is sent to webhooks, in that order.
         consumers: heardEventHandlers(logger, [
           notificationListener({ domain, access, schedule, reminders: scheduler }),

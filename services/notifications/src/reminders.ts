@@ -16,14 +16,27 @@ interface ReminderData {
   kind: ReminderKind;
   /** The due date the reminder is for, in ms: a moved due date makes it stale. */
   dueMs: number;
+  /** The assignee it is for: another assignee makes it stale. */
+  assigneeId: string;
+  /**
+   * Who made the change that armed it when its moment had already come (a due date set in the
+   * past or within the window, an assignment then): they are not told of what they caused.
+   */
+  causedBy: string | null;
 }
+
+/** A failed run (the database unreachable a moment) is tried this often more, 5 s apart and doubling. */
+const RETRIES = 5;
+const RETRY_DELAY_MS = 5_000;
 
 export interface RemindersOptions {
   /** The service's MongoDB URL and database: the jobs live in its `reminder_jobs` collection. */
   mongoUrl: string;
   dbName: string;
-  /** How often due jobs are looked for (REMINDER_POLL_MS). */
+  /** How often jobs due within the next interval are looked for (REMINDER_POLL_MS). */
   pollMs: number;
+  /** How long a process holds the jobs it took (REMINDER_LOCK_MS), longer than `pollMs`. */
+  lockMs: number;
   /** How long before the due date TASK_DUE_SOON is sent (TASK_DUE_SOON_HOURS), ms. */
   dueSoonMs: number;
   schedule: TaskScheduleModel;
@@ -41,10 +54,13 @@ export function databaseUrl(mongoUrl: string, dbName: string): string {
 
 /**
  * Task reminders as jobs of Pulse (a maintained fork of Agenda, ADR 0016) in the service's own
- * MongoDB: each task's due date arms two delayed jobs (TASK_DUE_SOON at due − 24 h, TASK_OVERDUE
- * at due). A job is locked by one process at a time (findOneAndUpdate on `lockedAt`), so with
- * several replicas one runs it; the notification it creates is keyed by kind, task, due date and
- * recipient, so a job run again (a replica died mid-run, a lock expired) tells no one twice.
+ * MongoDB: an open, assigned task's due date arms two delayed jobs (TASK_DUE_SOON at due − the
+ * window, TASK_OVERDUE at due). Every `pollMs` a process takes (locks) the jobs due within the
+ * next interval and runs each at its moment; a job is locked by one process at a time
+ * (findOneAndUpdate on `lockedAt`), so with several replicas one runs it. A job that ran stays,
+ * finished, so the same due date and assignee arm nothing again; the notification it creates is
+ * keyed by kind, task, due date and recipient, so a job run again (a replica died mid-run, a lock
+ * expired) tells no one twice.
  */
 export class Reminders implements ReminderScheduler {
   private readonly pulse: Pulse;
@@ -54,14 +70,16 @@ export class Reminders implements ReminderScheduler {
       name: `notifications-${process.pid}`,
       db: { address: databaseUrl(options.mongoUrl, options.dbName), collection: 'reminder_jobs' },
       processEvery: `${options.pollMs} milliseconds`,
-      // A job a replica was running when it died is taken again by another after a minute;
+      // A job a replica took and then died holding is taken by another once its lock expires;
       // unlocking "unfinished" jobs at start-up would take them from a replica still running them.
-      defaultLockLifetime: 60_000,
+      defaultLockLifetime: options.lockMs,
       resumeOnRestart: false,
     });
     this.pulse.define<ReminderData>(REMINDER_JOB, (job: Job<ReminderData>) => this.run(job), {
       concurrency: 5,
-      lockLifetime: 60_000,
+      lockLifetime: options.lockMs,
+      attempts: RETRIES,
+      backoff: { type: 'exponential', delay: RETRY_DELAY_MS },
     });
     this.pulse.on('error', (error: unknown) =>
       options.logger.warn({ err: error }, 'reminder scheduler error'),
@@ -80,47 +98,71 @@ export class Reminders implements ReminderScheduler {
   }
 
   /**
-   * Arms `task`'s reminders for its due date (an open task with one); the reminders of an
-   * earlier due date find it moved and do nothing. A redelivered event finds its jobs there.
+   * Arms `task`'s reminders for its due date and assignee (an open, assigned task with a due
+   * date; any other has none), after a change by user `actorId`. Reminders of another due date
+   * or assignee are cancelled; those of this one are kept as they are (pending or sent), so a
+   * redelivered event or an unrelated change arms nothing twice.
    */
-  async arm(task: TaskScheduleRecord): Promise<void> {
+  async arm(task: TaskScheduleRecord, actorId: string | null): Promise<void> {
     const taskId = task._id.toHexString();
-    if (task.deleted || task.status === 'DONE' || !task.dueDate) {
+    if (task.deleted || task.status === 'DONE' || !task.dueDate || !task.assigneeId) {
       await this.pulse.cancel({ name: REMINDER_JOB, 'data.taskId': taskId });
       return;
     }
     const dueMs = task.dueDate.getTime();
-    // Reminders of another due date are stale: they would find it moved.
+    const assigneeId = task.assigneeId.toHexString();
     await this.pulse.cancel({
       name: REMINDER_JOB,
       'data.taskId': taskId,
-      'data.dueMs': { $ne: dueMs },
+      $or: [{ 'data.dueMs': { $ne: dueMs } }, { 'data.assigneeId': { $ne: assigneeId } }],
     });
-    const now = Date.now();
-    if (dueMs > now)
-      await this.save({ taskId, kind: 'TASK_DUE_SOON', dueMs }, dueMs - this.options.dueSoonMs);
-    await this.save({ taskId, kind: 'TASK_OVERDUE', dueMs }, dueMs);
+    const armed = { taskId, dueMs, assigneeId };
+    // No TASK_DUE_SOON for a task already overdue: TASK_OVERDUE says it.
+    if (dueMs > Date.now()) {
+      await this.save(
+        { ...armed, kind: 'TASK_DUE_SOON', causedBy: null },
+        dueMs - this.options.dueSoonMs,
+        actorId,
+      );
+    }
+    await this.save({ ...armed, kind: 'TASK_OVERDUE', causedBy: null }, dueMs, actorId);
   }
 
-  private async save(data: ReminderData, atMs: number): Promise<void> {
+  /** Saves the job unless it exists; one whose moment has come is caused by `actorId`. */
+  private async save(data: ReminderData, atMs: number, actorId: string | null): Promise<void> {
+    const now = Date.now();
     await this.pulse
-      .create(REMINDER_JOB, data)
+      .create(REMINDER_JOB, { ...data, causedBy: atMs <= now ? actorId : null })
       .unique(
-        { 'data.taskId': data.taskId, 'data.kind': data.kind, 'data.dueMs': data.dueMs },
+        {
+          'data.taskId': data.taskId,
+          'data.kind': data.kind,
+          'data.dueMs': data.dueMs,
+          'data.assigneeId': data.assigneeId,
+        },
         { insertOnly: true },
       )
-      .schedule(new Date(Math.max(atMs, Date.now())))
+      .schedule(new Date(Math.max(atMs, now)))
       .save();
   }
 
-  /** Sends one reminder when the task still stands as it was armed (open, same due date). */
+  /**
+   * Sends one reminder when the task still stands as it was armed (open, same due date and
+   * assignee); a stale job is removed. A run that throws is tried again ({@link RETRIES}).
+   */
   private async run(job: Job<ReminderData>): Promise<void> {
-    const { taskId, kind, dueMs } = job.attrs.data;
+    const { taskId, kind, dueMs, assigneeId, causedBy } = job.attrs.data;
     const task = await this.options.schedule
       .findById(new Types.ObjectId(taskId))
       .lean<TaskScheduleRecord>()
       .exec();
-    if (!task || task.deleted || task.status === 'DONE' || task.dueDate?.getTime() !== dueMs) {
+    if (
+      !task ||
+      task.deleted ||
+      task.status === 'DONE' ||
+      task.dueDate?.getTime() !== dueMs ||
+      task.assigneeId?.toHexString() !== assigneeId
+    ) {
       await job.remove();
       return;
     }
@@ -131,7 +173,7 @@ export class Reminders implements ReminderScheduler {
     ].filter((id): id is Types.ObjectId => id !== null && isOnLiveProject(access, id));
     const due = new Date(dueMs).toISOString();
     await this.options.domain.notify(
-      recipients(candidates, null).map((recipientId) => ({
+      recipients(candidates, causedBy).map((recipientId) => ({
         recipientId,
         kind,
         message:
@@ -143,6 +185,5 @@ export class Reminders implements ReminderScheduler {
         key: `${kind}:${taskId}:${dueMs}:${recipientId.toHexString()}`,
       })),
     );
-    await job.remove();
   }
 }

@@ -53,6 +53,8 @@ const notificationSchema = (retentionDays: number) => {
       timestamps: { createdAt: true, updatedAt: false },
       collection: 'notifications',
       versionKey: false,
+      // Built by notificationIndexes() once the TTL index is brought to the retention.
+      autoIndex: false,
     },
   );
   schema.index({ key: 1 }, { unique: true });
@@ -75,6 +77,41 @@ export type NotificationModel = Model<NotificationRecord>;
 export const notificationModel = (connection: Connection, retentionDays = 90): NotificationModel =>
   connection.models.Notification ??
   connection.model<NotificationRecord>('Notification', notificationSchema(retentionDays));
+
+/** mongoose's name for the `{ createdAt: 1 }` TTL index. */
+const TTL_INDEX = 'createdAt_1';
+const NAMESPACE_NOT_FOUND = 26;
+
+/**
+ * The notifications' indexes, for the service's `models`: `init()` first changes an existing TTL
+ * index to `retentionDays` with collMod (creating it again with another `expireAfterSeconds` is
+ * IndexOptionsConflict, and dropping it would leave a moment without expiry), then builds the
+ * schema's indexes.
+ */
+export const notificationIndexes = (
+  model: NotificationModel,
+  retentionDays: number,
+): { init(): Promise<unknown> } => ({
+  init: async () => {
+    await model.init();
+    const seconds = retentionDays * 86_400;
+    const indexes = await model.collection
+      .listIndexes()
+      .toArray()
+      .catch((error: unknown) => {
+        if ((error as { code?: unknown }).code === NAMESPACE_NOT_FOUND) return [];
+        throw error;
+      });
+    const ttl = indexes.find((index) => index.name === TTL_INDEX);
+    if (ttl && ttl.expireAfterSeconds !== seconds) {
+      await model.db.db?.command({
+        collMod: model.collection.collectionName,
+        index: { name: TTL_INDEX, expireAfterSeconds: seconds },
+      });
+    }
+    return model.createIndexes();
+  },
+});
 
 export type NotificationConnectionRecord = Page<NotificationRecord>;
 export type NotificationEdgeRecord = Edge<NotificationRecord>;
