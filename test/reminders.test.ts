@@ -114,6 +114,10 @@ beforeAll(async () => {
   graph = await startGraph({
     env: {
       REMINDER_POLL_MS: String(POLL_MS),
+      // Shorter than most moments are away: reminders taken at arming (Pulse takes a job saved
+      // within the next scan at once) lose their lock before their moment, so the periodic
+      // scans must find them again.
+      REMINDER_LOCK_MS: '2000',
       TASK_DUE_SOON_HOURS: String(WINDOW_MS / 3_600_000),
     },
   });

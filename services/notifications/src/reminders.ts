@@ -69,7 +69,8 @@ export class Reminders implements ReminderScheduler {
     this.pulse = new Pulse({
       name: `notifications-${process.pid}`,
       db: { address: databaseUrl(options.mongoUrl, options.dbName), collection: 'reminder_jobs' },
-      processEvery: `${options.pollMs} milliseconds`,
+      // human-interval reads "10000 milliseconds" as 10,000 s; seconds with a fraction it reads right.
+      processEvery: `${options.pollMs / 1000} seconds`,
       // A job a replica took and then died holding is taken by another once its lock expires;
       // unlocking "unfinished" jobs at start-up would take them from a replica still running them.
       defaultLockLifetime: options.lockMs,
