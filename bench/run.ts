@@ -12,6 +12,7 @@ import { runFanoutBench } from './fanout.bench';
 import { runFederatedBench } from './federated.bench';
 import { runFilesBench } from './files.bench';
 import { runGatewayBench } from './gateway.bench';
+import { runRemindersBench } from './reminders.bench';
 import { runScalingBench } from './scaling.bench';
 import { runTimeBench } from './time.bench';
 import { runTopologiesBench } from './topologies.bench';
@@ -25,6 +26,7 @@ const SUITES: Record<string, (full: boolean) => Promise<ScenarioResult[]>> = {
   gateway: runGatewayBench,
   federated: runFederatedBench,
   files: runFilesBench,
+  reminders: runRemindersBench,
   scaling: runScalingBench,
   time: runTimeBench,
   topologies: runTopologiesBench,
