@@ -6,6 +6,7 @@ import type { TaskScheduleModel, TaskScheduleRecord } from './models/task-schedu
 import type { NotificationsDomain } from './notifications-domain';
 import type { ReminderScheduler } from './notification-events';
 import { isOnLiveProject, recipients } from './notifications.policy';
+import { pulseInterval } from './pulse-interval';
 
 /** The one job name: a reminder of one kind for one task and due date. */
 const REMINDER_JOB = 'task-reminder';
@@ -69,8 +70,7 @@ export class Reminders implements ReminderScheduler {
     this.pulse = new Pulse({
       name: `notifications-${process.pid}`,
       db: { address: databaseUrl(options.mongoUrl, options.dbName), collection: 'reminder_jobs' },
-      // human-interval reads "10000 milliseconds" as 10,000 s; seconds with a fraction it reads right.
-      processEvery: `${options.pollMs / 1000} seconds`,
+      processEvery: pulseInterval(options.pollMs),
       // A job a replica took and then died holding is taken by another once its lock expires;
       // unlocking "unfinished" jobs at start-up would take them from a replica still running them.
       defaultLockLifetime: options.lockMs,

@@ -21,6 +21,7 @@ import type {
   WebhookRecord,
 } from './models/webhook.model';
 import { sendDelivery, type AttemptResult } from './webhooks.sender';
+import { pulseInterval } from './pulse-interval';
 import { newWebhookSecret } from './webhooks.signature';
 
 /** Every delivery is tried at most this often (the first attempt and 7 retries). */
@@ -64,7 +65,7 @@ export class WebhooksDomain {
     this.pulse = new Pulse({
       name: `webhooks-${process.pid}`,
       db: { address: options.jobsDatabaseUrl, collection: 'webhook_jobs' },
-      processEvery: `${options.pollMs} milliseconds`,
+      processEvery: pulseInterval(options.pollMs),
       defaultLockLifetime: 60_000,
       resumeOnRestart: false,
     });
