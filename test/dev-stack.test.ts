@@ -62,5 +62,5 @@ describe('npm start (the dev stack)', () => {
     const exitedAgain = new Promise<number | null>((resolve) => second.child.once('exit', resolve));
     process.kill(-(second.child.pid ?? 0), 'SIGINT');
     expect(await exitedAgain).toBe(0);
-  }, 60_000);
+  }, 120_000);
 });
