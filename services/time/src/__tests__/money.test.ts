@@ -1,6 +1,6 @@
 /** Rates, budgets, reports and utilization over HTTP: exact money, for managers only. */
 import { budgetThreshold } from '@psa/shared';
-import { Cleanup, eventually, randomId } from '@psa/shared/testing';
+import { eventually, randomId } from '@psa/shared/testing';
 import { addDays } from '../calendar';
 import {
   DELETE,
@@ -14,21 +14,13 @@ import {
   REPORT_MONEY,
   SET_BUDGET,
   SET_RATE,
-  startTime,
+  useTimeHarness,
   TASK_MINUTES,
   UTILIZATION,
   type ProjectFixture,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup, { env: { TIME_CAPACITY_MINUTES_PER_WEEKDAY: '420' } });
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness({ env: { TIME_CAPACITY_MINUTES_PER_WEEKDAY: '420' } });
 
 const setRate = (
   project: ProjectFixture,

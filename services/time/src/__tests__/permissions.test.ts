@@ -3,7 +3,7 @@
  * action on a fresh project, straight to the subgraph. Denied writes change nothing.
  */
 import type { Role } from '@psa/shared';
-import { Cleanup, randomId, type GraphQLBody } from '@psa/shared/testing';
+import { randomId, type GraphQLBody } from '@psa/shared/testing';
 import { Types } from 'mongoose';
 import {
   APPROVE,
@@ -22,24 +22,16 @@ import {
   SET_RATE,
   SHEET,
   START,
-  startTime,
+  useTimeHarness,
   SUBMIT,
   UPDATE,
   USER_ENTRIES,
   type EntryView,
   type ProjectFixture,
   type SheetView,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 type Actor =
   | 'ADMIN'

@@ -4,7 +4,7 @@
  * user's entries stay.
  */
 import { projectTimeApproved } from '@psa/shared';
-import { Cleanup, eventually } from '@psa/shared/testing';
+import { eventually } from '@psa/shared/testing';
 import { Types } from 'mongoose';
 import {
   APPROVE,
@@ -14,22 +14,14 @@ import {
   PROJECT_ENTRIES,
   READ,
   ref,
-  startTime,
+  useTimeHarness,
   SUBMIT,
   type EntryView,
   type PageView,
   type SheetView,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 const count = (collection: string, projectId: string) =>
   harness.db.collection(collection).countDocuments({ projectId: new Types.ObjectId(projectId) });

@@ -3,7 +3,6 @@
  * from the month rows and the edge days from the day rows, so every way an entry changes must
  * keep both exact; each report here is compared with the sum of the entries themselves.
  */
-import { Cleanup } from '@psa/shared/testing';
 import { addDays, weekStartOf } from '../calendar';
 import { projectDayModel } from '../models/project-day.model';
 import { projectMonthModel } from '../models/project-month.model';
@@ -15,7 +14,7 @@ import {
   LOG,
   REPORT,
   ref,
-  startTime,
+  useTimeHarness,
   SUBMIT,
   today,
   UPDATE,
@@ -23,17 +22,9 @@ import {
   type EntryView,
   type ProjectFixture,
   type SheetView,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 interface Totals {
   totalMinutes: number;

@@ -1,5 +1,5 @@
 /** Logging, changing and deleting time entries over HTTP: every rule of an entry. */
-import { Cleanup, randomId } from '@psa/shared/testing';
+import { randomId } from '@psa/shared/testing';
 import { addDays } from '../calendar';
 import {
   DELETE,
@@ -9,23 +9,15 @@ import {
   PROJECT_ENTRIES,
   READ,
   ref,
-  startTime,
+  useTimeHarness,
   today,
   UPDATE,
   type EntryView,
   type PageView,
   type ProjectFixture,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 /** How many entries the project holds, as its manager sees them. */
 async function entryCount(project: ProjectFixture): Promise<number> {

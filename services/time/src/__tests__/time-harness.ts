@@ -11,9 +11,9 @@ import {
 import {
   graphqlClient,
   randomId,
+  Cleanup,
   startServiceUnderTest,
   type AuthHeaders,
-  type Cleanup,
   type GraphQLBody,
   type GraphQLClient,
 } from '@psa/shared/testing';
@@ -170,6 +170,25 @@ export interface TimeHarness extends GraphQLClient {
   ): Promise<EntryView>;
   /** Every event the service publishes on its `time` stream, from the start of the file. */
   published: DomainEvent[];
+}
+
+/**
+ * The time service of a test file: started in `beforeAll`, stopped in `afterAll`. The harness it
+ * returns answers from the first test on (before that it throws: the service is not started).
+ */
+export function useTimeHarness(options: { env?: NodeJS.ProcessEnv } = {}): TimeHarness {
+  const cleanup = new Cleanup();
+  let started: TimeHarness | undefined;
+  beforeAll(async () => {
+    started = await startTime(cleanup, options);
+  });
+  afterAll(() => cleanup.run());
+  return new Proxy({} as TimeHarness, {
+    get(_target, key) {
+      if (!started) throw new Error('the time service is not started (beforeAll failed?)');
+      return Reflect.get(started, key) as unknown;
+    },
+  });
 }
 
 /** Starts a time service for one test file; stopping it is added to `cleanup`. */

@@ -1,5 +1,4 @@
 /** Timers over HTTP: one per user, stopped into an entry, stopping themselves at 24 hours. */
-import { Cleanup } from '@psa/shared/testing';
 import { Types } from 'mongoose';
 import { dayOf } from '../calendar';
 import {
@@ -7,21 +6,13 @@ import {
   READ,
   ref,
   START,
-  startTime,
+  useTimeHarness,
   STOP,
   USER_TIMER,
   type EntryView,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 type TimerView = { id: string; project: { id: string }; startedAt: string } | null;
 

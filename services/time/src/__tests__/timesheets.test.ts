@@ -1,5 +1,4 @@
 /** Timesheets over HTTP: submitting a week, locking it, deciding it, the queue and the history. */
-import { Cleanup } from '@psa/shared/testing';
 import { Types } from 'mongoose';
 import { addDays } from '../calendar';
 import {
@@ -12,7 +11,7 @@ import {
   ref,
   REJECT,
   SHEET,
-  startTime,
+  useTimeHarness,
   SUBMIT,
   TO_APPROVE,
   UPDATE,
@@ -21,17 +20,9 @@ import {
   type PageView,
   type ProjectFixture,
   type SheetView,
-  type TimeHarness,
 } from './time-harness';
 
-const cleanup = new Cleanup();
-let harness: TimeHarness;
-
-beforeAll(async () => {
-  harness = await startTime(cleanup);
-});
-
-afterAll(() => cleanup.run());
+const harness = useTimeHarness();
 
 const submit = (project: ProjectFixture, weekStart: string, headers = harness.as(project, 0)) =>
   harness.gql<{ submitTimesheet: SheetView }>(
