@@ -192,7 +192,7 @@ export function useTimeHarness(options: { env?: NodeJS.ProcessEnv } = {}): TimeH
 }
 
 /** Starts a time service for one test file; stopping it is added to `cleanup`. */
-export async function startTime(
+async function startTime(
   cleanup: Cleanup,
   options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<TimeHarness> {
