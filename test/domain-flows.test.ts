@@ -5,24 +5,22 @@
  */
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
+import {
+  ADD_MEMBER,
+  CREATE_DOCUMENT,
+  CREATE_PROJECT,
+  CREATE_TASK,
+  REMOVE_MEMBER,
+} from './helpers/operations';
 
 let graph: Graph;
 let admin: Person;
 let manager: Person;
 let member: Person;
 
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const REMOVE_MEMBER =
-  'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const SET_STATUS =
   'mutation ($input: SetTaskStatusInput!) { setTaskStatus(input: $input) { id status } }';
 const READ_TASK = 'query ($id: ID!) { task(id: $id) { id title assignee { id } } }';
-const CREATE_DOCUMENT =
-  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
 const READ_DOCUMENT = 'query ($id: ID!) { document(id: $id) { id title } }';
 const STATUS_UPDATES = `query ($id: ID!) { project(id: $id) { statusUpdates(first: 20) {
   edges { node { message automatic author { id } } } } } }`;

@@ -6,6 +6,7 @@
  */
 import { startGraph, type Graph } from './helpers/graph';
 import { loginAdmin, ok, signUp, type Person } from './helpers/people';
+import { ADD_MEMBER, CREATE_DOCUMENT, CREATE_PROJECT, CREATE_TASK } from './helpers/operations';
 
 type Caller = 'ADMIN' | 'manager' | 'assignee' | 'member' | 'client' | 'outsider';
 const CALLERS: Caller[] = ['ADMIN', 'manager', 'assignee', 'member', 'client', 'outsider'];
@@ -22,15 +23,8 @@ interface Fixture {
   documentId: string;
 }
 
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const SET_STATUS =
   'mutation ($input: SetTaskStatusInput!) { setTaskStatus(input: $input) { id status } }';
-const CREATE_DOCUMENT =
-  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
 
 let shared: Fixture;
 

@@ -7,6 +7,7 @@
 import { MongoClient, ObjectId, type Document } from 'mongodb';
 import { ADMIN, startGraph, type Graph } from './helpers/graph';
 import { loginAdmin, ok, signUp, type Person } from './helpers/people';
+import { CREATE_DOCUMENT, CREATE_PROJECT, CREATE_TASK } from './helpers/operations';
 
 const NAME_COLLATION = { locale: 'en', strength: 2 };
 
@@ -104,11 +105,6 @@ async function planStages(
 const create = async (person: Person, mutation: string, input: Record<string, unknown>) =>
   Object.values(await ok<Record<string, { id: string }>>(graph, person, mutation, { input }))[0]
     ?.id as string;
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const CREATE_DOCUMENT =
-  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 
 beforeAll(async () => {
   graph = await startGraph();

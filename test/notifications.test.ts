@@ -6,6 +6,13 @@
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 import { subscribe } from './helpers/subscriptions';
+import {
+  ADD_MEMBER,
+  CREATE_DOCUMENT,
+  CREATE_PROJECT,
+  CREATE_TASK,
+  REMOVE_MEMBER,
+} from './helpers/operations';
 
 let graph: Graph;
 let admin: Person;
@@ -13,18 +20,9 @@ let manager: Person;
 let member: Person;
 let other: Person;
 
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const REMOVE_MEMBER =
-  'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const ASSIGN = 'mutation ($input: AssignTaskInput!) { assignTask(input: $input) { id } }';
 const POST_UPDATE =
   'mutation ($input: PostStatusUpdateInput!) { postStatusUpdate(input: $input) { id } }';
-const CREATE_DOCUMENT =
-  'mutation ($input: CreateDocumentInput!) { createDocument(input: $input) { id } }';
 const SHARE = 'mutation ($input: ShareDocumentInput!) { shareDocument(input: $input) { id } }';
 const UNSHARE =
   'mutation ($input: UnshareDocumentInput!) { unshareDocument(input: $input) { id } }';

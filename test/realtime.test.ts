@@ -10,16 +10,13 @@ import { startRedisServer, type RedisServer } from '@psa/shared/testing';
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 import { subscribe, subscriptionsServed, wsUrl, type Subscription } from './helpers/subscriptions';
+import { ADD_MEMBER, REMOVE_MEMBER } from './helpers/operations';
 
 const STATUS_UPDATED = `subscription ($projectId: ID!) { statusUpdated(projectId: $projectId) {
   id message status automatic author { username } project { name manager { username } } } }`;
 const TASK_CHANGED = `subscription ($projectId: ID!) { taskChanged(projectId: $projectId) {
   kind task { id title status assignee { username } } } }`;
 const POST = 'mutation ($input: PostStatusUpdateInput!) { postStatusUpdate(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const REMOVE_MEMBER =
-  'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
 
 interface StatusUpdatedData {
   statusUpdated: {

@@ -13,6 +13,7 @@ import { MongoClient } from 'mongodb';
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
 import { subscribe } from './helpers/subscriptions';
+import { ADD_MEMBER, CREATE_PROJECT, CREATE_TASK } from './helpers/operations';
 
 const ROOT = path.resolve(__dirname, '..');
 /** The due-soon window: TASK_DUE_SOON_HOURS = 0.002 (7.2 s). */
@@ -26,11 +27,6 @@ let manager: Person;
 let member: Person;
 let other: Person;
 
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const UPDATE_TASK = 'mutation ($input: UpdateTaskInput!) { updateTask(input: $input) { id } }';
 const ASSIGN = 'mutation ($input: AssignTaskInput!) { assignTask(input: $input) { id } }';
 const SET_STATUS = 'mutation ($input: SetTaskStatusInput!) { setTaskStatus(input: $input) { id } }';

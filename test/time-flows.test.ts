@@ -7,20 +7,14 @@
 import { startGraph, type Graph } from './helpers/graph';
 import { loginAdmin, ok, signUp, type Person } from './helpers/people';
 import { subscribe, subscriptionsServed } from './helpers/subscriptions';
+import { ADD_MEMBER, CREATE_PROJECT, CREATE_TASK, REMOVE_MEMBER } from './helpers/operations';
 
 let graph: Graph;
 let admin: Person;
 let manager: Person;
 let member: Person;
 
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const REMOVE_MEMBER =
-  'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
 const DELETE_PROJECT = 'mutation ($id: ID!) { deleteProject(id: $id) }';
-const CREATE_TASK = 'mutation ($input: CreateTaskInput!) { createTask(input: $input) { id } }';
 const LOG = `mutation ($input: LogTimeInput!) { logTime(input: $input) { id minutes } }`;
 const SUBMIT = `mutation ($input: SubmitTimesheetInput!) { submitTimesheet(input: $input) { id } }`;
 const APPROVE = `mutation ($id: ID!) { approveTimesheet(input: { timesheetId: $id }) { status } }`;

@@ -7,6 +7,7 @@
 import { randomId } from '@psa/shared/testing';
 import { startGraph, type Graph } from './helpers/graph';
 import { eventually, loginAdmin, ok, signUp, type Person } from './helpers/people';
+import { ADD_MEMBER, CREATE_PROJECT, REMOVE_MEMBER } from './helpers/operations';
 
 interface Listed {
   id: string;
@@ -23,12 +24,6 @@ const USERS = `query ($search: String, $first: Int, $after: String) {
   }
 }`;
 const USER = 'query ($id: ID!) { user(id: $id) { id username email role } }';
-const CREATE_PROJECT =
-  'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }';
-const ADD_MEMBER =
-  'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }';
-const REMOVE_MEMBER =
-  'mutation ($input: RemoveProjectMemberInput!) { removeProjectMember(input: $input) { id } }';
 
 let graph: Graph;
 // Every username of this file starts with it, so a search finds this file's people only.
