@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { CREATE_PROJECT } from '../helpers/operations';
 import { SCREENSHOTS, useConsoleBrowser } from '../helpers/console-browser';
 import { loginAdmin, ok, signUp } from '../helpers/people';
 
@@ -40,12 +41,9 @@ it('uploads a PDF with a progress bar, downloads it, logs the DOWNLOAD, takes a 
   const manager = await signUp(ui.graph, admin, 'MANAGER', 'filesmgr');
   // No display name was given: the console names people by their username.
   const managerName = manager.username;
-  const created = await ok<{ createProject: { id: string } }>(
-    ui.graph,
-    manager,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: `Files ${manager.username}`, status: 'ACTIVE' } },
-  );
+  const created = await ok<{ createProject: { id: string } }>(ui.graph, manager, CREATE_PROJECT, {
+    input: { name: `Files ${manager.username}`, status: 'ACTIVE' },
+  });
   const projectId = created.createProject.id;
 
   const page = await openPage();

@@ -7,6 +7,7 @@
  * read" takes the bell back to 0. Screenshots go to test/browser/screenshots/ (git-ignored).
  */
 import path from 'node:path';
+import { ADD_MEMBER, CREATE_PROJECT } from '../helpers/operations';
 import { SCREENSHOTS, useConsoleBrowser } from '../helpers/console-browser';
 import { eventually, loginAdmin, ok, signUp, type Person } from '../helpers/people';
 
@@ -29,19 +30,11 @@ it("a manager assigns a task and the member's bell counts up live; mark all read
   const manager = await signUp(ui.graph, admin, 'MANAGER', 'bellmgr');
   const member = await signUp(ui.graph, admin, 'MEMBER', 'bellmem');
   const projectName = `Intranet ${member.username.slice(-6)}`;
-  const created = await ok<{ createProject: { id: string } }>(
-    ui.graph,
-    manager,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: projectName, status: 'ACTIVE' } },
-  );
+  const created = await ok<{ createProject: { id: string } }>(ui.graph, manager, CREATE_PROJECT, {
+    input: { name: projectName, status: 'ACTIVE' },
+  });
   const projectId = created.createProject.id;
-  await ok(
-    ui.graph,
-    manager,
-    'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
-    { input: { projectId, userId: member.id } },
-  );
+  await ok(ui.graph, manager, ADD_MEMBER, { input: { projectId, userId: member.id } });
   // Being added is a notification too (MEMBER_ADDED): it arrives, and is read, before the test.
   await eventually(async () => (await unreadCount(member)) === 1, 20_000);
   await ok(ui.graph, member, 'mutation { markNotificationsRead(input: { all: true }) }');

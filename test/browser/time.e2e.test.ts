@@ -7,6 +7,7 @@
  * the server's) and stops into an entry. Screenshots go to test/browser/screenshots/ (git-ignored).
  */
 import type { Page } from 'playwright-core';
+import { ADD_MEMBER, CREATE_PROJECT } from '../helpers/operations';
 import { useConsoleBrowser } from '../helpers/console-browser';
 import { loginAdmin, ok, signUp } from '../helpers/people';
 
@@ -49,19 +50,11 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
   const member = await signUp(ui.graph, admin, 'MEMBER', 'timemem');
   const suffix = member.username.slice(-6);
   const projectName = `Billing portal ${suffix}`;
-  const created = await ok<{ createProject: { id: string } }>(
-    ui.graph,
-    manager,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: projectName, status: 'ACTIVE' } },
-  );
+  const created = await ok<{ createProject: { id: string } }>(ui.graph, manager, CREATE_PROJECT, {
+    input: { name: projectName, status: 'ACTIVE' },
+  });
   const projectId = created.createProject.id;
-  await ok(
-    ui.graph,
-    manager,
-    'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
-    { input: { projectId, userId: member.id } },
-  );
+  await ok(ui.graph, manager, ADD_MEMBER, { input: { projectId, userId: member.id } });
   await ok(
     ui.graph,
     manager,
@@ -185,18 +178,12 @@ it('a member logs and submits a week; the manager rejects, then approves it', as
 it('runs the header timer from the server: it survives a reload and stops into an entry', async () => {
   const admin = await loginAdmin(ui.graph);
   const member = await signUp(ui.graph, admin, 'MEMBER', 'timer');
-  const project = await ok<{ createProject: { id: string } }>(
-    ui.graph,
-    admin,
-    'mutation ($input: CreateProjectInput!) { createProject(input: $input) { id } }',
-    { input: { name: `Internal ${member.username}`, status: 'ACTIVE' } },
-  );
-  await ok(
-    ui.graph,
-    admin,
-    'mutation ($input: AddProjectMemberInput!) { addProjectMember(input: $input) { id } }',
-    { input: { projectId: project.createProject.id, userId: member.id } },
-  );
+  const project = await ok<{ createProject: { id: string } }>(ui.graph, admin, CREATE_PROJECT, {
+    input: { name: `Internal ${member.username}`, status: 'ACTIVE' },
+  });
+  await ok(ui.graph, admin, ADD_MEMBER, {
+    input: { projectId: project.createProject.id, userId: member.id },
+  });
 
   const page = await openPage();
   await logIn(page, member);
