@@ -3,10 +3,10 @@
  * deployed topology) with `--cpu-prof` in every child, seeds a project of 25 tasks, sends
  * BENCH_PROFILE_REQUESTS reads (default 3,000) over 10 connections from the load client's process,
  * stops, and prints each child's CPU per request and its self time by package / source folder.
- * With `ab`, two `npm start` stacks run side by side — the gateway calling its subgraphs
- * in-process (the default) and over HTTP (`SUBGRAPH_CALLS=http`) — and take the load in turns of
- * 2 s until each answered BENCH_PROFILE_REQUESTS, so both see the same machine: their ratio holds
- * up where absolute CPU per request moves with the load.
+ * With `ab`, two `npm start` stacks run side by side — one with the defaults, the other with
+ * BENCH_AB_ENV on top (default `SUBGRAPH_CALLS=http`; e.g. `ENTITY_CACHE_MS=0`) — and take the load
+ * in turns of 2 s until each answered BENCH_PROFILE_REQUESTS, so both see the same machine: their
+ * ratio holds up where absolute CPU per request moves with the load.
  *
  *   tsx --conditions=source bench/profile-read.ts [deployed | ab] [--no-prof]
  *
@@ -96,7 +96,10 @@ async function seeded(topology: Topology, query: string): Promise<LoadRequest> {
     );
   }
   return checkedRequest(topology.gatewayUrl, manager, [
-    graphqlBody(query, { id: createProject.id, first: 20 }),
+    graphqlBody(query, {
+      id: createProject.id,
+      ...(query.includes('$first') ? { first: 20 } : {}),
+    }),
   ]);
 }
 
@@ -135,14 +138,18 @@ async function main(): Promise<void> {
   else delete process.env.BENCH_PROF_DIR;
   const requests = Number(process.env.BENCH_PROFILE_REQUESTS ?? 3000);
   const query = process.env.BENCH_PROFILE_QUERY ?? FEDERATED;
+  const abText = process.env.BENCH_AB_ENV ?? 'SUBGRAPH_CALLS=http';
+  const abEnv = Object.fromEntries(
+    abText
+      .split(/\s+/)
+      .filter(Boolean)
+      .map((pair) => pair.split('=', 2) as [string, string]),
+  );
   const topologies = await Promise.all(
     deployed
       ? [startDeployed()]
       : ab
-        ? [
-            startNpmStart({}, 'npm start (in-process calls)'),
-            startNpmStart({ SUBGRAPH_CALLS: 'http' }, 'npm start (HTTP calls)'),
-          ]
+        ? [startNpmStart({}, 'npm start (defaults)'), startNpmStart(abEnv, `npm start (${abText})`)]
         : [startNpmStart()],
   );
   const client = new LoadClient();
