@@ -129,6 +129,13 @@ const schema = z.object({
    * a session ended through another gateway is refused here at most this much later.
    */
   SESSION_FALLBACK_CACHE_MS: envVar.positiveInt(2_000),
+  /**
+   * How long the gateway trusts an `@immutable` field it has seen (a user's username), ms: the
+   * longest a deleted entity can still be shown by another gateway; 0 turns the cache off.
+   */
+  ENTITY_CACHE_MS: z.coerce.number().int().min(0).default(60_000),
+  /** Entities the gateway's entity cache holds at most. */
+  ENTITY_CACHE_MAX_ENTRIES: envVar.positiveInt(100_000),
   /** How long the answer to a mutation sent with an `Idempotency-Key` is kept for retries, s. */
   IDEMPOTENCY_TTL_SECONDS: envVar.positiveInt(86_400),
   /** How long a retry waits for a request with its key that is still running before 409, ms. */

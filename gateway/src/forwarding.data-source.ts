@@ -2,7 +2,11 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import type { FetcherResponse } from '@apollo/utils.fetcher';
 import { GraphQLError } from 'graphql';
 import { ErrorCode, IDEMPOTENCY_KEY_HEADER } from '@psa/shared';
+import type { EntityCache, SubgraphResponse } from './entity-cache';
 import type { GatewayContext } from './gateway-context';
+
+/** What an entity cache hit or miss is counted by. */
+export type EntityCacheOutcome = 'hit' | 'miss';
 
 /**
  * Calls a subgraph with only what it may trust: the caller's bearer token (the subgraph verifies
@@ -13,8 +17,44 @@ export class ForwardingDataSource extends RemoteGraphQLDataSource<GatewayContext
   constructor(
     private readonly serviceName: string,
     config: ConstructorParameters<typeof RemoteGraphQLDataSource<GatewayContext>>[0],
+    private readonly entities?: {
+      cache: EntityCache;
+      counted: (outcome: EntityCacheOutcome) => void;
+    },
   ) {
     super(config);
+  }
+
+  /**
+   * `_entities` calls for immutable fields only are answered from the entity cache when it holds
+   * every entity asked for; only for a caller with a token the gateway accepted, since the
+   * subgraph resolves references for signed-in callers only.
+   */
+  override async process(
+    options: GraphQLDataSourceProcessOptions<GatewayContext>,
+  ): Promise<SubgraphResponse> {
+    const cache = this.entities?.cache;
+    const { query, variables } = options.request;
+    if (
+      !cache ||
+      // Only a client's operation (not a health check or schema load) carries a caller.
+      !('incomingRequestContext' in options) ||
+      !options.context.authorization ||
+      query === undefined
+    ) {
+      return super.process(options);
+    }
+    const representations = variables?.representations;
+    const cached = cache.answer(query, representations, options.document);
+    if (cached) {
+      this.entities?.counted('hit');
+      return cached;
+    }
+    const response = await super.process(options);
+    if (cache.remember(query, representations, response, options.document)) {
+      this.entities?.counted('miss');
+    }
+    return response;
   }
 
   override willSendRequest({

@@ -33,6 +33,7 @@ import type { GatewayConfig } from './config';
 import { staticFiles } from './console/static-files';
 import { CredentialRateLimits } from './credential-rate-limits';
 import { FILES_PREFIX, filesProxy, publicOrigin } from './files/files-proxy';
+import { EntityCache, forgetDeletedAccountsPlugin } from './entity-cache';
 import { ForwardingDataSource } from './forwarding.data-source';
 import type { GatewayContext } from './gateway-context';
 import { idempotencyPlugin } from './idempotency/idempotency.plugin';
@@ -126,20 +127,40 @@ export async function startGateway(
   // Built before anything starts: a supergraph without @auth must not be served at all.
   let rules = accessRulesFromSupergraph(supergraphSdl);
   let sharing = resultSharingFromSupergraph(supergraphSdl);
+  const entityCache =
+    config.ENTITY_CACHE_MS > 0
+      ? new EntityCache({
+          ttlMs: config.ENTITY_CACHE_MS,
+          maxEntries: config.ENTITY_CACHE_MAX_ENTRIES,
+        })
+      : null;
+  entityCache?.useSupergraph(supergraphSdl);
+  const entityCalls = metrics.counter({
+    name: 'psa_gateway_entity_cache_total',
+    help: 'Entity calls for immutable fields only, by subgraph: answered from the cache (hit) or sent (miss).',
+    labelNames: ['subgraph', 'outcome'],
+  });
   const gateway = new ApolloGateway({
     supergraphSdl,
     logger,
     buildService: ({ name, url }) =>
-      new ForwardingDataSource(name, {
-        url: urls[name as SubgraphName] ?? url,
-        fetcher: fetcherOf(name as SubgraphName),
-      }),
+      new ForwardingDataSource(
+        name,
+        { url: urls[name as SubgraphName] ?? url, fetcher: fetcherOf(name as SubgraphName) },
+        entityCache
+          ? {
+              cache: entityCache,
+              counted: (outcome) => entityCalls.inc({ subgraph: name, outcome }),
+            }
+          : undefined,
+      ),
   });
   let loaded = false;
   let apiSchema: GraphQLSchema | null = null;
   gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl, apiSchema: schema }) => {
     rules = accessRulesFromSupergraph(coreSupergraphSdl);
     sharing = resultSharingFromSupergraph(coreSupergraphSdl);
+    entityCache?.useSupergraph(coreSupergraphSdl);
     patchDateTimeScalar(schema);
     apiSchema = schema;
     loaded = true;
@@ -203,6 +224,7 @@ export async function startGateway(
         waitMs: config.IDEMPOTENCY_WAIT_MS,
       }),
       forgetEndedSessionsPlugin(usersStanding),
+      ...(entityCache ? [forgetDeletedAccountsPlugin(entityCache)] : []),
       ApolloServerPluginInlineTraceDisabled(),
       // No @cacheControl hints anywhere: the default plugin only cost a hook per request.
       ApolloServerPluginCacheControlDisabled(),

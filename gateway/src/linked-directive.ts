@@ -1,4 +1,10 @@
-import { Kind, type ConstDirectiveNode, type ConstValueNode, type DefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  type ConstDirectiveNode,
+  type ConstValueNode,
+  type DefinitionNode,
+} from 'graphql';
 
 const stringValue = (value: ConstValueNode | undefined): string | undefined =>
   value?.kind === Kind.STRING ? value.value : undefined;
@@ -35,4 +41,34 @@ export function linkedDirectiveName(
     }
   }
   return null;
+}
+
+/**
+ * Every field, as `Type.field`, that the supergraph marks with directive `@<name>` of the spec
+ * linked at `specUrl` (read from the supergraph SDL: the API schema Apollo builds drops custom
+ * directives). Empty when the supergraph links no such spec.
+ */
+export function fieldsWithLinkedDirective(
+  supergraphSdl: string,
+  specUrl: string,
+  name: string,
+): Set<string> {
+  const { definitions } = parse(supergraphSdl);
+  const directive = linkedDirectiveName(definitions, specUrl, name);
+  const fields = new Set<string>();
+  if (directive === null) return fields;
+  for (const definition of definitions) {
+    if (
+      definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
+      definition.kind !== Kind.OBJECT_TYPE_EXTENSION
+    ) {
+      continue;
+    }
+    for (const field of definition.fields ?? []) {
+      if (field.directives?.some((d) => d.name.value === directive)) {
+        fields.add(`${definition.name.value}.${field.name.value}`);
+      }
+    }
+  }
+  return fields;
 }

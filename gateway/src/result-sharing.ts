@@ -1,5 +1,4 @@
-import { Kind, parse } from 'graphql';
-import { linkedDirectiveName } from './linked-directive';
+import { fieldsWithLinkedDirective } from './linked-directive';
 
 /** The `@link` URL the sharing directive is declared under, without its version. */
 export const SHARING_SPEC_URL = 'https://psa.example/sharing/';
@@ -29,22 +28,7 @@ export class ResultSharing {
  * directives). A supergraph that links no sharing spec shares nothing.
  */
 export function resultSharingFromSupergraph(supergraphSdl: string): ResultSharing {
-  const { definitions } = parse(supergraphSdl);
-  const directive = linkedDirectiveName(definitions, SHARING_SPEC_URL, 'sameForRole');
-  const shared = new Set<string>();
-  for (const definition of definitions) {
-    if (
-      directive === null ||
-      (definition.kind !== Kind.OBJECT_TYPE_DEFINITION &&
-        definition.kind !== Kind.OBJECT_TYPE_EXTENSION)
-    ) {
-      continue;
-    }
-    for (const field of definition.fields ?? []) {
-      if (field.directives?.some((d) => d.name.value === directive)) {
-        shared.add(`${definition.name.value}.${field.name.value}`);
-      }
-    }
-  }
-  return new ResultSharing(shared);
+  return new ResultSharing(
+    fieldsWithLinkedDirective(supergraphSdl, SHARING_SPEC_URL, 'sameForRole'),
+  );
 }

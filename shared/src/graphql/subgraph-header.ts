@@ -1,7 +1,7 @@
 /**
  * What every subgraph schema declares alike, written once and put in front of each service's
  * `schema.graphql` by {@link loadTypeDefs} (the subgraphs at run time, composition and code
- * generation alike). Composition needs the `@auth` and `@sameForRole` definitions and `Role`
+ * generation alike). Composition needs the `@auth`, `@sameForRole` and `@immutable` definitions and `Role`
  * identical in every subgraph that uses them, so no service spells them itself.
  *
  * A TypeScript string rather than a `.graphql` file: the containers ship `shared/dist` only.
@@ -14,8 +14,10 @@ export const SUBGRAPH_HEADER_SDL = /* GraphQL */ `
     )
     @link(url: "https://psa.example/auth/v1.0", import: ["@auth"])
     @link(url: "https://psa.example/sharing/v1.0", import: ["@sameForRole"])
+    @link(url: "https://psa.example/caching/v1.0", import: ["@immutable"])
     @composeDirective(name: "@auth")
     @composeDirective(name: "@sameForRole")
+    @composeDirective(name: "@immutable")
 
   """
   Who may use a field: \`@auth\` alone means signed in; \`@auth(requires: MANAGER)\` a minimum role.
@@ -29,6 +31,13 @@ export const SUBGRAPH_HEADER_SDL = /* GraphQL */ `
   part of the value depends on who asks (their own rows, what they may see, reads that are logged).
   """
   directive @sameForRole on FIELD_DEFINITION
+
+  """
+  The field's value never changes while its entity exists and is the same for every signed-in
+  caller, so the gateway may answer it from what it saw before instead of calling the subgraph
+  (a user's username; ADR 0015). Never for anything that can be edited or depends on who asks.
+  """
+  directive @immutable on FIELD_DEFINITION
 
   "An ISO-8601 date-time in UTC, e.g. 2026-12-01T00:00:00.000Z."
   scalar DateTime

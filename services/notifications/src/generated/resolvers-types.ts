@@ -432,6 +432,10 @@ export type ComposeDirectiveDirectiveArgs = {
 
 export type ComposeDirectiveDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = ComposeDirectiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ImmutableDirectiveArgs = { };
+
+export type ImmutableDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = ImmutableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type InaccessibleDirectiveArgs = { };
 
 export type InaccessibleDirectiveResolver<Result, Parent, ContextType = NotificationsContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -592,6 +596,7 @@ export type Resolvers<ContextType = NotificationsContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = NotificationsContext> = ResolversObject<{
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
+  immutable?: ImmutableDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
   sameForRole?: SameForRoleDirectiveResolver<any, any, ContextType>;

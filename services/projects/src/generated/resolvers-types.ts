@@ -480,6 +480,10 @@ export type ComposeDirectiveDirectiveArgs = {
 
 export type ComposeDirectiveDirectiveResolver<Result, Parent, ContextType = ProjectsContext, Args = ComposeDirectiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ImmutableDirectiveArgs = { };
+
+export type ImmutableDirectiveResolver<Result, Parent, ContextType = ProjectsContext, Args = ImmutableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type InaccessibleDirectiveArgs = { };
 
 export type InaccessibleDirectiveResolver<Result, Parent, ContextType = ProjectsContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -610,6 +614,7 @@ export type Resolvers<ContextType = ProjectsContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = ProjectsContext> = ResolversObject<{
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
+  immutable?: ImmutableDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
   sameForRole?: SameForRoleDirectiveResolver<any, any, ContextType>;

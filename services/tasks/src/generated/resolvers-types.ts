@@ -464,6 +464,10 @@ export type ComposeDirectiveDirectiveArgs = {
 
 export type ComposeDirectiveDirectiveResolver<Result, Parent, ContextType = TasksContext, Args = ComposeDirectiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ImmutableDirectiveArgs = { };
+
+export type ImmutableDirectiveResolver<Result, Parent, ContextType = TasksContext, Args = ImmutableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type InaccessibleDirectiveArgs = { };
 
 export type InaccessibleDirectiveResolver<Result, Parent, ContextType = TasksContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -588,6 +592,7 @@ export type Resolvers<ContextType = TasksContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = TasksContext> = ResolversObject<{
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
+  immutable?: ImmutableDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
   sameForRole?: SameForRoleDirectiveResolver<any, any, ContextType>;

@@ -668,6 +668,10 @@ export type ComposeDirectiveDirectiveArgs = {
 
 export type ComposeDirectiveDirectiveResolver<Result, Parent, ContextType = TimeContext, Args = ComposeDirectiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ImmutableDirectiveArgs = { };
+
+export type ImmutableDirectiveResolver<Result, Parent, ContextType = TimeContext, Args = ImmutableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type InaccessibleDirectiveArgs = { };
 
 export type InaccessibleDirectiveResolver<Result, Parent, ContextType = TimeContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -885,6 +889,7 @@ export type Resolvers<ContextType = TimeContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = TimeContext> = ResolversObject<{
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
+  immutable?: ImmutableDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
   sameForRole?: SameForRoleDirectiveResolver<any, any, ContextType>;

@@ -379,6 +379,10 @@ export type ComposeDirectiveDirectiveArgs = {
 
 export type ComposeDirectiveDirectiveResolver<Result, Parent, ContextType = UsersContext, Args = ComposeDirectiveDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
+export type ImmutableDirectiveArgs = { };
+
+export type ImmutableDirectiveResolver<Result, Parent, ContextType = UsersContext, Args = ImmutableDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type InaccessibleDirectiveArgs = { };
 
 export type InaccessibleDirectiveResolver<Result, Parent, ContextType = UsersContext, Args = InaccessibleDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
@@ -474,6 +478,7 @@ export type Resolvers<ContextType = UsersContext> = ResolversObject<{
 export type DirectiveResolvers<ContextType = UsersContext> = ResolversObject<{
   auth?: AuthDirectiveResolver<any, any, ContextType>;
   composeDirective?: ComposeDirectiveDirectiveResolver<any, any, ContextType>;
+  immutable?: ImmutableDirectiveResolver<any, any, ContextType>;
   inaccessible?: InaccessibleDirectiveResolver<any, any, ContextType>;
   link?: LinkDirectiveResolver<any, any, ContextType>;
   sameForRole?: SameForRoleDirectiveResolver<any, any, ContextType>;
