@@ -1,7 +1,7 @@
 /**
  * Where the federated read's CPU goes (issue 22): starts `npm start` (or, with `deployed`, the
  * deployed topology) with `--cpu-prof` in every child, seeds a project of 25 tasks, sends
- * BENCH_PROFILE_REQUESTS reads (default 3,000) over 10 connections from the load client's process,
+ * BENCH_PROFILE_REQUESTS reads (default 3,000) over BENCH_PROFILE_CONNECTIONS (10) from the load client's process,
  * stops, and prints each child's CPU per request and its self time by package / source folder.
  * With `ab`, two `npm start` stacks run side by side — one with the defaults, the other with
  * BENCH_AB_ENV on top (default `SUBGRAPH_CALLS=http`; e.g. `ENTITY_CACHE_MS=0`) — and take the load
@@ -116,11 +116,13 @@ const cpuOf = (topology: Topology): Record<string, number> =>
     Object.entries(topology.pids).map(([name, pid]) => [name, processUsage(pid)?.cpuMs ?? 0]),
   );
 
-/** One turn of 2 s at 10 connections, its requests, CPU and profile window added to `m`. */
+const connections = Number(process.env.BENCH_PROFILE_CONNECTIONS ?? 10);
+
+/** One turn of 2 s, its requests, CPU and profile window added to `m`. */
 async function turn(client: LoadClient, m: Measured): Promise<void> {
   const before = cpuOf(m.topology);
   const started = monotonicUs();
-  m.sent += (await client.run(m.request, 10, 2)).requests;
+  m.sent += (await client.run(m.request, connections, 2)).requests;
   m.windows.push([started, monotonicUs()]);
   const after = cpuOf(m.topology);
   for (const name of Object.keys(after)) {
@@ -143,7 +145,7 @@ async function main(): Promise<void> {
     abText
       .split(/\s+/)
       .filter(Boolean)
-      .map((pair) => pair.split('=', 2) as [string, string]),
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
   );
   const topologies = await Promise.all(
     deployed
@@ -157,7 +159,7 @@ async function main(): Promise<void> {
   try {
     for (const topology of topologies) {
       const request = await seeded(topology, query);
-      await client.run(request, 10, 2);
+      await client.run(request, connections, 2);
       measured.push({ topology, request, sent: 0, cpuMs: {}, windows: [] });
     }
     // Duration-bound turns until each answered `requests`; only their samples are summed.

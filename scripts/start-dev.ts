@@ -41,6 +41,8 @@ const DEV_DEFAULTS: Record<string, string> = {
   ADMIN_USERNAME: 'admin',
   ADMIN_EMAIL: 'admin@psa.local',
   ADMIN_PASSWORD: 'change me in production please',
+  // One event loop runs everything here: more requests in flight only make each dearer (issue 22).
+  MAX_CONCURRENT_REQUESTS: '8',
 };
 
 const env: NodeJS.ProcessEnv = { ...DEV_DEFAULTS, ...process.env };

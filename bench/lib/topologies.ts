@@ -9,7 +9,7 @@
  * reaches. BENCH_PROF_DIR=<dir> writes a `--cpu-prof` profile of every child when it stops.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -168,6 +168,18 @@ export async function signUpRemote(
 }
 
 /**
+ * The Node arguments of the `start` script in package.json (`exec node <flags> <script>`), less
+ * `--conditions=source`, which {@link start} adds: the bench runs the flags users run.
+ */
+function npmStartArgs(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: Record<string, string>;
+  };
+  const words = (scripts.start ?? '').split(/\s+/);
+  return words.slice(words.indexOf('node') + 1).filter((word) => word !== '--conditions=source');
+}
+
+/**
  * `npm start` in a child process, as a fresh clone runs it (the console served from a stub), with
  * `extraEnv` on top (e.g. `SUBGRAPH_CALLS: 'http'`) and named `name`.
  */
@@ -196,7 +208,7 @@ export async function startNpmStart(
     WEB_DIR: webDir,
     ...extraEnv,
   };
-  const child = start(['--import', 'tsx', 'scripts/start-dev.ts'], env);
+  const child = start(npmStartArgs(), env);
   const base = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
   const stop = async () => {
     await stopChild(child);

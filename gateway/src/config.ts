@@ -130,6 +130,13 @@ const schema = z.object({
    */
   SESSION_FALLBACK_CACHE_MS: envVar.positiveInt(2_000),
   /**
+   * Client `/graphql` requests the gateway works on at once; the rest wait their turn, in order.
+   * 0: no limit (the default: a gateway in its own process mostly waits on its subgraphs).
+   * `npm start`, where every subgraph and the engine share the gateway's one core, sets 8: past
+   * that, more requests in flight only make each one dearer (issue 22).
+   */
+  MAX_CONCURRENT_REQUESTS: z.coerce.number().int().min(0).default(0),
+  /**
    * How long the gateway trusts an `@immutable` field it has seen (a user's username), ms: the
    * longest a deleted entity can still be shown by another gateway; 0 turns the cache off.
    */

@@ -281,6 +281,7 @@ export async function startGateway(
       host: config.HOST,
       logger,
       bodyLimitBytes: config.BODY_LIMIT_BYTES,
+      maxConcurrentRequests: config.MAX_CONCURRENT_REQUESTS || undefined,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
       shutdownDelayMs: config.SHUTDOWN_DELAY_MS,
       requestTimeoutMs: config.REQUEST_TIMEOUT_MS,

@@ -17,11 +17,14 @@ const typeDefs = parse(`
 let ready = true;
 /** Called when a `slow` request has reached its resolver (the server is working on it). */
 let onSlowStarted: () => void = () => undefined;
+/** Called when a `slow` resolver is done. */
+let onSlowFinished: () => void = () => undefined;
 const resolvers = {
   Query: {
     slow: async (_: unknown, { ms }: { ms: number }) => {
       onSlowStarted();
       await new Promise((resolve) => setTimeout(resolve, ms));
+      onSlowFinished();
       return 'done';
     },
     fail: () => {
@@ -338,6 +341,35 @@ describe('transfer routes', () => {
       expect(next.reusedSocket).toBe(true);
     } finally {
       agent.destroy();
+    }
+  });
+
+  it('answers at most maxConcurrentRequests client requests at once, the rest in order', async () => {
+    const server = await start(undefined, [], { maxConcurrentRequests: 2 });
+    let working = 0;
+    let most = 0;
+    onSlowStarted = () => {
+      working++;
+      most = Math.max(most, working);
+    };
+    onSlowFinished = () => working--;
+    const finished: number[] = [];
+    try {
+      await Promise.all(
+        [0, 1, 2, 3, 4].map(async (i) => {
+          const { body } = await graphqlRequest(server.url, `{ slow(ms: 100) }`);
+          finished.push(i);
+          expect(body).toEqual({ data: { slow: 'done' } });
+        }),
+      );
+      expect(most).toBe(2);
+      // The first two were let in first; the last waited for a slot freed twice before.
+      expect(finished.slice(0, 2).sort()).toEqual([0, 1]);
+      expect(finished.at(-1)).toBe(4);
+    } finally {
+      onSlowStarted = () => undefined;
+      onSlowFinished = () => undefined;
+      await server.stop();
     }
   });
 });

@@ -1,3 +1,4 @@
+import pLimit from 'p-limit';
 import { randomUUID } from 'node:crypto';
 import http, {
   type IncomingHttpHeaders,
@@ -46,6 +47,8 @@ export interface GraphQLServerOptions<TContext extends RequestContextBase> {
   logger: Logger;
   /** Largest request body accepted; larger ones get 413. */
   bodyLimitBytes: number;
+  /** Client `/graphql` requests answered at once; the rest wait their turn in order. */
+  maxConcurrentRequests?: number;
   /** How long `stop()` waits for in-flight requests before closing their sockets. */
   shutdownGraceMs: number;
   /**
@@ -248,6 +251,7 @@ export function requestLoggingPlugin<TContext extends RequestContextBase>(
 export async function startGraphQLServer<TContext extends RequestContextBase>(
   options: GraphQLServerOptions<TContext>,
 ): Promise<RunningServer> {
+  const limit = options.maxConcurrentRequests ? pLimit(options.maxConcurrentRequests) : null;
   const { apollo, logger } = options;
   // Every server speaks the same GraphQL over HTTP, whoever configured its Apollo Server.
   apollo.addPlugin(requestErrorStatusPlugin<TContext>());
@@ -349,17 +353,16 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       }
       throw error;
     }
-    return writeAnswer(
-      res,
-      await answerGraphQL(
-        req.method,
+    const answer = () =>
+      answerGraphQL(
+        req.method ?? 'POST',
         req.headers,
         url.search,
         raw,
         requestId,
         req.socket.remoteAddress ?? '',
-      ),
-    );
+      );
+    return writeAnswer(res, await (limit ? limit(answer) : answer()));
   };
 
   const tooLarge = (): GraphQLAnswer & { body: string } =>
