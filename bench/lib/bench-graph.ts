@@ -25,13 +25,22 @@ export const UNLIMITED = {
   SIGNUP_RATE_PER_IP: '1000000/min',
 };
 
+const GATEWAY_TUNING = ['ENTITY_CACHE_MS', 'MAX_CONCURRENT_REQUESTS'];
+
 /** Boots everything; `stop()` tears it down in reverse. */
 export async function startBenchGraph(gatewayEnv: NodeJS.ProcessEnv = {}): Promise<BenchGraph> {
   const mongo: EmbeddedMongo = await startEmbeddedMongo({ port: 0 });
   let redis: RedisServer | null = null;
   if (!process.env.REDIS_URL) redis = await startRedisServer();
   process.env.MONGO_URL = mongo.uri;
-  const graph = await startGraph({ redisUrl: process.env.REDIS_URL ?? redis?.url, gatewayEnv });
+  // The gateway's own tuning, when set for the run (e.g. ENTITY_CACHE_MS=0 to compare without it).
+  const tuning = Object.fromEntries(
+    GATEWAY_TUNING.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
+  );
+  const graph = await startGraph({
+    redisUrl: process.env.REDIS_URL ?? redis?.url,
+    gatewayEnv: { ...tuning, ...gatewayEnv },
+  });
   const admin = await loginAdmin(graph);
   const manager = await signUp(graph, admin, 'MANAGER');
   const member = await signUp(graph, admin, 'MEMBER');
