@@ -1,6 +1,7 @@
 import { Kind, parse, type DocumentNode, type FieldNode, type SelectionNode } from 'graphql';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { RemoteGraphQLDataSource } from '@apollo/gateway';
+import { afterMutationPlugin } from './after-mutation.plugin';
 import type { GatewayContext } from './gateway-context';
 import { fieldsWithLinkedDirective } from './linked-directive';
 
@@ -191,21 +192,7 @@ function entitySelection(
 export function forgetDeletedAccountsPlugin(
   cache: EntityCache,
 ): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ operation, response, contextValue }) {
-          const identity = contextValue.identity;
-          if (!identity || operation?.operation !== 'mutation') return;
-          const body = response.body.kind === 'single' ? response.body.singleResult : null;
-          if (!body || body.errors?.length) return;
-          const deleted = operation.selectionSet.selections.some(
-            (selection) =>
-              selection.kind === Kind.FIELD && selection.name.value === 'deleteAccount',
-          );
-          if (deleted) cache.forget('User', { id: identity.userId });
-        },
-      };
-    },
-  };
+  return afterMutationPlugin(new Set(['deleteAccount']), (identity) =>
+    cache.forget('User', { id: identity.userId }),
+  );
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Fetcher } from '@apollo/utils.fetcher';
 import type { Identity, StandingSource, TokenStanding } from '@psa/shared';
+import { afterMutationPlugin } from './after-mutation.plugin';
 import type { GatewayContext } from './gateway-context';
 
 const QUERY = 'query PsaSessionStanding($t: String!) { sessionStanding(accessToken: $t) }';
@@ -73,20 +74,5 @@ export class UsersSessionStanding implements StandingSource {
 export function forgetEndedSessionsPlugin(
   standings: UsersSessionStanding,
 ): ApolloServerPlugin<GatewayContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async willSendResponse({ operation, response, contextValue }) {
-          const identity = contextValue.identity;
-          if (!identity || operation?.operation !== 'mutation') return;
-          const body = response.body.kind === 'single' ? response.body.singleResult : null;
-          if (!body || body.errors?.length) return;
-          const ends = operation.selectionSet.selections.some(
-            (selection) => selection.kind === 'Field' && ENDS_SESSIONS.has(selection.name.value),
-          );
-          if (ends) standings.forget(identity.userId);
-        },
-      };
-    },
-  };
+  return afterMutationPlugin(ENDS_SESSIONS, (identity) => standings.forget(identity.userId));
 }
