@@ -67,8 +67,7 @@ export class EntityCache {
     const now = this.now();
     const entities: Record<string, unknown>[] = [];
     for (const representation of representations as unknown[]) {
-      const typename = typenameOf(representation);
-      const wanted = typename === null ? undefined : selection.get(typename);
+      const { typename, wanted } = askedOf(selection, representation);
       const entry = wanted && this.entries.get(keyOf(representation));
       if (
         !wanted ||
@@ -105,8 +104,7 @@ export class EntityCache {
     const expires = this.now() + this.options.ttlMs;
     representations.forEach((representation: unknown, i) => {
       const entity = entities[i] as Record<string, unknown> | null | undefined;
-      const typename = typenameOf(representation);
-      const wanted = typename === null ? undefined : selection.get(typename);
+      const { wanted } = askedOf(selection, representation);
       // A null entity (deleted, or not visible) is never remembered.
       if (!wanted || !entity || typeof entity !== 'object') return;
       const key = keyOf(representation);
@@ -146,10 +144,16 @@ export class EntityCache {
   }
 }
 
-const typenameOf = (representation: unknown): string | null => {
+/** A representation's type, and the fields `selection` asks of that type (none: not cacheable). */
+function askedOf(
+  selection: EntitySelection,
+  representation: unknown,
+): { typename: string; wanted: readonly string[] | undefined } {
   const typename = (representation as { __typename?: unknown } | null)?.__typename;
-  return typeof typename === 'string' ? typename : null;
-};
+  return typeof typename === 'string'
+    ? { typename, wanted: selection.get(typename) }
+    : { typename: '', wanted: undefined };
+}
 
 // The gateway builds representations from the key fields in a fixed order: the JSON is the key.
 const keyOf = (representation: unknown): string => JSON.stringify(representation);

@@ -336,7 +336,8 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
       }
       return sendJson(res, 404, { error: 'not found' });
     }
-    if (req.method !== 'POST' && req.method !== 'GET') {
+    const { method } = req;
+    if (method !== 'POST' && method !== 'GET') {
       res.setHeader('allow', 'GET, POST');
       return writeAnswer(
         res,
@@ -355,7 +356,7 @@ export async function startGraphQLServer<TContext extends RequestContextBase>(
     }
     const answer = () =>
       answerGraphQL(
-        req.method ?? 'POST',
+        method,
         req.headers,
         url.search,
         raw,
